@@ -1,0 +1,1 @@
+"""Dashboard: the Dash app (wall display, leadership view) over the published snapshot."""
