@@ -1,0 +1,63 @@
+"""The Dash app factory: pages, offline assets, and the routes around them.
+
+Everything the browser loads comes from this app's origin: plotly.js (``serve_locally``), Bootstrap
+5.3 CSS and icons (from the ``bootstrap-flask`` wheel, served under ``/vendor/``), our CSS and map data
+(``assets/``). Fonts are the machine's own (Noto Sans CJK on Debian): no web fonts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import flask_bootstrap
+from flask import abort, send_from_directory
+
+from dashboard import context
+from warehouse.settings import ASSETS_DIR, Settings
+
+BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
+# Only these vendor files are served; anything else under /vendor/ is a 404.
+VENDOR_FILES = {
+    "bootstrap.min.css": "css/bootstrap.min.css",
+    "bootstrap-icons.min.css": "css/font/bootstrap-icons.min.css",
+    "bootstrap.bundle.min.js": "js/bootstrap.min.js",
+}
+VENDOR_FONT_DIR = BOOTSTRAP_DIR / "css" / "font" / "fonts"
+
+
+def create_app(settings: Settings, reader=None) -> dash.Dash:
+    """Build the Dash app for ``settings``; ``reader`` defaults to one on the published snapshot."""
+    if reader is None:
+        from warehouse.snapshot import SnapshotReader
+
+        reader = SnapshotReader(settings.published_db)
+    context.configure(settings, reader)
+
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(Path(__file__).parent / "pages"),
+        assets_folder=str(ASSETS_DIR),
+        # i18n/ and geo/ are read by the server, not loaded into every page.
+        assets_ignore=r"(i18n|geo)/.*",
+        serve_locally=True,
+        compress=True,
+        suppress_callback_exceptions=True,
+        external_stylesheets=["/vendor/bootstrap.min.css", "/vendor/bootstrap-icons.min.css"],
+        title=f"{settings.district_name}人大代表履职数据驾驶舱",
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    server = app.server
+    server.config["COCKPIT_SETTINGS"] = settings
+
+    @server.route("/vendor/<path:name>")
+    def vendor(name: str):
+        if name in VENDOR_FILES:
+            return send_from_directory(BOOTSTRAP_DIR, VENDOR_FILES[name], max_age=86400)
+        if name.startswith("fonts/") and "/" not in name[6:]:
+            return send_from_directory(VENDOR_FONT_DIR, name[6:], max_age=86400)
+        abort(404)
+
+    return app
