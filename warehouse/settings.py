@@ -70,6 +70,13 @@ class Settings:
     def townships_geojson_path(self) -> Path:
         return self.townships_geojson or self.data_dir / "geo" / "townships.geojson"
 
+    def default_period(self, today: date | None = None) -> tuple[date, date]:
+        """The period pages open with: the configured one, else the current calendar year."""
+        today = today or date.today()
+        start = self.default_start or date(today.year, 1, 1)
+        end = self.default_end or max(start, date(start.year, 12, 31) if self.default_start else today)
+        return start, end
+
     def with_(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 

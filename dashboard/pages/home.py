@@ -14,7 +14,7 @@ dash.register_page(__name__, path="/")
 
 def layout(lang: str | None = None, **_):
     settings = context.settings()
-    start, end = settings.default_start, settings.default_end
+    start, end = settings.default_period()
     with context.reader().cursor() as con:
         values = query.kpis(con, query.Filters(start=start, end=end))
     return html.Div(
