@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench setup
+.PHONY: demo test lint bench setup system
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,17 +12,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+system:
+	scripts/system-packages
 
-demo: $(STAMP)
+setup: system $(STAMP)
+
+demo: setup
 	$(BIN)/cockpit demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) lint
+test: setup lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: setup
 	$(BIN)/python -m benchmarks.run
