@@ -1,0 +1,52 @@
+"""Shared fixtures.
+
+- ``tmp_settings``: :class:`Settings` whose ``data_dir`` is a fresh temporary directory.
+- ``raw_store``: path of a tiny hand-made raw store (``tests/raw_fixture.py``: every row and the
+  hand-computed expected KPIs and points are there), created with ``sql/ddl/raw.sql``; closed.
+- ``snapshot``: path of ``published.duckdb`` built and published from ``raw_store`` into
+  ``tmp_settings.data_dir`` (run id ``run-fixture``).
+- ``snapshot_con``: a read-only connection to that snapshot (closed after the test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.raw_fixture import create_raw_store
+from warehouse.publish import publish_snapshot
+from warehouse.settings import Settings
+
+
+@pytest.fixture
+def tmp_settings(tmp_path: Path) -> Settings:
+    """Settings rooted at an empty temporary data directory."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    return Settings(data_dir=data_dir)
+
+
+@pytest.fixture
+def raw_store(tmp_path: Path) -> Path:
+    """A closed raw store file holding the hand-made rows of ``tests/raw_fixture.py``."""
+    return create_raw_store(tmp_path / "raw.duckdb")
+
+
+@pytest.fixture
+def snapshot(raw_store: Path, tmp_settings: Settings) -> Path:
+    """The published snapshot built from ``raw_store`` (``tmp_settings.published_db``)."""
+    publish_snapshot(raw_store, tmp_settings, "run-fixture")
+    return tmp_settings.published_db
+
+
+@pytest.fixture
+def snapshot_con(snapshot: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published fixture snapshot."""
+    con = duckdb.connect()
+    con.execute("attach ? as snapshot (read_only)", [str(snapshot)])
+    con.execute("use snapshot")
+    yield con
+    con.close()
