@@ -15,6 +15,7 @@ from warehouse.settings import load_settings
 
 COMMAND_MODULES = (
     "etl.commands",
+    "etl.scheduler",
 )
 
 
@@ -45,4 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m etl.cli`` this module is __main__: run the importable etl.cli so that the
+    # CliError subclasses raised by command modules are the class main() catches.
+    from etl.cli import main as _main
+
+    sys.exit(_main())

@@ -1,0 +1,104 @@
+"""The operators' copy of the run log: ``data_dir/ops.duckdb``.
+
+The operators' page (``/ops``) shows runs, files and rejects, which live in the raw store. The dashboard
+must never open the raw store: the ETL holds it read-write while it runs, and DuckDB refuses a reader
+while a writer is open (and a reader would block the next run). So every run ends, still under the run
+lock, by copying ``etl_runs``, ``etl_files`` and ``rejects`` into a small separate file:
+
+- built as a temporary file next to it, closed, then ``os.replace``d over ``ops.duckdb``: a dashboard
+  worker sees the old copy or the new one, never half of one, and never blocks the ETL;
+- no personal data: these tables hold ids, file names, counts and messages; ``rejects.raw_value``
+  never holds a personal-data column (``warehouse/sql/ddl/raw.sql``).
+
+Why a separate file rather than tables inside the published snapshot: the copy then refreshes after a
+failed run too (when nothing is published), and the snapshot's contract stays the warehouse's own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.settings import REPO_ROOT, Settings
+
+log = logging.getLogger("cockpit.ops")
+
+SQL_DIR = REPO_ROOT / "warehouse" / "sql" / "ops"
+OPS_DB_NAME = "ops.duckdb"
+MAX_RUNS = 200
+MAX_FILES = 5000
+MAX_REJECTS = 200_000
+EXPORT_STEPS = (
+    ("export_ops_runs", {"max_runs": MAX_RUNS}),
+    ("export_ops_files", {"max_files": MAX_FILES}),
+    ("export_ops_rejects", {"max_rejects": MAX_REJECTS}),
+)
+
+
+def ops_db_path(settings: Settings) -> Path:
+    return settings.data_dir / OPS_DB_NAME
+
+
+def sql(name: str) -> str:
+    """The text of ``warehouse/sql/ops/<name>.sql``."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _quote(path: Path) -> str:
+    # ATTACH takes a literal, not a parameter; the path comes from the settings, quotes are doubled.
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def export_ops(settings: Settings) -> Path | None:
+    """Copy the run log, files and rejects from the raw store to ``ops.duckdb`` (atomically).
+
+    Call it while holding the run lock, after the ETL has closed the raw store.
+
+    Returns:
+        The path written, or None when there is no raw store yet.
+    """
+    raw = settings.raw_db
+    if not raw.exists():
+        return None
+    target = ops_db_path(settings)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(f"attach {_quote(raw)} as raw (read_only)")
+        for name, params in EXPORT_STEPS:
+            con.execute(sql(name), params)
+        con.execute(sql("export_ops_meta"), {"exported_at": datetime.now()})
+        con.execute("detach raw")
+        con.execute("checkpoint")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    Path(f"{tmp}.wal").unlink(missing_ok=True)
+    os.replace(tmp, target)
+    return target
+
+
+def connect_ops(settings: Settings) -> duckdb.DuckDBPyConnection | None:
+    """A fresh read-only connection on the operators' copy (the caller closes it), or None if none yet.
+
+    An in-memory database with the file ATTACHed read-only: a new connect() on the same path in this
+    process would otherwise return DuckDB's cached instance holding an older, replaced file.
+    """
+    path = ops_db_path(settings)
+    if not path.exists():
+        return None
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_quote(path)} as ops (read_only)")
+        con.execute("use ops")
+    except duckdb.Error:
+        con.close()
+        return None
+    return con
