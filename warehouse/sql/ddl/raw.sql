@@ -136,3 +136,35 @@ create table if not exists rejects (
     message_en varchar not null,
     raw_value varchar                 -- the offending value (never personal-data columns)
 );
+
+-- Every file a run saw, including those skipped as already loaded (etl_files keeps one row per
+-- content hash; this is the per-run event log the run summary and `cockpit etl rejects` read).
+create table if not exists etl_run_files (
+    run_id varchar not null,
+    seq integer not null,             -- order in which the run applied the file
+    file_id varchar,
+    file_name varchar not null,
+    entity varchar,
+    status varchar not null,          -- loaded/already_loaded/rejected/failed
+    sheet varchar, header_row integer, encoding varchar,
+    rows_read bigint, rows_new bigint, rows_updated bigint, rows_rejected bigint, rows_duplicate bigint,
+    reason_code varchar, message_zh varchar, message_en varchar,
+    seconds double,
+    recorded_at timestamp not null
+);
+
+-- History: every version ever loaded, with how it arrived (change: new/updated).
+create table if not exists townships_history as
+    select *, null::varchar as change, null::timestamp as loaded_at from townships limit 0;
+create table if not exists homes_history as
+    select *, null::varchar as change, null::timestamp as loaded_at from homes limit 0;
+create table if not exists deputies_history as
+    select *, null::varchar as change, null::timestamp as loaded_at from deputies limit 0;
+create table if not exists activities_history as
+    select *, null::varchar as change, null::timestamp as loaded_at from activities limit 0;
+create table if not exists suggestions_history as
+    select *, null::varchar as change, null::timestamp as loaded_at from suggestions limit 0;
+create table if not exists cases_history as
+    select *, null::varchar as change, null::timestamp as loaded_at from cases limit 0;
+create table if not exists projects_history as
+    select *, null::varchar as change, null::timestamp as loaded_at from projects limit 0;

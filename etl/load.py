@@ -1,0 +1,111 @@
+"""Raw store: open it (created from ``raw.sql``), and apply one validated file to it.
+
+Applying a file compares ``stg_valid`` with the current records by id and row hash:
+
+* the same (id, hash) twice in the file: the later row is a duplicate;
+* first version of an id in the file: ``new`` if the id is unknown, a duplicate if the stored record
+  has the same hash, else ``updated``; any later, different version in the same file is ``updated``;
+* every new/updated version goes to ``<entity>_history``; the last one becomes the current record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from etl.mapping import Entity
+from etl.normalize import ident
+from warehouse.settings import REPO_ROOT
+
+RAW_DDL = REPO_ROOT / "warehouse" / "sql" / "ddl" / "raw.sql"
+
+
+class RawStoreLocked(Exception):
+    """Another process holds the raw store open (DuckDB allows one writer per file)."""
+
+
+def open_raw(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating if missing) the raw store read-write and make sure its tables exist.
+
+    Raises:
+        RawStoreLocked: another process has the file open.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise RawStoreLocked(str(exc).splitlines()[0]) from None
+        raise
+    con.execute(RAW_DDL.read_text(encoding="utf-8"))
+    return con
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of a raw-store table, in order."""
+    return [r[0] for r in con.execute(f"select * from {ident(table)} limit 0").description]
+
+
+@dataclass
+class Applied:
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+
+
+def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, run_id: str) -> Applied:
+    """Write ``stg_valid`` into the entity table and its history (inside the caller's transaction)."""
+    table = ident(entity.name)
+    key = ident(entity.key)
+    canon = [c for c in entity.stored_columns if c in table_columns(con, entity.name)]
+    con.execute(
+        f"""
+        create or replace temp table stg_changes as
+        with firsts as (
+            select *, row_number() over (partition by {key}, row_hash order by source_row) as __k
+            from stg_valid
+        ), versions as (
+            select *,
+                lag(row_hash) over (partition by {key} order by source_row) as __prev,
+                row_number() over (partition by {key} order by source_row desc) as __last
+            from firsts where __k = 1
+        )
+        select v.*, cur.row_hash as __cur_hash,
+            case when v.__prev is not null then 'updated'
+                 when cur.row_hash is null then 'new'
+                 when cur.row_hash = v.row_hash then 'duplicate'
+                 else 'updated' end as __change
+        from versions v left join {table} cur on cur.{key} = v.{key}
+        """
+    )
+    total = con.execute("select count(*) from stg_valid").fetchall()[0][0]
+    counts = dict(con.execute("select __change, count(*) from stg_changes group by all").fetchall())
+    applied = Applied(
+        new=counts.get("new", 0),
+        updated=counts.get("updated", 0),
+        duplicate=total - counts.get("new", 0) - counts.get("updated", 0),
+    )
+    if not applied.new and not applied.updated:
+        return applied
+    cols = ", ".join(ident(c) for c in canon)
+    book = "row_hash, file_id, source_row, run_id"
+    con.execute(
+        f"insert into {ident(entity.name + '_history')} ({cols}, {book}, change, loaded_at) "
+        f"select {cols}, row_hash, ?, source_row, ?, __change, current_timestamp "
+        f"from stg_changes where __change <> 'duplicate' order by source_row",
+        [file_id, run_id],
+    )
+    final = "from stg_changes where __last = 1 and __change <> 'duplicate'"
+    con.execute(
+        f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ? {final} and __cur_hash is null",
+        [file_id, run_id],
+    )
+    sets = ", ".join(f"{ident(c)} = s.{ident(c)}" for c in canon if c != entity.key)
+    con.execute(
+        f"update {table} set {sets}, row_hash = s.row_hash, file_id = ?, source_row = s.source_row, run_id = ? "
+        f"from (select * {final} and __cur_hash is not null) s where {table}.{key} = s.{key}",
+        [file_id, run_id],
+    )
+    return applied

@@ -1,0 +1,193 @@
+"""Normalisation, set-wise in DuckDB: source cells (VARCHAR) → canonical typed values.
+
+Two tables per file, both built by one statement each (no Python loop over rows):
+
+* ``stg_clean``: non-blank rows; ``v_<col>`` is the cleaned text of each mapped column (stray and
+  full-width spaces trimmed, full-width digits/letters folded to ASCII for non-text columns), and
+  ``__summary`` flags 合计/总计 rows.
+* ``stg_parsed``: adds ``p_<col>``, the parsed value (dates in every spelling and Excel serials,
+  enums through their synonyms, booleans, ';'-joined levels and id lists, township/home names
+  resolved to codes/ids through the raw store's tables).
+
+Identifiers in the generated SQL come only from the mapping's canonical column names (checked
+against ``[a-z_]+``); every value from a file or a mapping file is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from etl.mapping import Column, Entity, Mapping
+
+WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
+FULL_WIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－／．：（），；％"
+HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-/.:(),;%"
+TEXT_TYPES = {"text"}
+NUMBER_TYPES = {"int", "count", "float", "pct"}
+ENUM_TYPES = {"enum", "bool", "levels"}
+SUMMARY_CELLS = 3
+SUMMARY_WORDS = ("合计", "总计")
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def ident(name: str) -> str:
+    """Quote a canonical column name; refuse anything that is not a plain identifier."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a canonical column name: {name!r}")
+    return f'"{name}"'
+
+
+@dataclass
+class Sql:
+    """A SQL text with its positional parameters, built piecewise."""
+
+    params: list = field(default_factory=list)
+
+    def p(self, value) -> str:
+        # Numbered, so that fragments may be composed in any order.
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+
+def _clean(cell: str, col: Column, sql: Sql) -> str:
+    expr = f"nullif(trim({cell}, {sql.p(WHITESPACE)}), '')"
+    if col.type in TEXT_TYPES:
+        return expr
+    expr = f"translate({expr}, {sql.p(FULL_WIDTH)}, {sql.p(HALF_WIDTH)})"
+    if col.type in ENUM_TYPES or col.type in NUMBER_TYPES or col.type == "date":
+        # Inner spaces carry no meaning in a number, a date or an enum word ("已 办结").
+        expr = f"nullif(replace(replace({expr}, ' ', ''), {sql.p(chr(0x3000))}, ''), '')"
+    return expr
+
+
+def build_clean(entity: Entity, found: dict[str, int], width: int, source_table: str) -> tuple[str, list]:
+    """SQL creating ``stg_clean`` from the reader's table: blank rows dropped, summary rows flagged."""
+    sql = Sql()
+    cols = []
+    for name, idx in found.items():
+        cols.append(f"{_clean(f'c{idx}', entity.columns[name], sql)} as {ident('v_' + name)}")
+    blank_cells = (
+        " and ".join(f"coalesce(trim(c{i}, {sql.p(WHITESPACE)}), '') = ''" for i in range(width)) or "false"
+    )
+    first = " || '|' || ".join(f"coalesce(c{i}, '')" for i in range(min(width, SUMMARY_CELLS))) or "''"
+    words = " or ".join(f"contains(__first, {sql.p(w)})" for w in SUMMARY_WORDS)
+    first_raw = "c0" if width else "null"
+    text = (
+        "create or replace temp table stg_clean as "
+        f"select __row, {', '.join(cols + [''])} ({words}) as __summary, {first_raw} as __first_cell "
+        f"from (select *, replace(replace({first}, ' ', ''), {sql.p(chr(0x3000))}, '') as __first "
+        f"from {source_table}) where not ({blank_cells})"
+    )
+    return text, sql.params
+
+
+def _enum_case(value: str, col: Column, sql: Sql) -> str:
+    pairs = {v.lower(): v for v in col.values}
+    pairs.update(col.synonyms)
+    whens = " ".join(f"when {sql.p(k)} then {sql.p(v)}" for k, v in pairs.items())
+    return f"(case lower({value}) {whens} else null end)"
+
+
+def _date(v: str) -> str:
+    iso = f"try_cast({v} as date)"
+    spelled = f"try_cast(split_part(replace(regexp_replace(replace({v}, 'T', ' '), '[年月./]', '-', 'g'), '日', ''), ' ', 1) as date)"
+    compact = f"case when regexp_full_match({v}, '\\d{{8}}') then try_strptime({v}, '%Y%m%d')::date end"
+    # Excel stores dates as days since 1899-12-30; 5-digit serials cover 1927..2173.
+    serial = (
+        f"case when regexp_full_match({v}, '\\d{{5}}(\\.\\d+)?') "
+        f"then date '1899-12-30' + cast(floor(cast({v} as double)) as integer) end"
+    )
+    parsed = f"coalesce({iso}, {spelled}, {compact}, {serial})"
+    return f"(case when {parsed} between date '1900-01-01' and date '2199-12-31' then {parsed} end)"
+
+
+def _number(v: str, kind: str) -> str:
+    x = f"replace({v}, ',', '')"
+    if kind in ("float",):
+        return f"try_cast({x} as double)"
+    if kind == "pct":
+        return f"try_cast(rtrim({x}, '%') as double)"
+    as_double = f"try_cast({x} as double)"
+    return f"coalesce(try_cast({x} as bigint), case when {as_double} = floor({as_double}) then {as_double}::bigint end)"
+
+
+def _id_list(v: str) -> str:
+    return f"list_filter(string_split_regex({v}, '[;,、\\s]+'), lambda x: x <> '')"
+
+
+def build_parsed(entity: Entity, found: dict[str, int], mapping: Mapping) -> tuple[str, list]:
+    """SQL creating ``stg_parsed`` (``p_<col>`` typed values) from ``stg_clean``."""
+    sql = Sql()
+    selects: list[str] = []
+    joins: list[str] = []
+    cols = entity.columns
+    present = set(found)
+
+    def v(name: str) -> str:
+        return f"c.{ident('v_' + name)}" if name in present else "null"
+
+    for name in found:
+        col = cols[name]
+        value = v(name)
+        kind = col.type
+        if kind in ("id", "text"):
+            expr = value
+        elif kind == "enum":
+            expr = _enum_case(value, col, sql)
+        elif kind == "bool":
+            expr = f"({_enum_case(value, mapping.enums['bool'], sql)})::boolean"
+        elif kind == "levels":
+            part = _enum_case("x", mapping.enums["levels"], sql)
+            mapped = f"list_transform(string_split_regex({value}, '[;,、/\\s]+'), lambda x: {part})"
+            canon = "list_filter(['市', '区', '镇'], lambda l: list_contains(__lv, l))"
+            expr = (
+                f"(select case when len(__lv) > 0 and list_position(__lv, null) is null "
+                f"then array_to_string({canon}, ';') end from (select {mapped} as __lv))"
+            )
+        elif kind == "date":
+            expr = _date(value)
+        elif kind in NUMBER_TYPES:
+            expr = _number(value, kind)
+        elif kind == "ids":
+            expr = f"array_to_string({_id_list(value)}, ';')"
+        elif kind in ("township_ref", "home_ref", "deputy_ref", "township_name_ref", "home_name_ref"):
+            continue  # resolved below, together with the name columns
+        else:
+            raise ValueError(f"unknown column type {kind!r} for {entity.name}.{name}")
+        selects.append(f"{expr} as {ident('p_' + name)}")
+
+    # References: a code/id column, a name column, or a name written in the code column.
+    for ref, target, key, name_col, name_ref in (
+        ("township_ref", "townships", "township_code", "township_name", "township_name_ref"),
+        ("home_ref", "homes", "home_id", "home_name", "home_name_ref"),
+        ("deputy_ref", "deputies", "deputy_id", None, None),
+    ):
+        id_cols = [n for n in found if cols[n].type == ref]
+        name_cols = [n for n in found if cols[n].type == name_ref] if name_ref else []
+        for col_name in id_cols or ([key] if name_cols else []):
+            alias = f"j_{col_name}"
+            terms = []
+            if col_name in present:
+                joins.append(f"left join {target} {alias}_id on {alias}_id.{key} = {v(col_name)}")
+                terms.append(f"{alias}_id.{key}")
+            if name_col:
+                names = f"(select {name_col} as n, min({key}) as k from {target} group by {name_col})"
+                if col_name in present:
+                    joins.append(f"left join {names} {alias}_n1 on {alias}_n1.n = {v(col_name)}")
+                    terms.append(f"{alias}_n1.k")
+                for nc in name_cols:
+                    joins.append(f"left join {names} {alias}_{nc} on {alias}_{nc}.n = {v(nc)}")
+                    # A code written in the name column is still a code.
+                    joins.append(f"left join {target} {alias}_{nc}_id on {alias}_{nc}_id.{key} = {v(nc)}")
+                    terms += [f"{alias}_{nc}.k", f"{alias}_{nc}_id.{key}"]
+            selects.append(f"coalesce({', '.join(terms)}) as {ident('p_' + col_name)}")
+            if col_name not in present:
+                selects.append(f"null as {ident('v_' + col_name)}")
+
+    text = (
+        "create or replace temp table stg_parsed as "
+        f"select c.*, {', '.join(selects) if selects else 'null as __none'} "
+        f"from stg_clean c {' '.join(joins)}"
+    )
+    return text, sql.params

@@ -1,0 +1,344 @@
+"""Readers: one per format, each loading an export into a DuckDB table of VARCHAR cells.
+
+Every reader produces the same shape, so that normalisation and validation are format-blind:
+a table with ``__row`` (the row number a user sees in the file: title rows and the header counted,
+1-based) and ``c0..cN`` (the cells under the header, as text or NULL). The header row is the row,
+among the first ones, that maps the most known headers; rows above it are titles.
+
+CSV is read by DuckDB itself (set-wise, no Python loop per row); GB18030/GBK and UTF-16 files are
+transcoded to UTF-8 in large chunks first. Row numbers for CSV come from the table's insertion order
+plus the blank lines DuckDB skips, found with a byte scan.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import mmap
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from etl.mapping import Mapping
+
+HEAD_BYTES = 256 * 1024
+HEADER_SCAN_ROWS = 30
+CHUNK = 16 * 1024 * 1024
+DELIMITERS = (",", "\t", ";", "|")
+SUPPORTED = (".csv", ".xlsx", ".jsonl")
+
+
+class ReadError(Exception):
+    """A file that cannot be read at all: a file-level reject (``code`` is the reason code)."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class Source:
+    """A file loaded into ``table`` (``__row`` + ``c0..cN`` VARCHAR), with what was learned reading it."""
+
+    table: str
+    headers: list[str]
+    header_row: int | None
+    encoding: str | None = None
+    sheet: str | None = None
+    # Rows the format itself could not parse (jsonl): (row number, detail); counted read and rejected.
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
+    """Load ``path`` into the temp table ``table``; raise :class:`ReadError` when it cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(con, path, mapping, table)
+    if suffix == ".xlsx":
+        return read_xlsx(con, path, mapping, table)
+    if suffix == ".jsonl":
+        return read_jsonl(con, path, table)
+    raise ReadError("unsupported_format", suffix or path.name)
+
+
+def _column_names(n: int) -> list[str]:
+    return [f"c{i}" for i in range(n)]
+
+
+def _pick_header(rows: list[tuple[int, list[str]]], mapping: Mapping) -> tuple[int, list[str]]:
+    """(row number, headers) of the row mapping the most known headers; the first non-blank row if none."""
+    best: tuple[int, int, list[str]] | None = None
+    for row_no, cells in rows[:HEADER_SCAN_ROWS]:
+        score = mapping.header_score(cells)
+        if score and (best is None or score > best[0]):
+            best = (score, row_no, cells)
+    if best is None:
+        for row_no, cells in rows:
+            if any(c.strip() for c in cells):
+                return row_no, cells
+        raise ReadError("empty_file", "")
+    return best[1], best[2]
+
+
+# CSV ------------------------------------------------------------------------------------------
+
+
+def _detect_encoding(head: bytes, complete: bool) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise ReadError("unreadable", "binary content (NUL bytes)")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(enc)("strict").decode(head, final=complete)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise ReadError("unreadable", "neither UTF-8 nor GB18030 text")
+
+
+def _transcode(path: Path, encoding: str, tmp_dir: Path) -> Path:
+    """Write a UTF-8 copy of ``path`` (streaming, strict): DuckDB reads only UTF-8 without extensions."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    fd, name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                dst.write(decoder.decode(chunk).encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        os.unlink(name)
+        raise ReadError("unreadable", f"invalid {encoding} text at byte {exc.start}") from None
+    return Path(name)
+
+
+def _blank_lines(path: Path, after_line: int) -> list[int]:
+    """1-based numbers of the empty lines after ``after_line`` (DuckDB skips them, the user counts them)."""
+    if path.stat().st_size == 0:
+        return []
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        positions = []
+        for pattern in (b"\n\n", b"\n\r\n"):
+            i = mm.find(pattern)
+            while i != -1:
+                positions.append(i)
+                i = mm.find(pattern, i + 1)
+        positions.sort()
+        lines, last, count = [], 0, 0
+        for pos in positions:
+            count += mm[last : pos + 1].count(b"\n")
+            last = pos + 1
+            lines.append(count + 1)  # the line after the newline at ``pos`` is empty
+    return [n for n in lines if n > after_line]
+
+
+def _csv_head_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    rows = []
+    for i, line in enumerate(text.splitlines()[: HEADER_SCAN_ROWS * 2], start=1):
+        cells = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+        rows.append((i, [c.strip() for c in cells]))
+    return rows
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
+    """Read a CSV (UTF-8, UTF-8 BOM, GB18030/GBK or UTF-16) with DuckDB ``read_csv``, all VARCHAR."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+        complete = len(head) < HEAD_BYTES
+    if not head.strip():
+        raise ReadError("empty_file", path.name)
+    encoding = _detect_encoding(head, complete)
+    text = codecs.getincrementaldecoder(encoding)("replace").decode(head, final=complete)
+    text = text.lstrip("\ufeff")
+    best = None
+    for delim in DELIMITERS:
+        rows = _csv_head_rows(text, delim)
+        score = max((mapping.header_score(cells) for _, cells in rows), default=0)
+        if best is None or score > best[0]:
+            best = (score, delim, rows)
+    _, delimiter, rows = best
+    header_row, headers = _pick_header(rows, mapping)
+    while headers and not headers[-1]:
+        headers = headers[:-1]
+    if not headers:
+        raise ReadError("unreadable", "no header row")
+
+    data_path, temp = path, None
+    if encoding not in ("utf-8", "utf-8-sig"):
+        data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
+    try:
+        try:
+            _load_csv(con, data_path, table, header_row, headers, delimiter)
+        except duckdb.InvalidInputException as exc:
+            if "unicode" not in str(exc).lower() or temp is not None:
+                raise ReadError("unreadable", str(exc).splitlines()[0]) from None
+            # Valid UTF-8 at the top but not further down: the whole file is GB18030.
+            encoding = "gb18030"
+            data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
+            _load_csv(con, data_path, table, header_row, headers, delimiter)
+        _number_rows(con, table, _blank_lines(data_path, header_row), header_row)
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+    return Source(table=table, headers=headers, header_row=header_row, encoding=encoding)
+
+
+def _load_csv(con, data_path: Path, table: str, header_row: int, headers: list[str], delimiter: str) -> None:
+    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _column_names(len(headers))) + "}"
+    con.execute(f"drop table if exists {table}")
+    # Insertion order is preserved, so the table's rowid is the data row's ordinal in the file.
+    con.execute(
+        f"create temp table {table}_raw as select * from read_csv(?, header=false, skip=?, delim=?, "
+        f"quote='\"', escape='\"', columns={columns}, all_varchar=true, null_padding=true, "
+        f"auto_detect=false, strict_mode=false)",
+        [str(data_path), header_row, delimiter],
+    )
+
+
+def _number_rows(con, table: str, blanks: list[int], header_row: int) -> None:
+    """Give each row the line number a user sees: its ordinal after the header plus the empty lines
+    before it (an ASOF join on the gaps, so 10M rows cost one pass)."""
+    con.execute("create or replace temp table __blanks (gap bigint, skipped bigint)")
+    if blanks:
+        gaps = [(b - header_row - 1 - j, j + 1) for j, b in enumerate(blanks)]
+        con.execute(
+            "insert into __blanks select * from (select unnest(?) as gap, unnest(?) as skipped)",
+            [[g for g, _ in gaps], [s for _, s in gaps]],
+        )
+    cols = ", ".join(f"r.{c}" for c in _column_names(_width(con, f"{table}_raw")))
+    con.execute(
+        f"create temp table {table} as "
+        f"select (r.rowid + ? + 1 + coalesce(b.skipped, 0))::bigint as __row, {cols} "
+        f"from {table}_raw r asof left join __blanks b on r.rowid >= b.gap order by r.rowid",
+        [header_row],
+    )
+    con.execute(f"drop table {table}_raw")
+
+
+def _width(con, table: str) -> int:
+    return len(con.execute(f"select * from {table} limit 0").description)
+
+
+# XLSX -----------------------------------------------------------------------------------------
+
+
+def _cell_text(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
+    """Read the sheet (any) whose header row maps the most known headers; real date cells become ISO text."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = [
+            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in workbook.sheet_names
+        ]
+    except Exception as exc:  # calamine raises several types for corrupt/truncated workbooks
+        raise ReadError("unreadable", f"{type(exc).__name__}: {exc}") from None
+    best = None
+    for name, rows in sheets:
+        head = [(i + 1, [_cell_text(c) or "" for c in row]) for i, row in enumerate(rows[:HEADER_SCAN_ROWS])]
+        if not any(any(cells) for _, cells in head):
+            continue
+        row_no, headers = _pick_header(head, mapping)
+        score = mapping.header_score(headers)
+        if best is None or score > best[0]:
+            best = (score, name, rows, row_no, headers)
+    if best is None:
+        raise ReadError("empty_file", path.name)
+    _, sheet, rows, header_row, headers = best
+    while headers and not headers[-1]:
+        headers = headers[:-1]
+    width = len(headers)
+    data = rows[header_row:]
+    columns = {"__row": pa.array(range(header_row + 1, header_row + 1 + len(data)), pa.int64())}
+    for j, name in enumerate(_column_names(width)):
+        columns[name] = pa.array([_cell_text(r[j]) if j < len(r) else None for r in data], pa.string())
+    _register(con, table, pa.table(columns))
+    return Source(table=table, headers=headers, header_row=header_row, sheet=sheet)
+
+
+def _register(con, table: str, arrow_table: pa.Table) -> None:
+    con.execute(f"drop table if exists {table}")
+    con.register("__arrow_src", arrow_table)
+    try:
+        con.execute(f"create temp table {table} as select * from __arrow_src")
+    finally:
+        con.unregister("__arrow_src")
+
+
+# JSONL ----------------------------------------------------------------------------------------
+
+
+def _json_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def read_jsonl(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Source:
+    """Read JSON Lines: keys are the headers; a line that is not a JSON object is a row reject."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ReadError("empty_file", path.name)
+    encoding = _detect_encoding(raw[:HEAD_BYTES], len(raw) <= HEAD_BYTES)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ReadError("unreadable", f"invalid {encoding} text at byte {exc.start}") from None
+    headers: dict[str, int] = {}
+    records: list[tuple[int, dict]] = []
+    bad: list[tuple[int, str]] = []
+    for line_no, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append((line_no, exc.msg))
+            continue
+        if not isinstance(obj, dict):
+            bad.append((line_no, type(obj).__name__))
+            continue
+        for key in obj:
+            headers.setdefault(str(key), len(headers))
+        records.append((line_no, obj))
+    if not headers and not bad:
+        raise ReadError("empty_file", path.name)
+    names = list(headers)
+    columns = {"__row": pa.array([n for n, _ in records], pa.int64())}
+    for j, key in enumerate(names):
+        columns[f"c{j}"] = pa.array([_json_text(obj.get(key)) for _, obj in records], pa.string())
+    _register(con, table, pa.table(columns))
+    return Source(table=table, headers=names, header_row=None, encoding=encoding, bad_rows=bad)

@@ -1,0 +1,553 @@
+"""One ETL run: inbox files → raw store (validated, idempotent, with history) → published snapshot.
+
+Files are read first (to learn each file's entity), then applied in dependency order (townships,
+homes, deputies, activities, suggestions, cases, projects; by file name within an entity), each in
+its own transaction: a failure leaves nothing of that file behind and the other files still load.
+A file whose content (sha256) was loaded before is skipped as "already loaded".
+
+The caller holds the run lock (``etl.jobs`` / ``cockpit etl run``); this module only writes the raw
+store and calls the publish hook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from etl.cli import CliError
+from etl.load import Applied, RawStoreLocked, apply_valid, open_raw, table_columns
+from etl.mapping import Entity, Mapping, load_mapping
+from etl.normalize import build_clean, build_parsed
+from etl.readers import SUPPORTED, ReadError, Source, read_source
+from etl.validate import REASONS, build_rejects, build_valid
+from warehouse.i18n import both
+from warehouse.settings import Settings
+
+LOADED, ALREADY, REJECTED, FAILED = "loaded", "already_loaded", "rejected", "failed"
+Publish = Callable[[duckdb.DuckDBPyConnection, Settings, str], str]
+_DEFAULT = object()
+
+
+class EtlError(CliError):
+    """The run could not start (inbox missing, raw store locked): one line, Chinese / English."""
+
+    def __init__(self, key: str, **params):
+        zh, en = both(key, **params)
+        super().__init__(f"{zh} / {en}")
+        self.key = key
+
+
+@dataclass
+class FileResult:
+    """What happened to one file in a run."""
+
+    file_name: str
+    file_id: str | None
+    status: str
+    entity: str | None = None
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    reason_code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_new + self.rows_updated
+
+
+@dataclass
+class EntityCounts:
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_updated: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+
+
+@dataclass
+class RunSummary:
+    """The outcome of :func:`run_etl`; counts reconcile: read = loaded + rejected + duplicate."""
+
+    run_id: str
+    status: str
+    trigger: str
+    run_date: date
+    started_at: datetime
+    finished_at: datetime | None = None
+    snapshot_version: str | None = None
+    message: str = ""
+    files: list[FileResult] = field(default_factory=list)
+    entities: dict[str, EntityCounts] = field(default_factory=dict)
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+
+    def _count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def files_seen(self) -> int:
+        return len(self.files)
+
+    @property
+    def files_loaded(self) -> int:
+        return self._count(LOADED)
+
+    @property
+    def files_skipped(self) -> int:
+        return self._count(ALREADY)
+
+    @property
+    def files_rejected(self) -> int:
+        return self._count(REJECTED) + self._count(FAILED)
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+    @property
+    def rows_read(self) -> int:
+        return self._sum("rows_read")
+
+    @property
+    def rows_new(self) -> int:
+        return self._sum("rows_new")
+
+    @property
+    def rows_updated(self) -> int:
+        return self._sum("rows_updated")
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_new + self.rows_updated
+
+    @property
+    def rows_rejected(self) -> int:
+        return self._sum("rows_rejected")
+
+    @property
+    def rows_duplicate(self) -> int:
+        return self._sum("rows_duplicate")
+
+    @property
+    def changed(self) -> bool:
+        return self.rows_loaded > 0
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (dates as ISO strings), with the totals."""
+        out = asdict(self)
+        for key in ("run_date", "started_at", "finished_at"):
+            value = getattr(self, key)
+            out[key] = value.isoformat() if value else None
+        for key in (
+            "files_seen", "files_loaded", "files_skipped", "files_rejected",
+            "rows_read", "rows_new", "rows_loaded", "rows_updated", "rows_rejected", "rows_duplicate",
+        ):  # fmt: skip
+            out[key] = getattr(self, key)
+        return out
+
+    def describe(self, lang: str = "both") -> str:
+        """The human summary printed by ``cockpit etl run`` (both languages by default)."""
+
+        def say(key: str, **params) -> str:
+            zh, en = both("etl." + key, **params)
+            return {"zh-CN": zh, "en": en}.get(lang, f"{zh} / {en}")
+
+        lines = [
+            say("cli.run_header", run_id=self.run_id, status=self.status),
+            say(
+                "cli.files",
+                loaded=self.files_loaded,
+                skipped=self.files_skipped,
+                rejected=self.files_rejected,
+            ),
+        ]
+        for f in self.files:
+            state = say(f"cli.file_status.{f.status}")
+            extra = f"  {f.message_zh} / {f.message_en}" if f.status in (REJECTED, FAILED) else ""
+            lines.append(f"  - {f.file_name} [{f.entity or '?'}] {state}{extra}")
+        if self.entities:
+            lines.append(say("cli.rows_header"))
+            for name, c in self.entities.items():
+                lines.append(
+                    f"  {name:<12} {c.rows_read:>9} {c.rows_loaded:>9} {c.rows_updated:>9} "
+                    f"{c.rows_rejected:>9} {c.rows_duplicate:>9}"
+                )
+        if self.rejects_by_reason:
+            lines.append(say("cli.rejects_header"))
+            for code, n in sorted(self.rejects_by_reason.items(), key=lambda x: -x[1]):
+                lines.append(f"  {code:<18} {n:>9}  {say('reason.' + code)}")
+        if not self.files_loaded and not self.files_rejected:
+            lines.append(say("cli.nothing_new"))
+        if self.snapshot_version:
+            lines.append(say("cli.snapshot", version=self.snapshot_version))
+        if self.message:
+            lines.append(self.message)
+        return "\n".join(lines)
+
+
+def _today(settings: Settings) -> date:
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(8 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Files of the inbox in name order; hidden files and Office lock files (``~$x.xlsx``) ignored."""
+    return sorted(
+        p
+        for p in inbox.iterdir()
+        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith(".tmp")
+    )
+
+
+def _default_publish() -> Publish | None:
+    try:
+        from warehouse.publish import publish_snapshot
+    except ImportError:
+        return None
+    return publish_snapshot
+
+
+def run_etl(
+    settings: Settings,
+    inbox: Path | None = None,
+    trigger: str = "cli",
+    run_date: date | None = None,
+    publish: Publish | None | object = _DEFAULT,
+) -> RunSummary:
+    """Load every new file of the inbox into the raw store, then publish a snapshot if anything changed.
+
+    Args:
+        settings: Installation settings (``raw_db``, ``mapping_file``, ``timezone``...).
+        inbox: Directory to read; default ``settings.inbox``.
+        trigger: Who started the run (``cli``, ``scheduler``, ``demo``...), recorded in ``etl_runs``.
+        run_date: "Today" for the no-future-date rule; default today in ``settings.timezone``.
+        publish: ``publish(con, settings, run_id) -> version``; default ``warehouse.publish.publish_snapshot``;
+            None skips publishing.
+
+    Returns:
+        The run summary (status ``succeeded`` even with rejects; ``failed`` if publishing failed).
+
+    Raises:
+        EtlError: the inbox does not exist or the raw store is locked by another process.
+    """
+    inbox = Path(inbox) if inbox is not None else settings.inbox
+    if not inbox.is_dir():
+        raise EtlError("etl.error.inbox_missing", path=str(inbox))
+    if publish is _DEFAULT:
+        publish = _default_publish()
+    mapping = load_mapping(settings.mapping_file)
+    try:
+        con = open_raw(settings.raw_db)
+    except RawStoreLocked:
+        raise EtlError("etl.error.raw_locked") from None
+    started = datetime.now()
+    summary = RunSummary(
+        run_id=f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}",
+        status="running",
+        trigger=trigger,
+        run_date=run_date or _today(settings),
+        started_at=started,
+    )
+    try:
+        con.execute(
+            "insert into etl_runs (run_id, started_at, status, trigger, run_date) values (?, ?, 'running', ?, ?)",
+            [summary.run_id, started, trigger, summary.run_date],
+        )
+        _run_files(con, summary, inbox, mapping)
+        summary.status = "succeeded"
+        if publish is not None and (summary.changed or not settings.published_db.exists()):
+            try:
+                summary.snapshot_version = publish(con, settings, summary.run_id)
+            except Exception as exc:
+                summary.status = "failed"
+                zh, en = both("etl.error.publish_failed", detail=f"{type(exc).__name__}: {exc}"[:300])
+                summary.message = f"{zh} / {en}"
+    except BaseException as exc:
+        summary.status = "failed"
+        summary.message = f"{type(exc).__name__}: {exc}"[:500]
+        raise
+    finally:
+        summary.finished_at = datetime.now()
+        _record_run(con, summary)
+        con.close()
+    return summary
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary) -> None:
+    con.execute(
+        """update etl_runs set finished_at = ?, status = ?, files_seen = ?, rows_read = ?, rows_loaded = ?,
+           rows_updated = ?, rows_rejected = ?, rows_duplicate = ?, snapshot_version = ?, message = ?
+           where run_id = ?""",
+        [
+            s.finished_at,
+            s.status,
+            s.files_seen,
+            s.rows_read,
+            s.rows_loaded,
+            s.rows_updated,
+            s.rows_rejected,
+            s.rows_duplicate,
+            s.snapshot_version,
+            s.message,
+            s.run_id,
+        ],  # fmt: skip
+    )
+
+
+@dataclass
+class _Pending:
+    path: Path
+    file_id: str
+    result: FileResult
+    source: Source | None = None
+    entity: Entity | None = None
+    found: dict[str, int] = field(default_factory=dict)
+
+
+def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path, mapping: Mapping) -> None:
+    loaded_ids = {
+        r[0] for r in con.execute("select file_id from etl_files where status = 'loaded'").fetchall()
+    }
+    pending: list[_Pending] = []
+    for n, path in enumerate(inbox_files(inbox)):
+        clock = time.monotonic()
+        file_id = _sha256(path)
+        result = FileResult(file_name=path.name, file_id=file_id, status=LOADED)
+        item = _Pending(path, file_id, result)
+        if file_id in loaded_ids:
+            result.status = ALREADY
+            row = con.execute("select entity from etl_files where file_id = ?", [file_id]).fetchall()
+            result.entity = row[0][0] if row else None
+            pending.append(item)
+            continue
+        loaded_ids.add(file_id)  # a byte-identical copy later in this inbox is "already loaded"
+        if path.suffix.lower() not in SUPPORTED:
+            _file_reject(result, "unsupported_format", path.suffix or path.name)
+        else:
+            try:
+                item.source = read_source(con, path, mapping, f"src_{n}")
+                _recognise(item, mapping)
+            except ReadError as exc:
+                _file_reject(result, exc.code, exc.detail)
+        result.seconds = time.monotonic() - clock
+        pending.append(item)
+
+    order = {e.name: e.order for e in mapping.entities.values()}
+    pending.sort(key=lambda p: (order.get(p.result.entity or "", 99), p.path.name))
+    for seq, item in enumerate(pending):
+        if item.result.status == LOADED:
+            _apply_file(con, summary, item, mapping)
+        _record_file(con, summary, item, seq)
+        summary.files.append(item.result)
+        if item.source is not None:
+            con.execute(f"drop table if exists {item.source.table}")
+    for f in summary.files:
+        if f.entity and f.status == LOADED:
+            c = summary.entities.setdefault(f.entity, EntityCounts())
+            c.rows_read += f.rows_read
+            c.rows_loaded += f.rows_loaded
+            c.rows_updated += f.rows_updated
+            c.rows_rejected += f.rows_rejected
+            c.rows_duplicate += f.rows_duplicate
+    summary.rejects_by_reason = dict(
+        con.execute(
+            "select reason_code, count(*) from rejects where run_id = ? group by all order by 2 desc",
+            [summary.run_id],
+        ).fetchall()
+    )
+
+
+def _file_reject(result: FileResult, code: str, detail: str) -> None:
+    result.status = REJECTED
+    result.reason_code = code
+    result.message_zh, result.message_en = both(f"etl.file.{code}", detail=detail)
+
+
+def _recognise(item: _Pending, mapping: Mapping) -> None:
+    source, result = item.source, item.result
+    result.sheet, result.header_row, result.encoding = source.sheet, source.header_row, source.encoding
+    headers_seen = "、".join(h for h in source.headers if h) or "—"
+    entity = mapping.entity_for(source.headers, item.path.name)
+    if entity is None:
+        _file_reject(result, "unknown_entity", headers_seen)
+        return
+    result.entity = entity.name
+    found = entity.match_headers(source.headers)
+    missing = entity.missing_required(found)
+    if missing:
+        names = ["/".join((entity.columns[c].headers or (c,))[0] for c in m.split("/")) for m in missing]
+        _file_reject(result, "missing_columns", "、".join(names) + f"（{headers_seen}）")
+        return
+    item.entity, item.found = entity, found
+
+
+def _messages(con: duckdb.DuckDBPyConnection) -> None:
+    rows = [(code, *both(f"etl.reject.{code}")) for code in REASONS]
+    con.execute("create or replace temp table __messages (code varchar, zh varchar, en varchar)")
+    con.executemany("insert into __messages values (?, ?, ?)", rows)
+
+
+def _apply_file(
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pending, mapping: Mapping
+) -> None:
+    clock = time.monotonic()
+    result, source, entity = item.result, item.source, item.entity
+    con.execute("begin transaction")
+    try:
+        _messages(con)
+        con.execute(*build_clean(entity, item.found, len(source.headers), source.table))
+        con.execute(*build_parsed(entity, item.found, mapping))
+        parsed_cols = set(table_columns_temp(con, "stg_parsed"))
+        con.execute(*build_rejects(entity, item.found, source.headers, parsed_cols, summary.run_date))
+        con.execute(build_valid(entity, parsed_cols, table_columns(con, entity.name)))
+        rows = con.execute("select count(*) from stg_clean").fetchall()[0][0]
+        rejected = con.execute("select count(distinct __row) from stg_rejects").fetchall()[0][0]
+        _insert_rejects(con, summary, item)
+        applied = apply_valid(con, entity, item.file_id, summary.run_id)
+        bad = len(source.bad_rows)
+        result.rows_read = rows + bad
+        result.rows_rejected = rejected + bad
+        _set_counts(result, applied)
+        result.seconds += time.monotonic() - clock
+        _register_file(con, summary, item)
+        con.execute("commit")
+    except Exception as exc:
+        con.execute("rollback")
+        result.rows_read = result.rows_new = result.rows_updated = result.rows_rejected = (
+            result.rows_duplicate
+        ) = 0
+        result.status = FAILED
+        result.reason_code = "load_error"
+        result.message_zh, result.message_en = both(
+            "etl.file.load_error", detail=f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:300]
+        )
+
+
+def table_columns_temp(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"select * from {table} limit 0").description]
+
+
+def _set_counts(result: FileResult, applied: Applied) -> None:
+    result.rows_new, result.rows_updated, result.rows_duplicate = (
+        applied.new,
+        applied.updated,
+        applied.duplicate,
+    )
+
+
+def _insert_rejects(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pending) -> None:
+    head = [summary.run_id, item.file_id, item.path.name, item.entity.name]
+    con.execute(
+        """insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
+                                message_zh, message_en, raw_value)
+           select ?, ?, ?, ?, r.__row, r.column_name, r.reason_code,
+                  replace(replace(m.zh, '{column}', coalesce(r.column_name, '')), '{value}', coalesce(r.raw_value, '')),
+                  replace(replace(m.en, '{column}', coalesce(r.column_name, '')), '{value}', coalesce(r.raw_value, '')),
+                  r.raw_value
+           from stg_rejects r join __messages m on m.code = r.reason_code order by r.__row""",
+        head,
+    )
+    for row_no, detail in item.source.bad_rows:
+        zh, en = both("etl.reject.bad_row", value=detail)
+        con.execute(
+            "insert into rejects values (?, ?, ?, ?, ?, null, 'bad_row', ?, ?, null)", [*head, row_no, zh, en]
+        )
+
+
+def _register_file(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pending) -> None:
+    r = item.result
+    stat = item.path.stat()
+    # A file rejected by an earlier run (e.g. before its mapping was fixed) is tried again: replace its row.
+    con.execute("delete from etl_files where file_id = ?", [item.file_id])
+    con.execute(
+        """insert into etl_files (file_id, run_id, file_name, file_size, file_mtime, entity, status,
+               rows_read, rows_loaded, rows_updated, rows_rejected, rows_duplicate,
+               reason_code, message_zh, message_en, loaded_at)
+           values (?, ?, ?, ?, to_timestamp(?)::timestamp, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)""",
+        [
+            item.file_id,
+            summary.run_id,
+            r.file_name,
+            stat.st_size,
+            stat.st_mtime,
+            r.entity,
+            "loaded" if r.status == LOADED else "rejected",
+            r.rows_read,
+            r.rows_loaded,
+            r.rows_updated,
+            r.rows_rejected,
+            r.rows_duplicate,
+            r.reason_code,
+            r.message_zh,
+            r.message_en,
+        ],  # fmt: skip
+    )
+
+
+def _record_file(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pending, seq: int) -> None:
+    r = item.result
+    if r.status in (REJECTED, FAILED):
+        con.execute("begin transaction")
+        if item.file_id:
+            _register_file(con, summary, item)
+        con.execute(
+            "insert into rejects values (?, ?, ?, ?, null, null, ?, ?, ?, null)",
+            [summary.run_id, item.file_id, r.file_name, r.entity, r.reason_code, r.message_zh, r.message_en],
+        )
+        con.execute("commit")
+    con.execute(
+        """insert into etl_run_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)""",
+        [
+            summary.run_id,
+            seq,
+            item.file_id,
+            r.file_name,
+            r.entity,
+            r.status,
+            r.sheet,
+            r.header_row,
+            r.encoding,
+            r.rows_read,
+            r.rows_new,
+            r.rows_updated,
+            r.rows_rejected,
+            r.rows_duplicate,
+            r.reason_code,
+            r.message_zh,
+            r.message_en,
+            r.seconds,
+        ],  # fmt: skip
+    )
+
+
+def reject_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> Counter:
+    """Rejects of a run by reason code."""
+    return Counter(
+        dict(
+            con.execute(
+                "select reason_code, count(*) from rejects where run_id = ? group by all", [run_id]
+            ).fetchall()
+        )
+    )
