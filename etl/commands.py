@@ -33,7 +33,7 @@ def _with_net(args, settings):
 def run_demo(args, settings) -> int:
     from etl.generate import generate
     from etl.geo import write_township_geojson
-    from etl.run import run_etl
+    from etl.jobs import run_incremental
 
     settings = _with_net(args, settings)
     if settings.default_start is None:
@@ -42,7 +42,8 @@ def run_demo(args, settings) -> int:
     write_township_geojson(settings.townships_geojson_path)
     if not any(settings.inbox.iterdir()):
         generate(settings.inbox)
-    summary = run_etl(settings, trigger="demo")
+    # Under the run lock, with last_run.json and the operators' copy written (etl.jobs).
+    summary = run_incremental(settings, trigger="demo").result
     print(summary.describe() if hasattr(summary, "describe") else summary)
     if args.no_serve:
         return 0

@@ -113,7 +113,7 @@ def guarded_run(settings: Settings, trigger: str, work: Work) -> RunStatus:
                 status.message,
                 exc_info=not isinstance(exc, KeyboardInterrupt | SystemExit),
             )
-            _finish(settings, status)
+            _finish(settings, status, None)
             raise
         summary = summarise(result)
         status = RunStatus(
@@ -125,6 +125,7 @@ def guarded_run(settings: Settings, trigger: str, work: Work) -> RunStatus:
             counts=summary["counts"],
             message=summary["message"][:500],
             snapshot_version=summary["snapshot_version"],
+            result=result,
         )
         counts = " ".join(f"{k}={v}" for k, v in status.counts.items())
         log.log(
@@ -137,14 +138,14 @@ def guarded_run(settings: Settings, trigger: str, work: Work) -> RunStatus:
             status.snapshot_version,
             counts,
         )
-        _finish(settings, status)
+        _finish(settings, status, result)
         return status
 
 
-def _finish(settings: Settings, status: RunStatus) -> None:
+def _finish(settings: Settings, status: RunStatus, result: Any) -> None:
     """Refresh the operators' copy, then the status file; neither may hide the run's own outcome."""
     try:
-        ops_store.export_ops(settings)
+        ops_store.export_ops(settings, result)
     except Exception as exc:  # the run itself is done; the copy is refreshed by the next run
         log.warning("ops copy not refreshed: %s: %s", type(exc).__name__, exc)
     write_status(settings, status)
@@ -159,10 +160,12 @@ def _incremental_work(trigger: str) -> Work:
     return work
 
 
-def _rebuild_work(settings: Settings):
+def _rebuild_work(settings: Settings) -> dict[str, Any]:
     from warehouse.publish import publish_snapshot
 
-    return publish_snapshot(settings)
+    run_id = uuid.uuid4().hex
+    version = publish_snapshot(settings.raw_db, settings, run_id)
+    return {"run_id": f"rebuild-{run_id[:8]}", "status": SUCCEEDED, "snapshot_version": version}
 
 
 def run_incremental(settings: Settings, trigger: str = "scheduler", work: Work | None = None) -> RunStatus:

@@ -20,6 +20,7 @@ import logging
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -48,15 +49,42 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _quote(path: Path) -> str:
-    # ATTACH takes a literal, not a parameter; the path comes from the settings, quotes are doubled.
-    return "'" + str(path).replace("'", "''") + "'"
+RUN_FILE_FIELDS = (
+    "file_name",
+    "file_id",
+    "status",
+    "entity",
+    "rows_read",
+    "rows_loaded",
+    "rows_updated",
+    "rows_rejected",
+    "rows_duplicate",
+    "reason_code",
+    "message_zh",
+    "message_en",
+)
 
 
-def export_ops(settings: Settings) -> Path | None:
+def run_file_rows(result: Any) -> list[dict[str, Any]]:
+    """One row per file of the run's summary (``RunSummary.files``), for ``ops_run_files``."""
+    run_id = getattr(result, "run_id", None)
+    rows = []
+    for item in getattr(result, "files", None) or ():
+        row = {name: getattr(item, name, None) for name in RUN_FILE_FIELDS}
+        row["run_id"] = run_id
+        rows.append(row)
+    return rows if run_id else []
+
+
+def export_ops(settings: Settings, result: Any = None) -> Path | None:
     """Copy the run log, files and rejects from the raw store to ``ops.duckdb`` (atomically).
 
     Call it while holding the run lock, after the ETL has closed the raw store.
+
+    Args:
+        settings: The installation's settings.
+        result: The run's summary (``etl.run.RunSummary``): its per-file outcomes are added to the
+            per-run file list kept across copies. None for runs without one (rebuild, failure).
 
     Returns:
         The path written, or None when there is no raw store yet.
@@ -66,23 +94,39 @@ def export_ops(settings: Settings) -> Path | None:
         return None
     target = ops_db_path(settings)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    _remove(tmp)
     con = duckdb.connect(str(tmp))
     try:
-        con.execute(f"attach {_quote(raw)} as raw (read_only)")
+        con.execute("attach ? as raw (read_only)", [str(raw)])
         for name, params in EXPORT_STEPS:
             con.execute(sql(name), params)
-        con.execute(sql("export_ops_meta"), {"exported_at": datetime.now()})
         con.execute("detach raw")
+        con.execute(sql("create_ops_run_files"))
+        if target.exists():
+            try:
+                con.execute("attach ? as prev (read_only)", [str(target)])
+                con.execute(sql("carry_ops_run_files"))
+                con.execute("detach prev")
+            except duckdb.Error as exc:  # an older or damaged copy: start the list afresh
+                log.warning("previous ops copy not carried over: %s", exc)
+        rows = run_file_rows(result)
+        if rows:
+            con.executemany(sql("insert_ops_run_file"), rows)
+        con.execute(sql("export_ops_meta"), {"exported_at": datetime.now()})
         con.execute("checkpoint")
     except BaseException:
         con.close()
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
         raise
     con.close()
     Path(f"{tmp}.wal").unlink(missing_ok=True)
     os.replace(tmp, target)
     return target
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 def connect_ops(settings: Settings) -> duckdb.DuckDBPyConnection | None:
@@ -96,7 +140,7 @@ def connect_ops(settings: Settings) -> duckdb.DuckDBPyConnection | None:
         return None
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_quote(path)} as ops (read_only)")
+        con.execute("attach ? as ops (read_only)", [str(path)])
         con.execute("use ops")
     except duckdb.Error:
         con.close()

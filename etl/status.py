@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,8 @@ class RunStatus:
         counts: Files and rows (see ``COUNT_KEYS``); absent keys are unknown.
         message: A short, non-personal summary or the error's type and message.
         snapshot_version: The version published by the run, if any.
+        result: What the run's work returned (e.g. ``etl.run.RunSummary``), in memory only: never
+            written to the file.
     """
 
     run_id: str
@@ -58,6 +60,7 @@ class RunStatus:
     counts: dict[str, int] = field(default_factory=dict)
     message: str = ""
     snapshot_version: str | None = None
+    result: Any = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -71,8 +74,12 @@ class RunStatus:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunStatus:
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"result"}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-safe fields (everything but ``result``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "result"}
 
 
 def status_path(settings: Settings) -> Path:
@@ -98,7 +105,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def write_status(settings: Settings, status: RunStatus) -> Path:
     """Replace ``last_run.json`` with ``status``; returns the file's path."""
     path = status_path(settings)
-    write_json_atomic(path, asdict(status))
+    write_json_atomic(path, status.to_dict())
     return path
 
 

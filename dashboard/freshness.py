@@ -1,0 +1,120 @@
+"""Is the data on screen fresh? One small API for the wall, the leadership view and ``/healthz``.
+
+The answer combines the published snapshot (its build time and per-source as-of times, from
+``warehouse.query.SnapshotInfo``) with the last run's status file (``data_dir/last_run.json``, written by
+``etl.jobs``); neither read touches the raw store.
+
+- ``ok``: a snapshot exists, it was built less than ``settings.stale_after_hours`` ago, and the last run
+  did not fail.
+- ``reason``: ``ok``, ``no_snapshot``, ``stale`` or ``last_run_failed`` (the i18n key
+  ``ops.fresh.<reason>`` says it on screen).
+
+Usage on a page::
+
+    from dashboard.freshness import freshness, banner_text
+    fresh = freshness(settings, snapshot_info)      # snapshot_info: SnapshotInfo or None
+    if not fresh.ok:
+        show_banner(banner_text(fresh, lang))       # "数据未及时更新，数据截至 2026-11-27 10:30"
+
+Age is measured from the snapshot's build time: the nightly rebuild publishes even when no new export
+arrived, so a snapshot older than ``stale_after_hours`` (26 h by default) means the refresh itself has
+stopped. ``as_of`` (what the banner shows) is the newest source as-of time, else the build time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from etl.status import RunStatus, read_status
+from warehouse.i18n import t
+from warehouse.settings import Settings
+
+OK = "ok"
+NO_SNAPSHOT = "no_snapshot"
+STALE = "stale"
+LAST_RUN_FAILED = "last_run_failed"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What a page needs to decide on a stale/failed banner.
+
+    Attributes:
+        ok: True when no banner is needed.
+        reason: ``ok``, ``no_snapshot``, ``stale`` or ``last_run_failed``.
+        as_of: Newest data-as-of time (aware, in the settings' zone), None without a snapshot.
+        last_run_status: ``succeeded``/``failed``/None (no run recorded).
+        age_seconds: Seconds since the snapshot was built, None without a snapshot.
+        last_run_at: When the last run finished (aware), None if no run is recorded.
+    """
+
+    ok: bool
+    reason: str
+    as_of: datetime | None
+    last_run_status: str | None
+    age_seconds: float | None = None
+    last_run_at: datetime | None = None
+
+
+def aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """``moment`` in ``zone``; a naive time is taken as the machine's local time (how ``now()`` writes it)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.astimezone(zone)
+
+
+def freshness(
+    settings: Settings,
+    snapshot_info,
+    status: RunStatus | None | bool = True,
+    now: datetime | None = None,
+) -> Freshness:
+    """Decide whether the data on screen is fresh.
+
+    Args:
+        settings: Provides ``stale_after_hours``, ``timezone`` and the status file's location.
+        snapshot_info: The published snapshot's ``SnapshotInfo`` (``version``, ``built_at``, ``as_of``),
+            or None when nothing is published.
+        status: The last run's status; ``True`` (default) reads ``last_run.json``.
+        now: The current time (tests).
+
+    Returns:
+        The verdict; never raises for missing or odd inputs.
+    """
+    zone = ZoneInfo(settings.timezone)
+    if status is True:
+        status = read_status(settings)
+    last_status = status.status if status else None
+    last_at = None
+    if status:
+        try:
+            last_at = aware(status.finished() or status.started(), zone)
+        except ValueError:
+            last_at = None
+    if snapshot_info is None or getattr(snapshot_info, "built_at", None) is None:
+        return Freshness(False, NO_SNAPSHOT, None, last_status, None, last_at)
+    built = aware(snapshot_info.built_at, zone)
+    sources = [aware(v, zone) for v in (getattr(snapshot_info, "as_of", None) or {}).values() if v]
+    as_of = max(sources, default=built)
+    now = aware(now, zone) if now else datetime.now(zone)
+    age = max(0.0, (now - built).total_seconds())
+    if last_status == "failed":
+        reason = LAST_RUN_FAILED
+    elif age > settings.stale_after_hours * 3600:
+        reason = STALE
+    else:
+        reason = OK
+    return Freshness(reason == OK, reason, as_of, last_status, age, last_at)
+
+
+def format_time(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def banner_text(fresh: Freshness, lang: str | None = None) -> str:
+    """The banner/alert text for ``fresh`` in ``lang`` (also for ``ok``: "数据截至 …")."""
+    return t(f"ops.fresh.{fresh.reason}", lang, as_of=format_time(fresh.as_of))
