@@ -16,6 +16,7 @@ from warehouse.settings import load_settings
 COMMAND_MODULES = (
     "etl.commands",
     "etl.scheduler",
+    "etl.etl_cli",
 )
 
 
