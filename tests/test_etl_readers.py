@@ -1,0 +1,153 @@
+"""Readers on messy inline bytes: title rows, encodings, blank rows, sheets, JSON lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from etl.mapping import load_mapping, norm_header
+from etl.readers import ReadError, read_source
+
+ACTIVITY_CSV = (
+    "石拐区代表履职活动统计表\n"
+    "导出日期：2024-01-19\n"
+    "\n"
+    "活动编号 ,活动日期,活动类型,接待人数\n"
+    "A1,2023年5月6日,学习,１２\n"
+    "\n"
+    "A2,45052,议事,3\n"
+    ",,,\n"
+    "合计,,,15\n"
+)
+
+
+@pytest.fixture
+def con():
+    with duckdb.connect() as c:
+        yield c
+
+
+def _rows(con, source):
+    return con.execute(f"select * from {source.table} order by __row").fetchall()
+
+
+def test_gb18030_csv_with_title_rows_keeps_file_line_numbers(tmp_path: Path, con) -> None:
+    path = tmp_path / "活动.csv"
+    path.write_bytes(ACTIVITY_CSV.encode("gb18030"))
+    source = read_source(con, path, load_mapping(), "src")
+    assert source.encoding == "gb18030"
+    assert source.header_row == 4
+    assert source.headers == ["活动编号", "活动日期", "活动类型", "接待人数"]
+    assert _rows(con, source) == [
+        (5, "A1", "2023年5月6日", "学习", "１２"),
+        (7, "A2", "45052", "议事", "3"),
+        (8, None, None, None, None),
+        (9, "合计", None, None, "15"),
+    ]
+
+
+@pytest.mark.parametrize(("encoding", "expected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig")])
+def test_utf8_csv_with_and_without_bom(tmp_path: Path, con, encoding: str, expected: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(ACTIVITY_CSV.encode(encoding))
+    source = read_source(con, path, load_mapping(), "src")
+    assert source.encoding == expected
+    assert [r[0] for r in _rows(con, source)] == [5, 7, 8, 9]
+
+
+def test_csv_crlf_and_semicolon_delimiter(tmp_path: Path, con) -> None:
+    path = tmp_path / "b.csv"
+    path.write_bytes(
+        "活动编号;活动日期;活动类型\r\nA1;2023-01-02;学习\r\n\r\nA2;2023-01-03;议事\r\n".encode()
+    )
+    source = read_source(con, path, load_mapping(), "src")
+    assert _rows(con, source) == [(2, "A1", "2023-01-02", "学习"), (4, "A2", "2023-01-03", "议事")]
+
+
+def test_binary_garbage_named_csv_is_unreadable(tmp_path: Path, con) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(ReadError) as err:
+        read_source(con, path, load_mapping(), "src")
+    assert err.value.code == "unreadable"
+
+
+def test_xlsx_header_found_on_any_sheet_below_titles(tmp_path: Path, con) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active["A1"] = "本表由平台导出"
+    ws = wb.create_sheet("数据")
+    ws["A1"] = "2023年履职活动"
+    ws.append([])
+    ws.append(["活动编号", "活动日期*", "活动类型", "接待人数"])
+    ws.append(["A1", dt.date(2023, 5, 6), "学习", 12])
+    ws.append(["A2", 45052, "议事", 3.0])
+    ws.append([])
+    ws.append(["合计", None, None, 15])
+    path = tmp_path / "活动.xlsx"
+    wb.save(path)
+    source = read_source(con, path, load_mapping(), "src")
+    assert (source.sheet, source.header_row) == ("数据", 3)
+    assert _rows(con, source) == [
+        (4, "A1", "2023-05-06", "学习", "12"),
+        (5, "A2", "45052", "议事", "3"),
+        (6, None, None, None, None),
+        (7, "合计", None, None, "15"),
+    ]
+
+
+def test_truncated_xlsx_is_unreadable(tmp_path: Path, con) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["活动编号", "活动日期", "活动类型"])
+    full = tmp_path / "full.xlsx"
+    wb.save(full)
+    path = tmp_path / "活动.xlsx"
+    path.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    with pytest.raises(ReadError) as err:
+        read_source(con, path, load_mapping(), "src")
+    assert err.value.code == "unreadable"
+
+
+def test_jsonl_keys_are_headers_and_bad_lines_are_row_rejects(tmp_path: Path, con) -> None:
+    path = tmp_path / "活动.jsonl"
+    path.write_text(
+        '{"活动编号": "A1", "活动日期": "2023-05-06", "接待人数": 12}\n'
+        "\n"
+        "{not json\n"
+        '{"活动编号": "A2", "活动类型": "议事", "参加代表编号": ["D1", "D2"]}\n',
+        encoding="utf-8",
+    )
+    source = read_source(con, path, load_mapping(), "src")
+    assert source.headers == ["活动编号", "活动日期", "接待人数", "活动类型", "参加代表编号"]
+    assert source.bad_rows and source.bad_rows[0][0] == 3
+    assert _rows(con, source) == [
+        (1, "A1", "2023-05-06", "12", None, None),
+        (4, "A2", None, None, "议事", "D1;D2"),
+    ]
+
+
+def test_header_matching_tolerates_spaces_stars_and_full_width() -> None:
+    assert norm_header(" 活动编号 *") == norm_header("活动编号")
+    assert norm_header("代表之家（站）名称") == norm_header("代表之家(站)名称")
+    assert norm_header("接待\u3000人数") == norm_header("接待人数")
+
+
+def test_entity_from_headers_then_file_name() -> None:
+    mapping = load_mapping()
+    assert mapping.entity_for(["案件编号", "案件类型", "受理日期", "状态"], "export.csv").name == "cases"
+    assert mapping.entity_for(["foo"], "2024-01-19_信访案件.csv").name == "cases"
+    assert mapping.entity_for(["foo"], "代表之家名单.csv").name == "homes"
+    assert mapping.entity_for(["foo"], "report.csv") is None
+
+
+def test_user_mapping_file_adds_headers_without_code(tmp_path: Path) -> None:
+    extra = tmp_path / "mapping.toml"
+    extra.write_text('[entities.activities.columns.visitors]\nheaders = ["群众人数"]\n', encoding="utf-8")
+    mapping = load_mapping(extra)
+    found = mapping.entities["activities"].match_headers(["活动编号", "群众人数", "接待人数"])
+    assert found["visitors"] == 1
+    assert "接待人数" in mapping.entities["activities"].columns["visitors"].headers
