@@ -51,6 +51,7 @@ MART_MODELS: tuple[str, ...] = (
     "fct_activity",
     "mart_activity_daily",
     "mart_deputy_activity_daily",
+    "mart_deputy_daily",
     "fct_suggestion",
     "fct_case",
     "fct_project",

@@ -7,8 +7,16 @@ passing ``Filters.townships``: the functions never widen it.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
 
 KPI_IDS: tuple[str, ...] = (
     "deputies_total",
@@ -42,14 +50,40 @@ RATE_KPIS = frozenset(k for k in KPI_IDS if k.endswith("_rate"))
 KPI_ENTITY: dict[str, str] = {
     **{k: "deputies" for k in ("deputies_total", "home_visit_rate")},
     **{k: "homes" for k in ("homes_total", "stations_total", "liaison_points_total")},
-    **{k: "activities" for k in ("activities_total", "visitors_total", "trainings_total",
-                                 "training_attendance", "csc_observations")},
-    **{k: "suggestions" for k in ("suggestions_collected", "suggestion_closure_rate",
-                                  "suggestion_satisfaction_rate", "legislative_suggestions",
-                                  "regulations_consulted", "supervision_suggestions")},
-    **{k: "cases" for k in ("petition_cases", "petition_completed", "petition_completion_rate",
-                            "petition_satisfaction_rate", "mediation_cases", "mediation_success",
-                            "mediation_success_rate", "mediators_total")},
+    **{
+        k: "activities"
+        for k in (
+            "activities_total",
+            "visitors_total",
+            "trainings_total",
+            "training_attendance",
+            "csc_observations",
+        )
+    },
+    **{
+        k: "suggestions"
+        for k in (
+            "suggestions_collected",
+            "suggestion_closure_rate",
+            "suggestion_satisfaction_rate",
+            "legislative_suggestions",
+            "regulations_consulted",
+            "supervision_suggestions",
+        )
+    },
+    **{
+        k: "cases"
+        for k in (
+            "petition_cases",
+            "petition_completed",
+            "petition_completion_rate",
+            "petition_satisfaction_rate",
+            "mediation_cases",
+            "mediation_success",
+            "mediation_success_rate",
+            "mediators_total",
+        )
+    },
     "livelihood_projects_voted": "projects",
 }
 
@@ -71,3 +105,293 @@ class SnapshotInfo:
     built_at: datetime
     run_id: str
     as_of: dict[str, datetime]
+
+
+# --- Implementation ------------------------------------------------------------------------------
+
+QUERIES_DIR = Path(__file__).resolve().parent / "sql" / "queries"
+TREND_MEASURES: tuple[str, ...] = (
+    "activities",
+    "visitors",
+    "suggestions",
+    "petition_cases",
+    "mediation_cases",
+    "points",
+)
+# Low-points watchlist: the bottom share of ranked deputies, only for periods of at least this many months.
+WATCHLIST_SHARE = 0.10
+WATCHLIST_MIN_MONTHS = 6
+_PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@cache
+def _sql(name: str) -> tuple[str, frozenset[str]]:
+    """The text of ``sql/queries/<name>.sql`` and the named parameters it uses."""
+    text = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return text, frozenset(_PARAM_RE.findall(text))
+
+
+def _params(f: Filters) -> dict[str, Any]:
+    return {
+        "start": f.start,
+        "end": f.end,
+        "townships": list(f.townships),
+        "home_levels": list(f.home_levels),
+        "deputy_levels": list(f.deputy_levels),
+    }
+
+
+def _bind(name: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The query text and the subset of ``params`` it uses (DuckDB refuses unused named parameters)."""
+    text, used = _sql(name)
+    missing = used - params.keys()
+    if missing:
+        raise ValueError(f"query {name}: missing parameters {sorted(missing)}")
+    return text, {k: v for k, v in params.items() if k in used}
+
+
+def _execute(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    text, bound = _bind(name, params)
+    return con.execute(text, bound)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    text, bound = _bind(name, params)
+    return con.sql(text, params=bound).to_arrow_table().to_pandas()
+
+
+def _records(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    cursor = _execute(con, name, params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _as_datetime(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
+    """Version, build time, run id and per-entity data-as-of times of the snapshot."""
+    rows = _records(con, "snapshot_meta", {})
+    meta = {r["key"]: r["value"] for r in rows if r["kind"] == "meta"}
+    as_of = {r["key"]: r["as_of"] for r in rows if r["kind"] == "as_of" and r["as_of"] is not None}
+    return SnapshotInfo(
+        version=meta.get("version", ""),
+        built_at=_as_datetime(meta.get("built_at")) or datetime.min,
+        run_id=meta.get("run_id", ""),
+        as_of=as_of,
+    )
+
+
+def snapshot_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """All key/value metadata of the snapshot (version, built_at, run_id, district_name, district_code, ...)."""
+    return {r["key"]: r["value"] for r in _records(con, "snapshot_meta", {}) if r["kind"] == "meta"}
+
+
+def kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | None]:
+    """Every KPI of :data:`KPI_IDS` for the period and filters (DOMAIN.md's 口径).
+
+    Counts are ints; rates (:data:`RATE_KPIS`) are fractions, None when the denominator is zero.
+    """
+    row = _records(con, "kpis", _params(f))[0]
+    values: dict[str, int | float | None] = {}
+    for kpi_id in KPI_IDS:
+        value = row[kpi_id]
+        if kpi_id in RATE_KPIS:
+            values[kpi_id] = None if value is None else float(value)
+        else:
+            values[kpi_id] = int(value or 0)
+    return values
+
+
+def kpi_as_of(con: duckdb.DuckDBPyConnection) -> dict[str, datetime | None]:
+    """For each KPI id, the load time of the newest file of the entity it is computed from."""
+    as_of = snapshot_info(con).as_of
+    return {kpi_id: as_of.get(KPI_ENTITY[kpi_id]) for kpi_id in KPI_IDS}
+
+
+def data_period(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    """The earliest and latest record date (activities, suggestions, cases) in the snapshot."""
+    meta = snapshot_meta(con)
+    start, end = meta.get("data_start"), meta.get("data_end")
+    return (date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
+
+
+def township_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Townships for filter drop-downs: ``township_code, township_name, kind`` in code order."""
+    return _frame(con, "township_options", {})
+
+
+def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters, measure: str) -> pd.DataFrame:
+    """One row per month of the period (zero-filled): ``month, value``.
+
+    Args:
+        con: Cursor on the snapshot.
+        f: Filters.
+        measure: One of :data:`TREND_MEASURES` (activities and visitors at homes, suggestions collected
+            at homes, petition cases, mediation cases, points of the deputies in scope).
+
+    Raises:
+        ValueError: For an unknown measure.
+    """
+    if measure not in TREND_MEASURES:
+        raise ValueError(f"unknown trend measure {measure!r}; expected one of {TREND_MEASURES}")
+    return _frame(con, f"trend_{measure}", _params(f))
+
+
+def township_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """One row per township in scope, zero rows included.
+
+    Columns: township_code, township_name, homes, deputies, activities, visitors, suggestions,
+    petition_cases, mediation_cases, mediation_success, points.
+    """
+    return _frame(con, "township_summary", _params(f))
+
+
+def home_map(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """One row per place in scope: home_id, home_name, home_level, is_home, township_code, township_name,
+    lon, lat, activities, visitors (in the period) and deputies (active deputies stationed there)."""
+    return _frame(con, "home_map", _params(f))
+
+
+def points_ranking(con: duckdb.DuckDBPyConnection, f: Filters, limit: int | None = None) -> pd.DataFrame:
+    """Points of the active deputies in scope over the period, best first.
+
+    Columns: rank, deputy_id, deputy_name, township_name, levels, points, absences. Ties are broken by
+    fewer absences, then deputy_id; deputies without points are included (0).
+    """
+    frame = _frame(con, "points_ranking", _params(f))
+    return frame.head(limit).reset_index(drop=True) if limit is not None else frame
+
+
+def _add_months(day: date, months: int) -> date:
+    """``day`` shifted by whole months, clamped to the month's last day (Jan 31 + 1 -> Feb 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for candidate in range(day.day, 27, -1):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    return date(year, month + 1, min(day.day, 28))
+
+
+def spans_months(start: date, end: date, months: int) -> bool:
+    """Whether ``start..end`` (inclusive) covers at least ``months`` months (Jan 1..Jun 30 covers 6)."""
+    return end >= _add_months(start, months) - timedelta(days=1)
+
+
+def low_points_watchlist(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Deputies flagged for a talk (约谈): the bottom 10 % of the points ranking.
+
+    Rule: only when the period spans at least 6 whole months (a shorter window says little about a
+    term); the bottom ``ceil(10 % x ranked deputies)`` active deputies in scope (at least one when
+    anyone is ranked), lowest points first, ties by more absences, then deputy_id. The term start of a
+    deputy is not in the input contract, so every active deputy counts as serving the whole period.
+    Empty (same columns as :func:`points_ranking`) otherwise.
+    """
+    ranking = points_ranking(con, f)
+    if not spans_months(f.start, f.end, WATCHLIST_MIN_MONTHS) or ranking.empty:
+        return ranking.iloc[0:0]
+    size = math.ceil(WATCHLIST_SHARE * len(ranking))
+    return ranking.tail(size).iloc[::-1].reset_index(drop=True)
+
+
+def latest_activities(
+    con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20, home_id: str | None = None
+) -> pd.DataFrame:
+    """The most recent activities in the period and scope, newest first (optionally at one place)."""
+    return _frame(con, "latest_activities", {**_params(f), "limit": int(limit), "home_id": home_id})
+
+
+def suggestions_by_status(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Suggestions submitted in the period (all channels): ``status, suggestions`` in workflow order."""
+    return _frame(con, "suggestions_by_status", _params(f))
+
+
+def suggestions_by_category(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Suggestions submitted in the period (all channels): ``category, suggestions``, largest first."""
+    return _frame(con, "suggestions_by_category", _params(f))
+
+
+def handling_units(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Per handling unit: ``unit, suggestions, closed, on_time_rate, satisfaction_rate`` (rates None
+    on a zero denominator; on time = answered, else closed, by the due date)."""
+    return _frame(con, "handling_units", _params(f))
+
+
+def case_outcomes(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Cases accepted in the period (not 不予受理): ``case_type, outcome, cases`` (outcome None = open)."""
+    return _frame(con, "case_outcomes", _params(f))
+
+
+def legislative_by_regulation(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Legislative suggestions in the period per regulation: ``regulation, suggestions``."""
+    return _frame(con, "legislative_by_regulation", _params(f))
+
+
+def projects_by_township(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    """Livelihood projects with a year in the period per township (zero rows included): township_code,
+    township_name, projects, elected, completed, avg_completion_pct."""
+    return _frame(con, "projects_by_township", _params(f))
+
+
+def points_by_rule(con: duckdb.DuckDBPyConnection, f: Filters, deputy_id: str | None = None) -> pd.DataFrame:
+    """Events and points per rule over the period, every rule listed (zero rows included).
+
+    Columns: rule_id, rule_name, rule_name_en, points_per_event, is_fed, events, points. For the active
+    deputies in scope, or for one deputy when ``deputy_id`` is given (still subject to the scope).
+    """
+    return _frame(con, "points_by_rule", {**_params(f), "deputy_id": deputy_id})
+
+
+def home_detail(con: duckdb.DuckDBPyConnection, f: Filters, home_id: str) -> dict[str, Any] | None:
+    """Everything the home drill-down shows, or None when the place is unknown or outside the scope.
+
+    Returns:
+        ``{"home": dict, "by_type": DataFrame[activity_type, activities, visitors, attendances],
+        "monthly": DataFrame[month, activities, visitors], "deputies": DataFrame[deputy_id, deputy_name,
+        levels], "latest": DataFrame}`` (see :func:`latest_activities`).
+    """
+    params = {**_params(f), "home_id": home_id}
+    rows = _records(con, "home_detail_home", params)
+    if not rows:
+        return None
+    return {
+        "home": rows[0],
+        "by_type": _frame(con, "home_detail_by_type", params),
+        "monthly": _frame(con, "home_detail_monthly", params),
+        "deputies": _frame(con, "home_detail_deputies", params),
+        "latest": latest_activities(con, Filters(f.start, f.end), limit=20, home_id=home_id),
+    }
+
+
+def deputy_detail(con: duckdb.DuckDBPyConnection, f: Filters, deputy_id: str) -> dict[str, Any] | None:
+    """Everything the deputy drill-down shows, or None when the deputy is unknown or outside the scope.
+
+    Returns:
+        ``{"deputy": dict (no personal data), "points": int, "absences": int, "rank": int | None (in the
+        ranking for ``f``), "ranked": int, "points_by_rule": DataFrame, "by_type": DataFrame[activity_type,
+        attendances, absences], "monthly": DataFrame[month, attendances, absences, points],
+        "records": dict[suggestions, suggestions_adopted, petition_cases, mediation_cases,
+        mediation_success]}``.
+    """
+    params = {**_params(f), "deputy_id": deputy_id}
+    rows = _records(con, "deputy_detail_deputy", params)
+    if not rows:
+        return None
+    ranking = points_ranking(con, f)
+    mine = ranking[ranking["deputy_id"] == deputy_id]
+    by_rule = points_by_rule(con, Filters(f.start, f.end), deputy_id=deputy_id)
+    monthly = _frame(con, "deputy_detail_monthly", params)
+    return {
+        "deputy": rows[0],
+        "points": int(by_rule["points"].sum()),
+        "absences": int(monthly["absences"].sum()),
+        "rank": int(mine["rank"].iloc[0]) if not mine.empty else None,
+        "ranked": len(ranking),
+        "points_by_rule": by_rule,
+        "by_type": _frame(con, "deputy_detail_by_type", params),
+        "monthly": monthly,
+        "records": _records(con, "deputy_detail_records", params)[0],
+    }

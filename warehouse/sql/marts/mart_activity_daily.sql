@@ -12,9 +12,9 @@ final as (
         activity_type,
         is_at_home,
         count(*) as activities,
-        sum(visitors) as visitors,
-        sum(deputy_count) as attendances,
-        sum(absent_count) as absences
+        cast(sum(visitors) as bigint) as visitors,
+        cast(sum(deputy_count) as bigint) as attendances,
+        cast(sum(absent_count) as bigint) as absences
     from activities
     group by all
 )

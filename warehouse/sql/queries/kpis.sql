@@ -1,0 +1,159 @@
+-- Every KPI of DOMAIN.md's dictionary for one period and filter set, as one row (columns = KPI ids).
+-- Township filters apply to each record's own township (activities: the place's township; deputies:
+-- the deputy's township); home levels restrict the home-based measures; deputy levels the deputy-based.
+-- Rates are null when their denominator is zero.
+with places as (
+    select * from dim_home
+    where (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+      and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_level))
+),
+
+deputies as (
+    select * from dim_deputy
+    where is_active
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+      and (len($deputy_levels::varchar[]) = 0
+           or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
+),
+
+activity as (
+    select * from mart_activity_daily
+    where activity_date between $start and $end
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+),
+
+activity_figures as (
+    select
+        coalesce(sum(activities) filter (
+            where is_at_home
+              and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_level))
+        ), 0) as activities_total,
+        coalesce(sum(visitors) filter (
+            where is_at_home
+              and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_level))
+        ), 0) as visitors_total,
+        coalesce(sum(activities) filter (where activity_type = '培训'), 0) as trainings_total,
+        coalesce(sum(attendances) filter (where activity_type = '培训'), 0) as training_attendance,
+        coalesce(sum(attendances) filter (where activity_type = '列席常委会'), 0) as csc_observations
+    from activity
+),
+
+place_figures as (
+    select
+        count(*) filter (where is_home) as homes_total,
+        count(*) filter (where home_level = '代表工作站') as stations_total,
+        count(*) filter (where home_level = '立法联络站') as liaison_points_total
+    from places
+),
+
+deputy_figures as (
+    select count(*) as deputies_total from deputies
+),
+
+home_visitors as (
+    select count(distinct participation.deputy_id) as deputies_at_homes
+    from mart_deputy_daily as participation
+    inner join deputies on deputies.deputy_id = participation.deputy_id
+    where participation.activity_date between $start and $end
+      and participation.is_at_home
+      and participation.attendances > 0
+      and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], participation.home_level))
+),
+
+suggestions as (
+    select * from fct_suggestion
+    where submitted_on between $start and $end
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+),
+
+suggestion_figures as (
+    select
+        count(*) filter (where channel = '代表之家') as suggestions_collected,
+        count(*) filter (where status = '已办结') as suggestions_closed,
+        count(*) filter (where status <> '不予立案') as suggestions_filed,
+        count(*) filter (where satisfaction in ('满意', '基本满意')) as suggestions_satisfied,
+        count(*) filter (where satisfaction in ('满意', '基本满意', '不满意')) as suggestions_evaluated,
+        count(*) filter (where channel = '立法联系点') as legislative_suggestions,
+        count(distinct regulation) filter (where channel = '立法联系点') as regulations_consulted,
+        count(*) filter (where channel = '联动监督') as supervision_suggestions
+    from suggestions
+),
+
+cases as (
+    select * from fct_case
+    where accepted_on between $start and $end
+      and status <> '不予受理'
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+),
+
+case_figures as (
+    select
+        count(*) filter (where case_type = '信访代办') as petition_cases,
+        count(*) filter (where case_type = '信访代办' and status = '已办结') as petition_completed,
+        count(*) filter (
+            where case_type = '信访代办' and satisfaction in ('满意', '基本满意')
+        ) as petitions_satisfied,
+        count(*) filter (
+            where case_type = '信访代办' and satisfaction in ('满意', '基本满意', '不满意')
+        ) as petitions_revisited,
+        count(*) filter (where case_type = '诉前调解') as mediation_cases,
+        count(*) filter (where case_type = '诉前调解' and outcome = '调解成功') as mediation_success,
+        count(distinct deputy_id) filter (
+            where case_type = '诉前调解'
+              and (len($deputy_levels::varchar[]) = 0
+                   or deputy_id in (
+                       select deputy_id from dim_deputy
+                       where list_has_any(string_split(levels, ';'), $deputy_levels::varchar[])
+                   ))
+        ) as mediators_total
+    from cases
+),
+
+project_figures as (
+    select count(*) as livelihood_projects_voted
+    from fct_project
+    where is_elected
+      and year between year($start::date) and year($end::date)
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+),
+
+final as (
+    select
+        deputy_figures.deputies_total,
+        place_figures.homes_total,
+        place_figures.stations_total,
+        place_figures.liaison_points_total,
+        activity_figures.activities_total,
+        activity_figures.visitors_total,
+        suggestion_figures.suggestions_collected,
+        suggestion_figures.suggestions_closed / nullif(suggestion_figures.suggestions_filed, 0)
+            as suggestion_closure_rate,
+        suggestion_figures.suggestions_satisfied / nullif(suggestion_figures.suggestions_evaluated, 0)
+            as suggestion_satisfaction_rate,
+        case_figures.petition_cases,
+        case_figures.petition_completed,
+        case_figures.petition_completed / nullif(case_figures.petition_cases, 0) as petition_completion_rate,
+        case_figures.petitions_satisfied / nullif(case_figures.petitions_revisited, 0)
+            as petition_satisfaction_rate,
+        case_figures.mediation_cases,
+        case_figures.mediation_success,
+        case_figures.mediation_success / nullif(case_figures.mediation_cases, 0) as mediation_success_rate,
+        case_figures.mediators_total,
+        suggestion_figures.legislative_suggestions,
+        suggestion_figures.regulations_consulted,
+        suggestion_figures.supervision_suggestions,
+        project_figures.livelihood_projects_voted,
+        home_visitors.deputies_at_homes / nullif(deputy_figures.deputies_total, 0) as home_visit_rate,
+        activity_figures.trainings_total,
+        activity_figures.training_attendance,
+        activity_figures.csc_observations
+    from deputy_figures
+    cross join place_figures
+    cross join activity_figures
+    cross join home_visitors
+    cross join suggestion_figures
+    cross join case_figures
+    cross join project_figures
+)
+
+select * from final

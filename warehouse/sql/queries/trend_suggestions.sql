@@ -1,0 +1,24 @@
+-- Monthly suggestions collected at homes (channel 代表之家, the suggestions_collected definition), zero-filled.
+with months as (
+    select cast(unnest(generate_series(
+        date_trunc('month', $start::date), date_trunc('month', $end::date), interval 1 month
+    )) as date) as month
+),
+
+measure as (
+    select cast(date_trunc('month', submitted_on) as date) as month, count(*) as value
+    from fct_suggestion
+    where submitted_on between $start and $end
+      and channel = '代表之家'
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+    group by 1
+),
+
+final as (
+    select months.month, coalesce(measure.value, 0) as value
+    from months
+    left join measure on measure.month = months.month
+)
+
+select * from final
+order by month
