@@ -1,0 +1,752 @@
+"""The demo/scale data generator: writes the platform's exports as a real deployment would receive them.
+
+``generate(out_dir)`` writes one file per entity and period (``.xlsx`` with title rows, GB18030 ``.csv``
+with varying header synonyms), the export date in every file name, and realistic mess *on top of*
+the calibrated records (``etl.demo_records``): blank rows, a trailing 合计 row, full-width digits,
+stray spaces, dates in every form, duplicated rows, rows pointing at unknown deputies or homes, a
+negative count, a close date before its accept date, and a later export that moves suggestions from
+办理中 to 已办结. Every bad row is extra, so the good rows alone reproduce ``demo_calibration.TARGETS``.
+
+``--scale N`` replicates the district N times (ids suffixed ``-k``, synthetic township codes
+``1592<k:07d><j>``) and writes CSV only, in parts of at most ``PART_ROWS`` rows, vectorised with
+pyarrow, for benchmarks. The same seed always gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from etl.demo_records import DemoRecords, build_records
+from etl.demo_writers import write_csv, write_xlsx
+from etl.geo import TOWNSHIP_CODES, TOWNSHIPS
+
+DEFAULT_SEED = 20240120
+PART_ROWS = 1_000_000
+ENTITIES = ("townships", "homes", "deputies", "activities", "suggestions", "cases", "projects")
+PLATFORM = "石拐区人大代表履职平台导出"
+
+DATE_COLUMNS = frozenset(
+    {"opened_on", "activity_date", "submitted_on", "due_on", "replied_on", "closed_on", "accepted_on"}
+)
+COUNT_COLUMNS = frozenset({"visitors", "votes_for", "votes_against", "votes_abstain"})
+BOOL_COLUMNS = frozenset({"elected", "adopted"})
+# Columns whose values get a replica suffix at --scale; township codes get synthetic codes instead.
+ID_COLUMNS = frozenset({"home_id", "deputy_id", "activity_id", "suggestion_id", "case_id", "project_id"})
+ID_LIST_COLUMNS = frozenset({"deputy_ids", "absent_deputy_ids"})
+NAME_COLUMNS = frozenset({"township_name", "home_name"})
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+TOWNSHIP_COLS = (("乡镇代码", "township_code"), ("乡镇", "township_name"), ("类型", "kind"))
+HOME_COLS = (
+    ("阵地编号", "home_id"),
+    ("代表之家名称", "home_name"),
+    ("级别", "home_level"),
+    ("所属乡镇代码", "township_code"),
+    ("经度", "lon"),
+    ("纬度", "lat"),
+    ("建成日期", "opened_on"),
+)
+DEPUTY_COLS = (
+    ("代表编号", "deputy_id"),
+    ("姓名", "name"),
+    ("性别", "gender"),
+    ("民族", "ethnicity"),
+    ("代表层级", "levels"),
+    ("所属乡镇", "township_name"),
+    ("进驻代表之家编号", "home_id"),
+    ("联系电话", "phone"),
+    ("状态", "status"),
+)
+ACTIVITY_COLS_A = (
+    ("活动编号", "activity_id"),
+    ("活动阵地编号", "home_id"),
+    ("活动日期", "activity_date"),
+    ("活动类型", "activity_type"),
+    ("活动主题", "title"),
+    ("接待群众人次", "visitors"),
+    ("参加代表编号", "deputy_ids"),
+    ("缺席代表编号", "absent_deputy_ids"),
+)
+ACTIVITY_COLS_B = (
+    ("活动编号", "activity_id"),
+    ("阵地编号", "home_id"),
+    ("日期", "activity_date"),
+    ("活动类型", "activity_type"),
+    ("主题", "title"),
+    ("接待人数", "visitors"),
+    ("参加代表", "deputy_ids"),
+    ("无故缺席代表编号", "absent_deputy_ids"),
+)
+SUGGESTION_COLS_A = (
+    ("建议编号", "suggestion_id"),
+    ("来源", "channel"),
+    ("提出代表编号", "deputy_id"),
+    ("阵地编号", "home_id"),
+    ("所属乡镇代码", "township_code"),
+    ("类别", "category"),
+    ("标题", "title"),
+    ("提出日期", "submitted_on"),
+    ("承办单位", "handling_unit"),
+    ("办理期限", "due_on"),
+    ("答复日期", "replied_on"),
+    ("办结日期", "closed_on"),
+    ("状态", "status"),
+    ("评价", "satisfaction"),
+    ("征求意见法规", "regulation"),
+    ("是否采纳", "adopted"),
+)
+SUGGESTION_COLS_B = (
+    ("编号", "suggestion_id"),
+    ("渠道", "channel"),
+    ("代表编号", "deputy_id"),
+    ("代表之家编号", "home_id"),
+    ("所属乡镇", "township_name"),
+    ("建议类别", "category"),
+    ("内容摘要", "title"),
+    ("收集日期", "submitted_on"),
+    ("承办单位", "handling_unit"),
+    ("办理期限", "due_on"),
+    ("答复日期", "replied_on"),
+    ("办结日期", "closed_on"),
+    ("办理状态", "status"),
+    ("满意度", "satisfaction"),
+    ("法规名称", "regulation"),
+    ("是否采纳", "adopted"),
+)
+CASE_COLS_A = (
+    ("案件编号", "case_id"),
+    ("案件类型", "case_type"),
+    ("所属乡镇代码", "township_code"),
+    ("阵地编号", "home_id"),
+    ("代表编号", "deputy_id"),
+    ("受理日期", "accepted_on"),
+    ("办结日期", "closed_on"),
+    ("状态", "status"),
+    ("结果", "outcome"),
+    ("回访满意度", "satisfaction"),
+    ("当事人", "party_name"),
+    ("当事人电话", "party_phone"),
+)
+CASE_COLS_B = (
+    ("案件编号", "case_id"),
+    ("类型", "case_type"),
+    ("所属乡镇", "township_name"),
+    ("代表之家编号", "home_id"),
+    ("代表编号", "deputy_id"),
+    ("受理日期", "accepted_on"),
+    ("办结日期", "closed_on"),
+    ("办理状态", "status"),
+    ("办理结果", "outcome"),
+    ("回访满意度", "satisfaction"),
+    ("当事人", "party_name"),
+    ("当事人电话", "party_phone"),
+)
+PROJECT_COLS = (
+    ("项目编号", "project_id"),
+    ("年度", "year"),
+    ("所属乡镇", "township_name"),
+    ("项目名称", "name"),
+    ("赞成票", "votes_for"),
+    ("反对票", "votes_against"),
+    ("弃权票", "votes_abstain"),
+    ("是否当选", "elected"),
+    ("实施状态", "status"),
+    ("完成进度", "completion_pct"),
+)
+
+
+@dataclass
+class ExportFile:
+    """One export file: its name, entity, layout, good rows (canonical) and the mess added on top."""
+
+    name: str
+    entity: str
+    columns: tuple[tuple[str, str], ...]
+    frame: pd.DataFrame
+    title: str | None = None
+    date_style: str = "iso"
+    # Extra rows, canonical dicts (values may be raw strings): all must be rejected by the ETL.
+    bad_rows: list[dict] = field(default_factory=list)
+    duplicates: int = 0
+    blank_rows: int = 0
+    total_row: bool = False
+
+    @property
+    def stem(self) -> str:
+        return self.name.rsplit(".", 1)[0]
+
+    @property
+    def fmt(self) -> str:
+        return self.name.rsplit(".", 1)[1]
+
+
+# -- suggestion snapshots (the earlier export shows an older state) -------------------------------
+def suggestions_as_of(frame: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The suggestions as an export taken on ``day`` shows them (later replies/closures not yet made)."""
+    out = frame.copy()
+    closed_later = out["closed_on"].notna() & (out["closed_on"] > day)
+    replied_later = out["replied_on"].notna() & (out["replied_on"] > day)
+    out.loc[closed_later, ["closed_on", "satisfaction", "adopted"]] = None
+    out.loc[closed_later, "status"] = np.where(replied_later[closed_later], "办理中", "已答复")
+    out.loc[replied_later, "replied_on"] = None
+    return out
+
+
+def _changed(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
+    changed = pd.Series(False, index=before.index)
+    for col in ("status", "replied_on", "closed_on", "satisfaction", "adopted"):
+        same = (before[col].isna() & after[col].isna()) | (
+            before[col].astype(object) == after[col].astype(object)
+        )
+        changed |= ~same
+    return changed
+
+
+def export_plan(records: DemoRecords) -> list[ExportFile]:
+    """The export files of one district: names, layouts, good rows and mess (see the module doc)."""
+    act, sug, cas, prj = (records[e] for e in ("activities", "suggestions", "cases", "projects"))
+    by = {e: {p: f for p, f in t.groupby("period")} for e, t in (("a", act), ("s", sug), ("c", cas))}
+    a = by["a"]
+    h1 = a["2023"]["activity_date"] <= date(2023, 6, 30)
+    s23 = by["s"]["2023"]
+    s23_h1 = s23[s23["submitted_on"] <= date(2023, 6, 30)]
+    s23_h2 = s23[s23["submitted_on"] > date(2023, 6, 30)]
+    snapshots = [
+        ("2022年_20230110", suggestions_as_of(by["s"]["2022"], date(2023, 1, 10)), by["s"]["2022"]),
+        ("2023上半年_20230705", suggestions_as_of(s23_h1, date(2023, 7, 5)), s23_h1),
+        ("2023下半年_20240105", suggestions_as_of(s23_h2, date(2024, 1, 5)), s23_h2),
+    ]
+    updated = pd.concat([final[_changed(snap, final)] for _, snap, final in snapshots])
+    station = "JD030"
+    plan = [
+        ExportFile("乡镇区划_20240120.csv", "townships", TOWNSHIP_COLS, records["townships"]),
+        ExportFile(
+            "代表之家及站点_20240120.xlsx",
+            "homes",
+            HOME_COLS,
+            records["homes"],
+            title="代表之家（站）名录",
+            date_style="datetime",
+            blank_rows=1,
+            bad_rows=[
+                {
+                    "home_id": "JD901",
+                    "home_name": "示例未知乡镇代表之家",
+                    "home_level": "嘎查村级",
+                    "township_code": "150205999000",
+                    "lon": 110.3,
+                    "lat": 40.7,
+                    "opened_on": date(2021, 5, 1),
+                }
+            ],
+        ),
+        ExportFile(
+            "代表名册_20240120.xlsx",
+            "deputies",
+            DEPUTY_COLS,
+            records["deputies"],
+            title="代表名册",
+            duplicates=1,
+            blank_rows=1,
+            bad_rows=[
+                {
+                    "deputy_id": "DB9001",
+                    "name": "",
+                    "gender": "男",
+                    "levels": "区",
+                    "township_code": "150205001000",
+                    "status": "正常",
+                },
+                {
+                    "deputy_id": "DB9002",
+                    "name": "代表癸9002",
+                    "gender": "女",
+                    "levels": "省",
+                    "township_code": "150205002000",
+                    "status": "正常",
+                },
+            ],
+        ),
+        ExportFile(
+            "履职活动_2022年_20230110.csv",
+            "activities",
+            ACTIVITY_COLS_A,
+            a["2022"],
+            date_style="slash",
+            total_row=True,
+            bad_rows=[
+                {
+                    "activity_id": "HD2022X9001",
+                    "home_id": station,
+                    "activity_date": date(2022, 8, 3),
+                    "activity_type": "聚餐",
+                    "title": "不在活动类型内",
+                    "visitors": 0,
+                    "deputy_ids": "DB0001",
+                }
+            ],
+        ),
+        ExportFile(
+            "履职活动_2023上半年_20230705.xlsx",
+            "activities",
+            ACTIVITY_COLS_A,
+            a["2023"][h1],
+            title="2023年上半年代表履职活动",
+            date_style="serial",
+            duplicates=1,
+            blank_rows=2,
+            total_row=True,
+            bad_rows=[
+                {
+                    "activity_id": "HD2023X9001",
+                    "home_id": "JD999",
+                    "activity_date": date(2023, 3, 8),
+                    "activity_type": "接待选民",
+                    "title": "阵地编号不存在",
+                    "visitors": 12,
+                    "deputy_ids": "DB0002",
+                },
+                {
+                    "activity_id": "HD2023X9002",
+                    "home_id": station,
+                    "activity_date": date(2023, 4, 12),
+                    "activity_type": "接待选民",
+                    "title": "接待人数为负",
+                    "visitors": -5,
+                    "deputy_ids": "DB0003",
+                },
+                {
+                    "activity_id": "HD2023X9003",
+                    "home_id": station,
+                    "activity_date": "2023-02-30",
+                    "activity_type": "议事",
+                    "title": "日期不存在",
+                    "visitors": 0,
+                    "deputy_ids": "DB0004",
+                },
+            ],
+        ),
+        ExportFile(
+            "履职活动_2023下半年_20240105.csv",
+            "activities",
+            ACTIVITY_COLS_B,
+            a["2023"][~h1],
+            date_style="cn",
+            duplicates=2,
+            blank_rows=1,
+            total_row=True,
+            bad_rows=[
+                {
+                    "activity_id": "HD2023X9004",
+                    "home_id": station,
+                    "activity_date": date(2023, 9, 9),
+                    "activity_type": "调研",
+                    "title": "参加代表编号不存在",
+                    "visitors": 0,
+                    "deputy_ids": "DB0005;DB9999",
+                },
+                {
+                    "activity_id": "HD2023X9005",
+                    "home_id": station,
+                    "activity_date": date(2023, 10, 10),
+                    "activity_type": "",
+                    "title": "缺少活动类型",
+                    "visitors": 0,
+                    "deputy_ids": "DB0006",
+                },
+            ],
+        ),
+        ExportFile(
+            "履职活动_2024年1月_20240120.xlsx",
+            "activities",
+            ACTIVITY_COLS_B,
+            a["2024-01"],
+            title="2024年1月代表履职活动",
+            date_style="datetime",
+            total_row=True,
+        ),
+        ExportFile(
+            "意见建议_2022年_20230110.xlsx",
+            "suggestions",
+            SUGGESTION_COLS_A,
+            snapshots[0][1],
+            title="2022年度意见建议办理台账",
+            date_style="dot",
+        ),
+        ExportFile(
+            "意见建议_2023上半年_20230705.csv",
+            "suggestions",
+            SUGGESTION_COLS_B,
+            snapshots[1][1],
+            date_style="slash",
+            duplicates=1,
+            blank_rows=1,
+            bad_rows=[
+                {
+                    "suggestion_id": "JY2023X9001",
+                    "channel": "平台",
+                    "township_code": "150205001000",
+                    "title": "办结日期早于提出日期",
+                    "submitted_on": date(2023, 5, 20),
+                    "closed_on": date(2023, 5, 2),
+                    "replied_on": date(2023, 5, 1),
+                    "status": "已办结",
+                    "satisfaction": "满意",
+                },
+                {
+                    "suggestion_id": "JY2023X9002",
+                    "channel": "平台",
+                    "deputy_id": "DB9998",
+                    "township_code": "150205002000",
+                    "title": "提出代表不存在",
+                    "submitted_on": date(2023, 6, 1),
+                    "status": "已提交",
+                },
+            ],
+        ),
+        ExportFile(
+            "意见建议_2023下半年_20240105.xlsx",
+            "suggestions",
+            SUGGESTION_COLS_A,
+            snapshots[2][1],
+            title="2023年下半年意见建议办理台账",
+            date_style="cn",
+            total_row=True,
+            bad_rows=[
+                {
+                    "suggestion_id": "JY2023X9003",
+                    "channel": "平台",
+                    "home_id": "JD998",
+                    "township_code": "150205003000",
+                    "title": "阵地编号不存在",
+                    "submitted_on": date(2023, 8, 8),
+                    "status": "已提交",
+                }
+            ],
+        ),
+        ExportFile(
+            "意见建议_2023年度更新_20240119.csv",
+            "suggestions",
+            SUGGESTION_COLS_A,
+            updated,
+            date_style="iso",
+        ),
+        ExportFile(
+            "意见建议_2024年1月_20240120.csv",
+            "suggestions",
+            SUGGESTION_COLS_B,
+            by["s"]["2024-01"],
+            date_style="iso",
+        ),
+        ExportFile(
+            "案件_2022年_20240120.xlsx",
+            "cases",
+            CASE_COLS_A,
+            by["c"]["2022"],
+            title="2022年信访代办及诉前调解案件",
+            date_style="datetime",
+        ),
+        ExportFile(
+            "案件_2023年_20240120.csv",
+            "cases",
+            CASE_COLS_B,
+            by["c"]["2023"],
+            date_style="dot",
+            duplicates=1,
+            blank_rows=2,
+            total_row=True,
+            bad_rows=[
+                {
+                    "case_id": "TJ2023X9001",
+                    "case_type": "诉前调解",
+                    "township_code": "150205001000",
+                    "deputy_id": "DB0010",
+                    "accepted_on": date(2021, 12, 20),
+                    "closed_on": date(2021, 12, 1),
+                    "status": "已办结",
+                    "outcome": "调解成功",
+                    "party_name": "示例群众9001",
+                    "party_phone": "13900009001",
+                },
+                {
+                    "case_id": "XF2023X9001",
+                    "case_type": "信访代办",
+                    "township_code": "150205001000",
+                    "home_id": "JD997",
+                    "deputy_id": "DB0011",
+                    "accepted_on": date(2021, 12, 15),
+                    "status": "受理",
+                    "party_name": "示例群众9002",
+                    "party_phone": "13900009002",
+                },
+            ],
+        ),
+        ExportFile(
+            "案件_2024年1月_20240120.xlsx",
+            "cases",
+            CASE_COLS_A,
+            by["c"]["2024-01"],
+            title="2024年1月案件",
+            date_style="serial",
+        ),
+        ExportFile(
+            "民生实事_2022-2023_20240120.xlsx",
+            "projects",
+            PROJECT_COLS,
+            prj,
+            title="民生实事项目票决结果",
+            total_row=True,
+            bad_rows=[
+                {
+                    "project_id": "MS2023X901",
+                    "year": 2023,
+                    "township_code": "150205001000",
+                    "name": "赞成票为负",
+                    "votes_for": -3,
+                    "votes_against": 1,
+                    "votes_abstain": 0,
+                    "elected": False,
+                }
+            ],
+        ),
+    ]
+    return plan
+
+
+# -- row formatting (scale 1, the messy way) ------------------------------------------------------
+def _format_date(value: date, style: str, fmt: str) -> object:
+    if style == "serial" and fmt == "xlsx":
+        return (value - EXCEL_EPOCH).days
+    if style == "datetime" and fmt == "xlsx":
+        return datetime(value.year, value.month, value.day)
+    if style == "slash":
+        return f"{value.year}/{value.month}/{value.day}"
+    if style == "dot":
+        return f"{value.year}.{value.month:02d}.{value.day:02d}"
+    if style == "cn":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def _cell(column: str, value, rng: np.random.Generator, spec: ExportFile, messy: bool) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if column == "township_name_from_code":
+        return TOWNSHIPS[value][0] if value in TOWNSHIPS else value
+    if isinstance(value, str):
+        if messy and column in ID_COLUMNS and rng.random() < 0.06:
+            return f" {value} "
+        if messy and column == "deputy_ids" and ";" in value and rng.random() < 0.1:
+            return value.replace(";", "; ")
+        if messy and column == "name" and rng.random() < 0.05:
+            return f"{value}  "
+        return value
+    if column in DATE_COLUMNS:
+        style = spec.date_style
+        if messy and rng.random() < 0.2:
+            style = str(rng.choice(["iso", "slash", "dot", "cn", "serial", "datetime"]))
+        return _format_date(value, style, spec.fmt)
+    if column in BOOL_COLUMNS:
+        return "是" if value else "否"
+    if column in COUNT_COLUMNS or column == "year":
+        number = int(value)
+        if messy and number >= 0 and rng.random() < 0.1:
+            return str(number).translate(FULL_WIDTH)
+        return number if spec.fmt == "xlsx" else str(number)
+    if isinstance(value, float | np.floating):
+        return (
+            float(value)
+            if spec.fmt == "xlsx"
+            else f"{float(value):g}"
+            if column == "completion_pct"
+            else f"{value:.6f}"
+        )
+    return value
+
+
+def _source_column(canonical: str, frame_columns) -> str:
+    return "township_code" if canonical == "township_name" and canonical not in frame_columns else canonical
+
+
+def format_rows(spec: ExportFile, rng: np.random.Generator, *, messy: bool = True) -> list[list]:
+    """The data rows of a file as written: good rows, then (if messy) the extra bad rows and mess.
+
+    Duplicated rows repeat a good row verbatim; blank rows are inserted between rows; the 合计 row
+    comes last.
+    """
+    frame = spec.frame
+    getters: list[tuple[str, str]] = []
+    for _, canonical in spec.columns:
+        source = _source_column(canonical, frame.columns)
+        kind = "township_name_from_code" if source != canonical else canonical
+        getters.append((kind, source))
+    records = frame.to_dict("records")
+    rows = [[_cell(kind, r.get(src), rng, spec, messy) for kind, src in getters] for r in records]
+    if not messy:
+        return rows
+    for bad in spec.bad_rows:
+        rows.append([_cell(kind, bad.get(src), rng, spec, False) for kind, src in getters])
+    for _ in range(spec.duplicates):
+        rows.insert(int(rng.integers(0, len(rows))), list(rows[int(rng.integers(0, len(records)))]))
+    for _ in range(spec.blank_rows):
+        rows.insert(int(rng.integers(1, len(rows))), [None] * len(getters))
+    if spec.total_row:
+        total: list = [None] * len(getters)
+        total[0] = "合计"
+        for i, (_, src) in enumerate(getters):
+            if src in COUNT_COLUMNS:
+                total[i] = int(frame[src].fillna(0).sum())
+        if all(v is None for v in total[1:]):
+            total[1] = f"共{len(frame)}条"
+        rows.append(total)
+    return rows
+
+
+def _title_rows(spec: ExportFile) -> list[list]:
+    if not spec.title:
+        return []
+    export_day = spec.stem.rsplit("_", 1)[-1]
+    stamp = f"{export_day[:4]}-{export_day[4:6]}-{export_day[6:]}"
+    return [[f"{PLATFORM} {spec.title}"], [f"导出时间：{stamp}"]]
+
+
+# -- scale > 1: replicate the district, vectorised -----------------------------------------------
+def _replica_table(template: pa.Table, spec: ExportFile, ks: np.ndarray) -> pa.Table:
+    """Replicas ``ks`` (all >= 1) of the clean template rows, with ids and townships remapped."""
+    n = template.num_rows
+    idx = pa.array(np.tile(np.arange(n), len(ks)))
+    table = template.take(idx)
+    k_rows = np.repeat(ks, n)
+    suffix = pc.binary_join_element_wise("-", pc.cast(pa.array(k_rows), pa.string()), "")
+    name_suffix = pc.binary_join_element_wise("·", pc.cast(pa.array(k_rows), pa.string()), "")
+    k7 = pc.utf8_lpad(pc.cast(pa.array(k_rows), pa.string()), 7, "0")
+    columns = []
+    for (_, canonical), column in zip(spec.columns, table.columns, strict=True):
+        column = column.combine_chunks()
+        if canonical in ID_COLUMNS:
+            column = pc.binary_join_element_wise(column, suffix, "")
+        elif canonical in NAME_COLUMNS:
+            column = pc.binary_join_element_wise(column, name_suffix, "")
+        elif canonical == "township_code":
+            index = pc.index_in(column, value_set=pa.array(TOWNSHIP_CODES))
+            column = pc.binary_join_element_wise("1592", k7, pc.cast(index, pa.string()), "")
+        elif canonical in ID_LIST_COLUMNS:
+            lists = pc.split_pattern(column, ";")
+            flat = pc.list_flatten(lists)
+            parents = pc.list_parent_indices(lists)
+            flat = pc.binary_join_element_wise(flat, pc.take(suffix, parents), "")
+            rebuilt = pa.ListArray.from_arrays(lists.offsets, flat, mask=pc.is_null(column))
+            column = pc.binary_join(rebuilt, ";")
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _to_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return str(value)
+
+
+def _write_scaled(spec: ExportFile, out_dir: Path, scale: int, rng: np.random.Generator) -> list[Path]:
+    header = [h for h, _ in spec.columns]
+    csv_spec = ExportFile(**{**spec.__dict__, "name": f"{spec.stem}.csv"})
+    first = [[_to_text(v) for v in row] for row in format_rows(csv_spec, rng, messy=True)]
+    clean = [[_to_text(v) for v in row] for row in format_rows(csv_spec, rng, messy=False)]
+    template = pa.table({h: pa.array([row[i] for row in clean], pa.string()) for i, h in enumerate(header)})
+    total_rows = len(first) + template.num_rows * (scale - 1)
+    parts = max(1, -(-total_rows // PART_ROWS))
+    paths: list[Path] = []
+    batch = max(1, PART_ROWS // max(1, template.num_rows) // 4)
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    replicas = np.arange(1, scale)
+    per_part = -(-len(replicas) // parts) if parts > 1 else len(replicas)
+    for p in range(parts):
+        name = f"{spec.stem}.csv" if parts == 1 else f"{spec.stem}_{p + 1:03d}.csv"
+        path = write_csv(out_dir / name, [], header, first if p == 0 else [])
+        with path.open("ab") as fh:
+            chunk_ks = replicas[p * per_part : (p + 1) * per_part]
+            for start in range(0, len(chunk_ks), batch):
+                table = _replica_table(template, spec, chunk_ks[start : start + batch])
+                buffer = io.BytesIO()
+                pacsv.write_csv(table, buffer, write_options=options)
+                text = buffer.getvalue().decode("utf-8").replace("\n", "\r\n")
+                fh.write(text.encode("gb18030"))
+        paths.append(path)
+    return paths
+
+
+# -- entry points ---------------------------------------------------------------------------------
+def generate(
+    out_dir: Path, *, scale: int = 1, seed: int = DEFAULT_SEED, entities: tuple[str, ...] = ENTITIES
+) -> list[Path]:
+    """Write the demo exports into ``out_dir``.
+
+    Args:
+        out_dir: Target directory (created if missing), e.g. the inbox.
+        scale: Replicate the district this many times (deputies, homes, townships and records);
+            above 1 every file is CSV, split into parts of at most ``PART_ROWS`` rows.
+        seed: Random seed; the same seed gives byte-identical files.
+        entities: Restrict the output to these entities (for benchmarks).
+
+    Returns:
+        The files written, in name order.
+    """
+    if scale < 1:
+        raise ValueError("scale must be >= 1")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = build_records(seed)
+    written: list[Path] = []
+    for index, spec in enumerate(export_plan(records)):
+        if spec.entity not in entities:
+            continue
+        rng = np.random.default_rng([seed, index])
+        if scale > 1:
+            written += _write_scaled(spec, out_dir, scale, rng)
+            continue
+        writer: Callable = write_xlsx if spec.fmt == "xlsx" else write_csv
+        header = [h for h, _ in spec.columns]
+        written.append(writer(out_dir / spec.name, _title_rows(spec), header, format_rows(spec, rng)))
+    return sorted(written)
+
+
+def register(sub) -> None:
+    """Add ``cockpit generate --out DIR [--scale N] [--seed S] [--entities a,b]``."""
+    parser = sub.add_parser("generate", help="write demo/scale exports / 生成演示或压测导出文件")
+    parser.add_argument("--out", type=Path, required=True, help="directory to write the export files into")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="replicate the district N times (CSV only above 1)"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same bytes)")
+    parser.add_argument("--entities", default=",".join(ENTITIES), help="comma-separated entities to write")
+    parser.set_defaults(func=run_generate)
+
+
+def run_generate(args, settings) -> int:
+    """The ``generate`` subcommand: write the files and print one line per file."""
+    entities = tuple(e.strip() for e in args.entities.split(",") if e.strip())
+    unknown = sorted(set(entities) - set(ENTITIES))
+    if unknown:
+        from etl.cli import CliError
+
+        raise CliError(f"未知实体 / unknown entities: {', '.join(unknown)}")
+    started = datetime.now()
+    paths = generate(args.out, scale=args.scale, seed=args.seed, entities=entities)
+    for path in paths:
+        print(f"{path.name}\t{path.stat().st_size}")
+    elapsed = (datetime.now() - started) / timedelta(seconds=1)
+    print(f"{len(paths)} files, scale {args.scale}, {elapsed:.1f}s")
+    return 0
