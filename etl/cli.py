@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "etl.generate",
     "etl.scheduler",
     "etl.etl_cli",
+    "warehouse.warehouse_cli",
 )
 
 
