@@ -100,3 +100,12 @@ def write_csv(
         for row in rows:
             writer.writerow(["" if v is None else v for v in row])
     return path
+
+
+def write_csv_rows(path: Path, rows: Iterable[Sequence], encoding: str = "gb18030") -> Path:
+    """Append rows to an existing CSV export (same dialect as :func:`write_csv`)."""
+    with path.open("a", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+    return path

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from etl.demo_records import DemoRecords, build_records
-from etl.demo_writers import write_csv, write_xlsx
+from etl.demo_writers import write_csv, write_csv_rows, write_xlsx
 from etl.geo import TOWNSHIP_CODES, TOWNSHIPS
 
 DEFAULT_SEED = 20240120
@@ -664,13 +664,17 @@ def _write_scaled(spec: ExportFile, out_dir: Path, scale: int, rng: np.random.Ge
     header = [h for h, _ in spec.columns]
     csv_spec = ExportFile(**{**spec.__dict__, "name": f"{spec.stem}.csv"})
     first = [[_to_text(v) for v in row] for row in format_rows(csv_spec, rng, messy=True)]
+    # The 合计 row closes the last part and sums every replica.
+    total = first.pop() if spec.total_row else None
+    if total is not None:
+        total = [str(int(v) * scale) if v is not None and v.isdigit() else v for v in total]
     clean = [[_to_text(v) for v in row] for row in format_rows(csv_spec, rng, messy=False)]
     template = pa.table({h: pa.array([row[i] for row in clean], pa.string()) for i, h in enumerate(header)})
     total_rows = len(first) + template.num_rows * (scale - 1)
     parts = max(1, -(-total_rows // PART_ROWS))
     paths: list[Path] = []
     batch = max(1, PART_ROWS // max(1, template.num_rows) // 4)
-    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    options = pacsv.WriteOptions(include_header=False, quoting_style="none")
     replicas = np.arange(1, scale)
     per_part = -(-len(replicas) // parts) if parts > 1 else len(replicas)
     for p in range(parts):
@@ -684,6 +688,8 @@ def _write_scaled(spec: ExportFile, out_dir: Path, scale: int, rng: np.random.Ge
                 pacsv.write_csv(table, buffer, write_options=options)
                 text = buffer.getvalue().decode("utf-8").replace("\n", "\r\n")
                 fh.write(text.encode("gb18030"))
+        if total is not None and p == parts - 1:
+            write_csv_rows(path, [total])
         paths.append(path)
     return paths
 
