@@ -14,6 +14,7 @@ import flask_bootstrap
 from flask import abort, send_from_directory
 
 from dashboard import context
+from dashboard.health import register_health_routes
 from warehouse.settings import ASSETS_DIR, Settings
 
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
@@ -51,6 +52,7 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
     )
     server = app.server
     server.config["COCKPIT_SETTINGS"] = settings
+    register_health_routes(server)
 
     @server.route("/vendor/<path:name>")
     def vendor(name: str):
@@ -60,4 +62,14 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
             return send_from_directory(VENDOR_FONT_DIR, name[6:], max_age=86400)
         abort(404)
 
+    from dashboard.wall_routes import register_wall_routes
+
+    register_wall_routes(server)
+    from dashboard.downloads import register_download_routes
+
+    register_download_routes(server)
+    from dashboard import security
+
+    # Last: the guard and the headers cover every route registered above.
+    security.install(app, settings)
     return app

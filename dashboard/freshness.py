@@ -95,9 +95,11 @@ def freshness(
             last_at = aware(status.finished() or status.started(), zone)
         except ValueError:
             last_at = None
-    if snapshot_info is None or getattr(snapshot_info, "built_at", None) is None:
+    built_at = getattr(snapshot_info, "built_at", None)
+    if built_at is None or built_at.year < 2000 or not getattr(snapshot_info, "version", None):
+        # query.snapshot_info gives datetime.min and no version for a snapshot without metadata.
         return Freshness(False, NO_SNAPSHOT, None, last_status, None, last_at)
-    built = aware(snapshot_info.built_at, zone)
+    built = aware(built_at, zone)
     sources = [aware(v, zone) for v in (getattr(snapshot_info, "as_of", None) or {}).values() if v]
     as_of = max(sources, default=built)
     now = aware(now, zone) if now else datetime.now(zone)

@@ -138,8 +138,25 @@ def guarded_run(settings: Settings, trigger: str, work: Work) -> RunStatus:
             status.snapshot_version,
             counts,
         )
+        _log_files(result)
         _finish(settings, status, result)
         return status
+
+
+def _log_files(result: Any) -> None:
+    """One line per file of the run (file name, outcome, counts; never a cell value)."""
+    for item in _attr(result, "files") or ():
+        log.info(
+            "file %s status=%s entity=%s rows_read=%s loaded=%s rejected=%s duplicate=%s%s",
+            _attr(item, "file_name"),
+            _attr(item, "status"),
+            _attr(item, "entity"),
+            _attr(item, "rows_read"),
+            _attr(item, "rows_loaded"),
+            _attr(item, "rows_rejected"),
+            _attr(item, "rows_duplicate"),
+            f" reason={_attr(item, 'reason_code')}" if _attr(item, "reason_code") else "",
+        )
 
 
 def _finish(settings: Settings, status: RunStatus, result: Any) -> None:

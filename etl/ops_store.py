@@ -127,22 +127,3 @@ def export_ops(settings: Settings, result: Any = None) -> Path | None:
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
     Path(f"{path}.wal").unlink(missing_ok=True)
-
-
-def connect_ops(settings: Settings) -> duckdb.DuckDBPyConnection | None:
-    """A fresh read-only connection on the operators' copy (the caller closes it), or None if none yet.
-
-    An in-memory database with the file ATTACHed read-only: a new connect() on the same path in this
-    process would otherwise return DuckDB's cached instance holding an older, replaced file.
-    """
-    path = ops_db_path(settings)
-    if not path.exists():
-        return None
-    con = duckdb.connect()
-    try:
-        con.execute("attach ? as ops (read_only)", [str(path)])
-        con.execute("use ops")
-    except duckdb.Error:
-        con.close()
-        return None
-    return con

@@ -1,0 +1,2 @@
+-- /ops: when the operators' copy was taken.
+select exported_at from ops_meta
