@@ -1,0 +1,254 @@
+"""Figure builders of the leadership view: pure functions, DataFrame in, plotly figure out.
+
+Column names come from the query layer; each builder picks the first of a few accepted names
+(:func:`pick`) so that a renamed column fails loudly in one place (``KeyError``) instead of drawing
+an empty chart.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from warehouse.i18n import catalog, t
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+PALETTE = ("#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#6f42c1", "#0f9fb0", "#8c6d1f", "#5a6270")
+CHART_HEIGHT = 340
+
+
+def label(column: str, lang: str | None) -> str:
+    """The display name of a column: ``leadership.col.<column>`` if catalogued, else the name itself."""
+    key = f"leadership.col.{column}"
+    return t(key, lang) if key in catalog() else column
+
+
+def pick(df: pd.DataFrame, *names: str, required: bool = True) -> str | None:
+    """The first of ``names`` that is a column of ``df``."""
+    for name in names:
+        if name in df.columns:
+            return name
+    if required:
+        raise KeyError(f"none of {names} in columns {list(df.columns)}")
+    return None
+
+
+def base_layout(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 48, "r": 16, "t": 24, "b": 40},
+        legend={"orientation": "h", "y": -0.18, "x": 0},
+        colorway=list(PALETTE),
+        hoverlabel={"font": {"family": FONT}},
+        separators=".,",
+    )
+    return fig
+
+
+def empty_figure(lang: str | None, height: int = CHART_HEIGHT) -> go.Figure:
+    """A blank chart saying "no data for this selection" (never a misleading zero)."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=t("leadership.no_data", lang),
+        showarrow=False,
+        font={"size": 15, "color": "#6c757d"},
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return base_layout(fig, height)
+
+
+def with_title(fig: go.Figure, title: str) -> go.Figure:
+    """A copy of ``fig`` carrying ``title`` (for exported images, where no card header frames it)."""
+    out = go.Figure(fig)
+    out.update_layout(title={"text": title, "x": 0.01, "font": {"size": 16}}, margin={"t": 60})
+    return out
+
+
+def _month_labels(values: pd.Series) -> list[str]:
+    out = []
+    for value in values:
+        if hasattr(value, "strftime"):
+            out.append(value.strftime("%Y-%m"))
+        else:
+            out.append(str(value)[:7])
+    return out
+
+
+TREND_MEASURES = ("activities", "visitors", "suggestions", "cases", "petition_cases", "mediation_cases")
+
+
+def trend_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
+    """Monthly lines for each measure the query returns; visitors on a second axis (larger scale)."""
+    if df.empty:
+        return empty_figure(lang)
+    month = pick(df, "month", "month_start", "period")
+    x = _month_labels(df[month])
+    fig = go.Figure()
+    for i, measure in enumerate(m for m in TREND_MEASURES if m in df.columns):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=df[measure].fillna(0).tolist(),
+                name=label(measure, lang),
+                mode="lines+markers",
+                yaxis="y2" if measure == "visitors" else "y",
+                line={"color": PALETTE[i % len(PALETTE)], "width": 2.5},
+            )
+        )
+    fig.update_layout(
+        yaxis={"rangemode": "tozero", "title": t("leadership.axis_count", lang)},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+            "title": label("visitors", lang),
+        },
+        xaxis={"type": "category"},
+        hovermode="x unified",
+    )
+    return base_layout(fig)
+
+
+def bar_figure(
+    df: pd.DataFrame,
+    category: str,
+    value: str,
+    lang: str | None,
+    *,
+    horizontal: bool = False,
+    key: str | None = None,
+    color: str = PALETTE[0],
+    text_format: str = "%{value:,}",
+) -> go.Figure:
+    """A single-series bar chart; ``key`` goes to customdata so a click can identify the bar."""
+    if df.empty:
+        return empty_figure(lang)
+    cats, vals = df[category].astype(str).tolist(), df[value].fillna(0).tolist()
+    bar = go.Bar(
+        x=vals if horizontal else cats,
+        y=cats if horizontal else vals,
+        orientation="h" if horizontal else "v",
+        marker={"color": color},
+        customdata=df[key].astype(str).tolist() if key else None,
+        name=label(value, lang),
+        texttemplate=text_format.replace("value", "x" if horizontal else "y"),
+        textposition="outside",
+        cliponaxis=False,
+    )
+    fig = go.Figure(bar)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", automargin=True)
+        fig.update_xaxes(title=label(value, lang), rangemode="tozero")
+        height = max(CHART_HEIGHT, 28 * len(cats) + 80)
+        return base_layout(fig, height).update_layout(margin={"l": 8})
+    fig.update_yaxes(title=label(value, lang), rangemode="tozero")
+    fig.update_xaxes(automargin=True)
+    return base_layout(fig)
+
+
+def township_figure(df: pd.DataFrame, lang: str | None, selected: tuple[str, ...] = ()) -> go.Figure:
+    """Activities at homes per township; click a bar to filter the view to that township."""
+    if df.empty:
+        return empty_figure(lang)
+    code = pick(df, "township_code")
+    name = pick(df, "township_name")
+    value = pick(df, "activities", "activities_total")
+    colors = [PALETTE[1] if c in selected else PALETTE[0] for c in df[code].astype(str)]
+    fig = bar_figure(df, name, value, lang, key=code)
+    fig.update_traces(marker={"color": colors}, hovertemplate="%{x}<br>%{y:,}<extra></extra>")
+    fig.update_layout(clickmode="event")
+    return fig
+
+
+def funnel_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
+    """Suggestions by status as a funnel in workflow order (side exit 不予立案 last)."""
+    if df.empty:
+        return empty_figure(lang)
+    stage = pick(df, "status")
+    value = pick(df, "suggestions", "count", "n")
+    fig = go.Figure(
+        go.Funnel(
+            y=df[stage].astype(str).tolist(),
+            x=df[value].fillna(0).tolist(),
+            textinfo="value+percent initial",
+            marker={"color": PALETTE[0]},
+        )
+    )
+    return base_layout(fig).update_layout(margin={"l": 90})
+
+
+def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: str | None) -> go.Figure:
+    """Bars of ``value`` by ``x``, one colour per ``group`` (stacked)."""
+    if df.empty:
+        return empty_figure(lang)
+    fig = go.Figure()
+    for i, (name, part) in enumerate(df.groupby(group, sort=False)):
+        fig.add_trace(
+            go.Bar(
+                x=part[x].astype(str).tolist(),
+                y=part[value].fillna(0).tolist(),
+                name=str(name),
+                marker={"color": PALETTE[i % len(PALETTE)]},
+            )
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title=label(value, lang), rangemode="tozero")
+    return base_layout(fig)
+
+
+def handling_units_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
+    """Handling units: on-time rate (x) against satisfaction (y), bubble size = suggestions handled."""
+    if df.empty:
+        return empty_figure(lang)
+    unit = pick(df, "handling_unit", "unit")
+    on_time = pick(df, "on_time_rate")
+    satisfaction = pick(df, "satisfaction_rate")
+    count = pick(df, "suggestions", "count", "n")
+    sizes = df[count].fillna(0).astype(float)
+    fig = go.Figure(
+        go.Scatter(
+            x=(df[on_time].astype(float) * 100).tolist(),
+            y=(df[satisfaction].astype(float) * 100).tolist(),
+            mode="markers+text",
+            text=df[unit].astype(str).tolist(),
+            textposition="top center",
+            marker={
+                "size": (8 + 30 * sizes / max(sizes.max(), 1)).tolist(),
+                "color": PALETTE[0],
+                "opacity": 0.75,
+            },
+            customdata=sizes.tolist(),
+            hovertemplate=(
+                "%{text}<br>"
+                + label(on_time, lang)
+                + " %{x:.1f}%<br>"
+                + label(satisfaction, lang)
+                + " %{y:.1f}%<br>"
+                + label(count, lang)
+                + " %{customdata:,}<extra></extra>"
+            ),
+        )
+    )
+    fig.update_xaxes(title=label(on_time, lang), ticksuffix="%", range=[-5, 108])
+    fig.update_yaxes(title=label(satisfaction, lang), ticksuffix="%", range=[-5, 112])
+    return base_layout(fig)
+
+
+def histogram_figure(df: pd.DataFrame, value: str, lang: str | None) -> go.Figure:
+    """Distribution of ``value`` (e.g. each deputy's points) as a histogram."""
+    if df.empty:
+        return empty_figure(lang)
+    fig = go.Figure(
+        go.Histogram(x=df[value].fillna(0).tolist(), nbinsx=20, marker={"color": PALETTE[0]}, name="")
+    )
+    fig.update_xaxes(title=label(value, lang))
+    fig.update_yaxes(title=t("leadership.axis_deputies", lang))
+    return base_layout(fig).update_layout(bargap=0.05)

@@ -1,0 +1,88 @@
+"""KPI cards of the leadership view: value, 同比 and 环比 deltas, and the 口径 in a popover."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard.components.lead_format import STATIC_KPIS, as_number, delta, fmt_kpi
+from warehouse.i18n import t
+from warehouse.query import KPI_IDS
+
+KPI_VALUE_CLASS = "lead-kpi-value"
+
+
+def kpi_value_id(kpi_id: str) -> str:
+    return f"lead-kpi-value-{kpi_id}"
+
+
+def kpi_info_id(kpi_id: str) -> str:
+    return f"lead-kpi-info-{kpi_id}"
+
+
+def _delta_span(kpi_id: str, current, previous, label_key: str, lang: str | None) -> html.Span:
+    found = delta(kpi_id, current, previous)
+    text, sign = found if found else ("—", 0)
+    arrow = {1: "bi-caret-up-fill", -1: "bi-caret-down-fill", 0: "bi-dash"}[sign]
+    tone = {1: "lead-up", -1: "lead-down", 0: "lead-flat"}[sign]
+    return html.Span(
+        [t(label_key, lang), " ", html.I(className=f"bi {arrow}"), text],
+        className=f"lead-delta {tone}",
+    )
+
+
+def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None) -> dbc.Card:
+    """One KPI card; ``data-kpi``/``data-value`` carry the raw value for tests and scripts."""
+    name = t(f"kpi.{kpi_id}.name", lang)
+    definition = t(f"kpi.{kpi_id}.def", lang)
+    raw = as_number(value)
+    deltas = (
+        [html.Div(t("leadership.kpi_static", lang), className="lead-delta lead-flat")]
+        if kpi_id in STATIC_KPIS
+        else [
+            _delta_span(kpi_id, value, yoy_value, "leadership.yoy", lang),
+            _delta_span(kpi_id, value, prev_value, "leadership.mom", lang),
+        ]
+    )
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(
+                    [
+                        html.Span(name, className="lead-kpi-name"),
+                        html.Button(
+                            html.I(className="bi bi-info-circle"),
+                            id=kpi_info_id(kpi_id),
+                            className="lead-info",
+                            title=definition,
+                            type="button",
+                            **{"aria-label": t("leadership.definition", lang)},
+                        ),
+                    ],
+                    className="lead-kpi-head",
+                ),
+                html.Div(
+                    fmt_kpi(kpi_id, value),
+                    id=kpi_value_id(kpi_id),
+                    className=KPI_VALUE_CLASS,
+                    **{"data-kpi": kpi_id, "data-value": "" if raw is None else repr(raw)},
+                ),
+                html.Div(deltas, className="lead-deltas"),
+                dbc.Popover(
+                    [dbc.PopoverHeader(name), dbc.PopoverBody(definition)],
+                    target=kpi_info_id(kpi_id),
+                    trigger="hover focus",
+                    placement="bottom",
+                ),
+            ]
+        ),
+        className="lead-kpi h-100",
+    )
+
+
+def kpi_grid(values: dict, yoy: dict, previous: dict, lang: str | None) -> list:
+    """A card per KPI in :data:`warehouse.query.KPI_IDS`, in that order."""
+    return [
+        dbc.Col(kpi_card(k, values.get(k), yoy.get(k), previous.get(k), lang), className="lead-kpi-col")
+        for k in KPI_IDS
+    ]

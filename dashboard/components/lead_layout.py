@@ -1,0 +1,349 @@
+"""Layout builders of the leadership pages: filter bar, panel cards, tables, breadcrumbs.
+
+Pure functions: data and state in, Dash components out. Component ids are the constants below.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.components.lead_figures import label
+from dashboard.components.lead_panels import Panel
+from dashboard.filters import DEPUTY_LEVELS, HOME_LEVELS, PRESETS, ViewState, to_search
+from warehouse.i18n import t
+
+# Component ids of the leadership page.
+LOCATION = "lead-location"
+PRESET = "lead-preset"
+DATE_FROM = "lead-date-from"
+DATE_TO = "lead-date-to"
+TOWNSHIP = "lead-township"
+HOME_LEVEL = "lead-home-level"
+DEPUTY_LEVEL = "lead-deputy-level"
+RESET = "lead-reset"
+FILTER_PANEL = "lead-filter-panel"
+FILTER_TOGGLE = "lead-filter-toggle"
+FILTER_CLOSE = "lead-filter-close"
+KPI_ROW = "lead-kpis"
+BREADCRUMB = "lead-breadcrumb"
+SCOPE_LINE = "lead-scope"
+REPORT_LINK = "lead-report-link"
+MAP_GRAPH = "lead-map"
+DL_TYPE = "lead-dl"
+GRAPH_TYPE = "lead-graph"
+GRID_TYPE = "lead-grid"
+
+CHART_FORMATS = ("png", "svg", "xlsx", "csv")
+TABLE_FORMATS = ("xlsx", "csv")
+GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage", "lasso2d", "select2d"]}
+
+
+def graph_id(key: str) -> dict:
+    return {"type": GRAPH_TYPE, "panel": key}
+
+
+def grid_id(key: str) -> dict:
+    return {"type": GRID_TYPE, "panel": key}
+
+
+def download_id(key: str, fmt: str) -> dict:
+    return {"type": DL_TYPE, "panel": key, "fmt": fmt}
+
+
+def download_href(key: str, fmt: str, state: ViewState) -> str:
+    return f"/download/{key}.{fmt}{to_search(state)}"
+
+
+def report_href(state: ViewState) -> str:
+    return f"/download/report.zip{to_search(state)}"
+
+
+# ---- filter bar ---------------------------------------------------------------------------------
+
+
+def _multi_dropdown(id_: str, options: list[dict], value, lang, placeholder_key: str) -> dcc.Dropdown:
+    return dcc.Dropdown(
+        id=id_,
+        options=options,
+        value=list(value),
+        multi=True,
+        placeholder=t(placeholder_key, lang),
+        className="lead-dropdown",
+    )
+
+
+def township_options(townships: pd.DataFrame) -> list[dict]:
+    """Dropdown options from the query layer's township list (code + name)."""
+    if townships is None or townships.empty:
+        return []
+    return [
+        {"label": str(r["township_name"]), "value": str(r["township_code"])} for _, r in townships.iterrows()
+    ]
+
+
+def filter_bar(state: ViewState, preset: str, townships: list[dict], lang: str | None) -> html.Div:
+    """The filters: inline on wide screens, an off-canvas panel (Bootstrap ``offcanvas-lg``) on phones."""
+    presets = dbc.RadioItems(
+        id=PRESET,
+        options=[{"label": t(f"leadership.preset.{p}", lang), "value": p} for p in PRESETS],
+        value=preset,
+        inline=True,
+        className="btn-group lead-presets",
+        inputClassName="btn-check",
+        labelClassName="btn btn-outline-primary btn-sm",
+        labelCheckedClassName="active",
+    )
+    dates = html.Div(
+        [
+            html.Label(
+                [
+                    html.Span(t("leadership.date_from", lang), className="visually-hidden"),
+                    dcc.Input(
+                        id=DATE_FROM,
+                        type="date",
+                        value=state.start.isoformat(),
+                        debounce=True,
+                        className="form-control form-control-sm",
+                    ),
+                ],
+                className="mb-0",
+            ),
+            html.Span("–", className="mx-1"),
+            html.Label(
+                [
+                    html.Span(t("leadership.date_to", lang), className="visually-hidden"),
+                    dcc.Input(
+                        id=DATE_TO,
+                        type="date",
+                        value=state.end.isoformat(),
+                        debounce=True,
+                        className="form-control form-control-sm",
+                    ),
+                ],
+                className="mb-0",
+            ),
+        ],
+        className="lead-dates",
+    )
+    home_opts = [{"label": t(f"leadership.home_level.{k}", lang), "value": k} for k in HOME_LEVELS]
+    deputy_opts = [{"label": t(f"leadership.deputy_level.{k}", lang), "value": k} for k in DEPUTY_LEVELS]
+    body = html.Div(
+        [
+            html.Div([html.Label(t("leadership.period", lang)), presets, dates], className="lead-field"),
+            html.Div(
+                [
+                    html.Label(t("leadership.township", lang)),
+                    _multi_dropdown(TOWNSHIP, townships, state.townships, lang, "leadership.all_townships"),
+                ],
+                className="lead-field lead-field-wide",
+            ),
+            html.Div(
+                [
+                    html.Label(t("leadership.home_level", lang)),
+                    _multi_dropdown(HOME_LEVEL, home_opts, state.home_levels, lang, "leadership.all"),
+                ],
+                className="lead-field",
+            ),
+            html.Div(
+                [
+                    html.Label(t("leadership.deputy_level", lang)),
+                    _multi_dropdown(DEPUTY_LEVEL, deputy_opts, state.deputy_levels, lang, "leadership.all"),
+                ],
+                className="lead-field",
+            ),
+        ],
+        className="offcanvas-body lead-filter-body",
+    )
+    header = html.Div(
+        [
+            html.H5(t("leadership.filters", lang), className="offcanvas-title"),
+            html.Button(
+                className="btn-close",
+                id=FILTER_CLOSE,
+                type="button",
+                **{"aria-label": t("leadership.close", lang)},
+            ),
+        ],
+        className="offcanvas-header",
+    )
+    return html.Div(
+        [header, body],
+        id=FILTER_PANEL,
+        className="offcanvas-lg offcanvas-start lead-filters",
+        tabIndex="-1",
+    )
+
+
+def breadcrumb(items: list[tuple[str, str | None]]) -> html.Nav:
+    """``[(label, href or None)]`` as a breadcrumb; the last item is the current page."""
+    crumbs = []
+    for i, (text, href) in enumerate(items):
+        last = i == len(items) - 1
+        crumbs.append(
+            html.Li(
+                text if last or not href else dcc.Link(text, href=href),
+                className="breadcrumb-item" + (" active" if last else ""),
+                **({"aria-current": "page"} if last else {}),
+            )
+        )
+    return html.Nav(html.Ol(crumbs, className="breadcrumb mb-0"), **{"aria-label": "breadcrumb"})
+
+
+# ---- panels -------------------------------------------------------------------------------------
+
+
+def download_menu(panel: Panel, state: ViewState, lang: str | None) -> dbc.DropdownMenu:
+    formats = CHART_FORMATS if panel.is_chart else TABLE_FORMATS
+    return dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(
+                t(f"leadership.fmt.{fmt}", lang),
+                id=download_id(panel.key, fmt),
+                href=download_href(panel.key, fmt, state),
+                external_link=True,
+            )
+            for fmt in formats
+        ],
+        label=html.I(className="bi bi-download"),
+        size="sm",
+        color="link",
+        align_end=True,
+        toggle_class_name="lead-dl-toggle",
+        class_name="lead-dl-menu",
+    )
+
+
+def panel_card(panel: Panel, state: ViewState, lang: str | None, body) -> dbc.Card:
+    """A panel card: title, 口径 popover, download menu, and ``body`` (graph or grid)."""
+    info_id = f"lead-panel-info-{panel.key}"
+    definition = t(panel.def_key, lang)
+    header = dbc.CardHeader(
+        [
+            html.Span(t(panel.title_key, lang), className="lead-panel-title"),
+            html.Button(
+                html.I(className="bi bi-info-circle"),
+                id=info_id,
+                className="lead-info",
+                title=definition,
+                type="button",
+                **{"aria-label": t("leadership.definition", lang)},
+            ),
+            dbc.Popover(dbc.PopoverBody(definition), target=info_id, trigger="hover focus"),
+            download_menu(panel, state, lang),
+        ],
+        className="lead-panel-head",
+    )
+    return dbc.Card([header, dbc.CardBody(body, className="lead-panel-body")], className="lead-panel h-100")
+
+
+def panel_body(panel: Panel, lang: str | None):
+    """The empty graph or grid a panel's callback fills."""
+    if panel.is_chart:
+        return dcc.Loading(
+            dcc.Graph(id=graph_id(panel.key), config=GRAPH_CONFIG, className="lead-graph"),
+            type="dot",
+        )
+    return data_grid(grid_id(panel.key), pd.DataFrame(), lang)
+
+
+# ---- tables -------------------------------------------------------------------------------------
+
+
+def _json_value(value):
+    if value is None:
+        return None
+    if isinstance(value, datetime | pd.Timestamp):
+        return (
+            value.isoformat(sep=" ", timespec="minutes") if value.hour or value.minute else str(value.date())
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-safe dicts (dates as ISO strings, missing values as ``None``)."""
+    return [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+RATE_FORMATTER = {"function": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"}
+
+
+def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None = None) -> list[dict]:
+    """AG Grid columns: catalogued header names, numbers right-aligned, rates as percentages.
+
+    ``links`` maps a column to a markdown-link column already in ``df`` (e.g. name -> name_link).
+    """
+    links = links or {}
+    hidden = set(links.values())
+    defs = []
+    for col in df.columns:
+        if col in hidden:
+            continue
+        spec: dict = {"field": col, "headerName": label(col, lang)}
+        if col in links:
+            spec = {"field": links[col], "headerName": label(col, lang), "cellRenderer": "markdown"}
+        elif col.endswith("_rate"):
+            spec.update(type="numericColumn", valueFormatter=RATE_FORMATTER, filter="agNumberColumnFilter")
+        elif pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+            spec.update(type="numericColumn", filter="agNumberColumnFilter")
+        defs.append(spec)
+    return defs
+
+
+def grid_locale(lang: str | None) -> dict:
+    keys = ("page", "of", "to", "more", "noRowsToShow", "filterOoo", "contains", "equals", "loadingOoo")
+    return {k: t(f"leadership.grid.{k}", lang) for k in keys}
+
+
+def data_grid(
+    id_, df: pd.DataFrame, lang: str | None, links: dict[str, str] | None = None, page_size: int = 10
+):
+    return dag.AgGrid(
+        id=id_,
+        rowData=records(df),
+        columnDefs=column_defs(df, lang, links),
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90, "flex": 1},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": page_size,
+            "paginationPageSizeSelector": False,
+            "domLayout": "autoHeight",
+            "localeText": grid_locale(lang),
+        },
+        className="lead-grid",
+        style={"width": "100%"},
+    )
+
+
+def link_column(df: pd.DataFrame, text_col: str, href: str, id_col: str, query: str = "") -> pd.DataFrame:
+    """Add ``<text_col>_link`` holding a markdown link per row (``[name](/deputy?id=..&from=..)``)."""
+    if df.empty or text_col not in df.columns or id_col not in df.columns:
+        return df
+    out = df.copy()
+    sep = "&" + query.lstrip("?") if query else ""
+    out[f"{text_col}_link"] = [
+        f"[{_md_escape(text)}]({href}?id={ident}{sep})"
+        for text, ident in zip(out[text_col].astype(str), out[id_col].astype(str), strict=True)
+    ]
+    return out
+
+
+def _md_escape(text: str) -> str:
+    """Record text is data: escape markdown so a name cannot inject links or markup."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|" else c for c in text)

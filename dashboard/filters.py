@@ -1,0 +1,226 @@
+"""The leadership view's state: URL query string ⇄ :class:`ViewState` ⇄ :class:`warehouse.query.Filters`.
+
+The whole view lives in the query string (``?from=2023-01-01&to=2023-12-31&township=150205002000``), so a
+link reproduces it and back/forward work. Every callback and every download route turns the URL into
+query-layer filters through :func:`filters_from_state` only: that is the one place where the logged-in
+user's township scope is intersected with what the URL asks for (:func:`apply_scope`).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlencode
+
+from warehouse.query import Filters
+
+PRESETS = ("month", "quarter", "year", "last_year", "custom")
+# URL value -> snapshot value (the data's own Chinese enum), in display order.
+HOME_LEVELS: dict[str, str] = {
+    "district": "区级",
+    "township": "苏木镇街道级",
+    "village": "嘎查村级",
+    "enterprise": "企业",
+    "station": "代表工作站",
+    "liaison": "立法联络站",
+}
+DEPUTY_LEVELS: dict[str, str] = {"city": "市", "district": "区", "town": "镇"}
+# Query-string keys.
+Q_FROM, Q_TO, Q_TOWNSHIP, Q_HOME_LEVEL, Q_DEPUTY_LEVEL, Q_LANG = (
+    "from",
+    "to",
+    "township",
+    "home_level",
+    "deputy_level",
+    "lang",
+)
+MAX_SPAN_DAYS = 366 * 20
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the URL says: period, township codes, home levels and deputy levels (URL ids), language."""
+
+    start: date
+    end: date
+    townships: tuple[str, ...] = ()
+    home_levels: tuple[str, ...] = ()
+    deputy_levels: tuple[str, ...] = ()
+    lang: str | None = None
+
+    def with_(self, **changes) -> ViewState:
+        return replace(self, **changes)
+
+
+def _first(params: Mapping, key: str) -> str | None:
+    value = params.get(key)
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return value if value not in ("", None) else None
+
+
+def _multi(params: Mapping, key: str, allowed: Mapping | None = None) -> tuple[str, ...]:
+    raw = params.get(key)
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    seen: list[str] = []
+    for item in items:
+        for part in str(item).split(","):
+            part = part.strip()
+            if not part or part in seen:
+                continue
+            if allowed is not None and part not in allowed:
+                continue
+            # Township codes are 12 digits; anything else is dropped rather than passed on.
+            if allowed is None and not (part.isdigit() and len(part) <= 12):
+                continue
+            seen.append(part)
+    return tuple(seen)
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_search(search: str | Mapping | None, default_period: tuple[date, date]) -> ViewState:
+    """Parse a query string (``"?from=..."``) or the kwargs Dash Pages passes to a layout.
+
+    Invalid or missing values fall back to the defaults; a reversed range is swapped.
+    """
+    if isinstance(search, Mapping):
+        params = dict(search)
+    else:
+        params = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    start = _parse_date(_first(params, Q_FROM)) or default_period[0]
+    end = _parse_date(_first(params, Q_TO)) or default_period[1]
+    if end < start:
+        start, end = end, start
+    if (end - start).days > MAX_SPAN_DAYS:
+        start = end - timedelta(days=MAX_SPAN_DAYS)
+    lang = _first(params, Q_LANG)
+    return ViewState(
+        start=start,
+        end=end,
+        townships=_multi(params, Q_TOWNSHIP),
+        home_levels=_multi(params, Q_HOME_LEVEL, HOME_LEVELS),
+        deputy_levels=_multi(params, Q_DEPUTY_LEVEL, DEPUTY_LEVELS),
+        lang="en" if lang and lang.lower().startswith("en") else None,
+    )
+
+
+def to_search(state: ViewState, **extra: str) -> str:
+    """The canonical query string (with leading ``?``) for ``state``; ``extra`` keys are appended."""
+    pairs: list[tuple[str, str]] = [(Q_FROM, state.start.isoformat()), (Q_TO, state.end.isoformat())]
+    if state.townships:
+        pairs.append((Q_TOWNSHIP, ",".join(state.townships)))
+    if state.home_levels:
+        pairs.append((Q_HOME_LEVEL, ",".join(state.home_levels)))
+    if state.deputy_levels:
+        pairs.append((Q_DEPUTY_LEVEL, ",".join(state.deputy_levels)))
+    if state.lang == "en":
+        pairs.append((Q_LANG, "en"))
+    pairs.extend((k, v) for k, v in extra.items() if v)
+    return "?" + urlencode(pairs, safe=",")
+
+
+def apply_scope(filters: Filters, allowed_townships: tuple[str, ...] | None = None) -> Filters:
+    """Restrict ``filters`` to the townships a user may see (``None``: no restriction).
+
+    The security layer supplies ``allowed_townships`` for a township-scoped user; an empty
+    intersection keeps the user's own scope rather than widening to the whole district.
+    """
+    if allowed_townships is None:
+        return filters
+    wanted = tuple(t for t in filters.townships if t in allowed_townships) if filters.townships else ()
+    return replace(filters, townships=wanted or tuple(allowed_townships))
+
+
+def current_scope() -> tuple[str, ...] | None:
+    """The township codes the current request's user is limited to; ``None`` means all (no login yet)."""
+    return None
+
+
+def filters_from_state(state: ViewState) -> Filters:
+    """The single place where a view's state becomes query-layer filters (scope applied here)."""
+    filters = Filters(
+        start=state.start,
+        end=state.end,
+        townships=state.townships,
+        home_levels=tuple(HOME_LEVELS[k] for k in state.home_levels),
+        deputy_levels=tuple(DEPUTY_LEVELS[k] for k in state.deputy_levels),
+    )
+    return apply_scope(filters, current_scope())
+
+
+# ---- periods -------------------------------------------------------------------------------------
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def preset_period(preset: str, anchor: date) -> tuple[date, date]:
+    """The date range of ``preset`` relative to ``anchor`` (the end of the default period)."""
+    if preset == "month":
+        return date(anchor.year, anchor.month, 1), _month_end(anchor.year, anchor.month)
+    if preset == "quarter":
+        start = _quarter_start(anchor)
+        return start, _month_end(start.year, start.month + 2)
+    if preset == "year":
+        return date(anchor.year, 1, 1), date(anchor.year, 12, 31)
+    if preset == "last_year":
+        return date(anchor.year - 1, 1, 1), date(anchor.year - 1, 12, 31)
+    raise ValueError(f"unknown preset {preset!r}")
+
+
+def detect_preset(start: date, end: date, anchor: date) -> str:
+    """Which preset button a range corresponds to (``"custom"`` when none)."""
+    for preset in PRESETS[:-1]:
+        if preset_period(preset, anchor) == (start, end):
+            return preset
+    return "custom"
+
+
+def shift_year(day: date, years: int = -1) -> date:
+    """``day`` in another year; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def yoy_filters(filters: Filters) -> Filters:
+    """Same period last year (同比)."""
+    return replace(filters, start=shift_year(filters.start), end=shift_year(filters.end))
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def previous_filters(filters: Filters) -> Filters:
+    """The previous period of equal length (环比): the days (or whole months) just before ``start``.
+
+    A range of whole calendar months compares with the same number of whole months before it
+    (December with November, Q4 with Q3); any other range with the same number of days before it.
+    """
+    start, end = filters.start, filters.end
+    if start.day == 1 and end == _month_end(end.year, end.month):
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        prev_start = _add_months(start, -months)
+        prev_end = start - timedelta(days=1)
+        return replace(filters, start=prev_start, end=prev_end)
+    days = (filters.end - filters.start).days
+    end = filters.start - timedelta(days=1)
+    return replace(filters, start=end - timedelta(days=days), end=end)
