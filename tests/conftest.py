@@ -5,7 +5,9 @@
   hand-computed expected KPIs and points are there), created with ``sql/ddl/raw.sql``; closed.
 - ``snapshot``: path of ``published.duckdb`` built and published from ``raw_store`` into
   ``tmp_settings.data_dir`` (run id ``run-fixture``).
-- ``snapshot_con``: a read-only connection to that snapshot (closed after the test).
+- ``snapshot_con``: a read-only connection to the fixture snapshot (closed after the test). The
+  snapshot behind it is built once per session (``session_snapshot``), so tests using it must only
+  read; use ``snapshot`` when a test needs its own data directory.
 """
 
 from __future__ import annotations
@@ -42,11 +44,20 @@ def snapshot(raw_store: Path, tmp_settings: Settings) -> Path:
     return tmp_settings.published_db
 
 
+@pytest.fixture(scope="session")
+def session_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A published fixture snapshot shared by the whole session: read it, never write to its directory."""
+    root = tmp_path_factory.mktemp("session_snapshot")
+    settings = Settings(data_dir=root / "data")
+    publish_snapshot(create_raw_store(root / "raw.duckdb"), settings, "run-fixture")
+    return settings.published_db
+
+
 @pytest.fixture
-def snapshot_con(snapshot: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published fixture snapshot."""
+def snapshot_con(session_snapshot: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the session's fixture snapshot (default catalog set to it)."""
     con = duckdb.connect()
-    con.execute("attach ? as snapshot (read_only)", [str(snapshot)])
+    con.execute("attach ? as snapshot (read_only)", [str(session_snapshot)])
     con.execute("use snapshot")
     yield con
     con.close()
