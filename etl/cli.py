@@ -15,6 +15,7 @@ from warehouse.settings import load_settings
 
 COMMAND_MODULES = (
     "etl.commands",
+    "etl.auth_cli",
     "etl.generate",
     "etl.scheduler",
     "etl.etl_cli",
