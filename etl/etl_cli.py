@@ -45,7 +45,7 @@ def cmd_run(args, settings: Settings) -> int:
         box["summary"] = run_etl(s, inbox=args.inbox, trigger="cli", **kwargs)
         return box["summary"]
 
-    guarded_run(settings, "cli", work)
+    guarded_run(settings, "cli", work, recover=not args.no_publish)
     summary = box["summary"]
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))

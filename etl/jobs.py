@@ -29,9 +29,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from etl import ops_store
+from etl import ops_store, recovery
 from etl.lock import etl_lock
-from etl.status import COUNT_KEYS, FAILED, SUCCEEDED, RunStatus, write_status
+from etl.status import COUNT_KEYS, FAILED, SUCCEEDED, RunStatus, read_status, write_status
 from warehouse.settings import Settings
 
 log = logging.getLogger("cockpit.jobs")
@@ -75,13 +75,16 @@ def summarise(result: Any) -> dict[str, Any]:
     }
 
 
-def guarded_run(settings: Settings, trigger: str, work: Work) -> RunStatus:
+def guarded_run(settings: Settings, trigger: str, work: Work, recover: bool = True) -> RunStatus:
     """Run ``work(settings)`` under the run lock and record its outcome.
 
     Args:
         settings: The installation's settings.
         trigger: ``cli``, ``scheduler``, ``rebuild``, ``demo`` or ``rollback`` (for the status and logs).
         work: The function doing the run; its return value is read by :func:`summarise`.
+        recover: After a killed or failed previous run, publish when the run itself published nothing
+            but the raw store holds loads the published snapshot lacks (``etl.recovery``). False for
+            runs that must not publish (``cockpit etl run --no-publish``).
 
     Returns:
         The status written to ``last_run.json``.
@@ -95,7 +98,11 @@ def guarded_run(settings: Settings, trigger: str, work: Work) -> RunStatus:
         clock = time.monotonic()
         log.info("run start trigger=%s", trigger)
         try:
+            previous = read_status(settings)
+            interrupted = recovery.close_interrupted_runs(settings)
             result = work(settings)
+            if recover and (interrupted or (previous is not None and previous.status == FAILED)):
+                _publish_if_behind(settings, result)
         except BaseException as exc:
             # BaseException too: SIGTERM (SystemExit) or Ctrl-C mid-run is recorded as a failed run.
             status = RunStatus(
@@ -141,6 +148,26 @@ def guarded_run(settings: Settings, trigger: str, work: Work) -> RunStatus:
         _log_files(result)
         _finish(settings, status, result)
         return status
+
+
+def _publish_if_behind(settings: Settings, result: Any) -> None:
+    """Publish what an earlier, interrupted run loaded but never published (see ``etl.recovery``)."""
+    summary = summarise(result)
+    if (
+        summary["status"] != SUCCEEDED
+        or summary["snapshot_version"]
+        or not recovery.snapshot_behind(settings)
+    ):
+        return
+    from warehouse.publish import publish_snapshot
+
+    run_id = summary["run_id"] or uuid.uuid4().hex
+    version = publish_snapshot(settings.raw_db, settings, run_id)
+    log.warning("published %s: loads of an interrupted run had not been published", version)
+    if isinstance(result, dict):
+        result["snapshot_version"] = version
+    else:
+        result.snapshot_version = version
 
 
 def _log_files(result: Any) -> None:
