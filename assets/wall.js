@@ -1,0 +1,320 @@
+/* The wall display (/wall): canvas scaling, playlist, clock, count-up numbers, polling, focus rotation.
+ *
+ * Dash loads every file in assets/ on every page, so nothing here acts unless a `.wall-root` element is
+ * on the page. The server is never asked for anything except /wall/version (see pages/wall.py).
+ */
+(function () {
+  "use strict";
+
+  var DESIGN_W = 1920;
+  var DESIGN_H = 1080;
+  var COUNT_MS = 1200;
+  var state = { lastOk: Date.now(), loadedAt: Date.now(), offset: 0, slots: 0, root: null, timers: [] };
+
+  function wallRoot() {
+    return document.querySelector(".wall-root");
+  }
+
+  function config(root) {
+    if (!root) return {};
+    if (!root._wallConfig) {
+      try {
+        root._wallConfig = JSON.parse(root.getAttribute("data-config") || "{}");
+      } catch (e) {
+        root._wallConfig = {};
+      }
+    }
+    return root._wallConfig;
+  }
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function hhmm(ms) {
+    var d = new Date(ms);
+    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  /* ---------------------------------------------------------------- scaling and playlist */
+
+  function playlist(canvas) {
+    var names = (canvas.getAttribute("data-screens") || "overview").split(",");
+    return names.filter(function (n) {
+      return n && canvas.querySelector('[data-screen="' + n + '"]');
+    });
+  }
+
+  function showScreens(canvas) {
+    var names = playlist(canvas);
+    var visible = {};
+    for (var i = 0; i < state.slots && i < names.length; i++) {
+      visible[names[(state.offset + i) % names.length]] = i;
+    }
+    canvas.querySelectorAll(".wall-screen").forEach(function (el) {
+      var slot = visible[el.getAttribute("data-screen")];
+      if (slot === undefined) {
+        el.classList.remove("is-active");
+      } else {
+        el.style.left = slot * DESIGN_W + "px";
+        el.classList.add("is-active");
+      }
+    });
+  }
+
+  /* Fit the canvas to the viewport: N designs side by side when the screen is that wide (an LED strip),
+     then one uniform scale, letterboxed and centred. */
+  function layoutCanvas() {
+    var root = wallRoot();
+    if (!root) return;
+    var canvas = root.querySelector(".wall-canvas");
+    if (!canvas) return;
+    var vw = window.innerWidth;
+    var vh = window.innerHeight;
+    var names = playlist(canvas);
+    var fit = Math.floor(vw / vh / (DESIGN_W / DESIGN_H) + 0.25);
+    var slots = Math.max(1, Math.min(names.length || 1, fit));
+    var width = DESIGN_W * slots;
+    var scale = Math.min(vw / width, vh / DESIGN_H);
+    var x = (vw - width * scale) / 2;
+    var y = (vh - DESIGN_H * scale) / 2;
+    canvas.style.width = width + "px";
+    canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")";
+    root.setAttribute("data-slots", String(slots));
+    if (slots !== state.slots) {
+      state.slots = slots;
+      showScreens(canvas);
+    }
+    root.classList.add("is-scaled");
+  }
+
+  function rotate() {
+    var root = wallRoot();
+    if (!root) return;
+    var canvas = root.querySelector(".wall-canvas");
+    var names = playlist(canvas);
+    if (names.length <= state.slots) return;
+    state.offset = (state.offset + 1) % names.length;
+    showScreens(canvas);
+  }
+
+  /* ---------------------------------------------------------------- clock and status dot */
+
+  function tick() {
+    var root = wallRoot();
+    if (!root) return;
+    var cfg = config(root);
+    var now = new Date();
+    var date = (cfg.date_format || "{y}-{m}-{d}")
+      .replace("{y}", now.getFullYear())
+      .replace("{m}", pad(now.getMonth() + 1))
+      .replace("{d}", pad(now.getDate()));
+    var weekdays = cfg.weekdays || [];
+    setText(root, ".wall-clock-date", date);
+    setText(root, ".wall-clock-weekday", weekdays[now.getDay()] || "");
+    setText(root, ".wall-clock-time", pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds()));
+
+    var status = "fresh";
+    var badge = root.querySelector(".wall-badge");
+    var asOf = root.querySelector(".wall-asof-text");
+    var built = asOf ? Number(asOf.getAttribute("data-built")) : 0;
+    var staleMs = asOf ? Number(asOf.getAttribute("data-stale-ms")) : 0;
+    if (badge && badge.classList.contains("is-visible")) status = "offline";
+    else if (!built) status = "unknown";
+    else if (staleMs && now.getTime() - built > staleMs) status = "stale";
+    if (root.getAttribute("data-status") !== status) root.setAttribute("data-status", status);
+  }
+
+  function setText(root, selector, text) {
+    var el = root.querySelector(selector);
+    if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  /* Optional nightly full reload (settings.wall_reload_hour), only when the server answers. */
+  function maybeReload() {
+    var root = wallRoot();
+    if (!root) return;
+    var cfg = config(root);
+    if (cfg.reload_hour === null || cfg.reload_hour === undefined) return;
+    var now = new Date();
+    if (now.getHours() !== Number(cfg.reload_hour) || Date.now() - state.loadedAt < 2 * 3600 * 1000) return;
+    fetch(cfg.version_url, { cache: "no-store" })
+      .then(function (res) {
+        if (res.ok) window.location.reload();
+      })
+      .catch(function () {});
+  }
+
+  /* ---------------------------------------------------------------- count-up numbers */
+
+  function formatNumber(value, kind) {
+    if (kind === "pct") return value.toFixed(1) + "%";
+    return Math.round(value).toLocaleString("en-US");
+  }
+
+  function countUp(el, from, to) {
+    var finalText = el.textContent;
+    var kind = el.getAttribute("data-kind");
+    if (!isFinite(to) || !isFinite(from) || from === to) return;
+    var token = {};
+    el._wallCount = token;
+    var start = performance.now();
+    function step(now) {
+      if (el._wallCount !== token) return;
+      var p = Math.min(1, (now - start) / COUNT_MS);
+      var eased = 1 - Math.pow(1 - p, 3);
+      if (p < 1) {
+        el.textContent = formatNumber(from + (to - from) * eased, kind);
+        window.requestAnimationFrame(step);
+      } else {
+        el.textContent = finalText;
+        el._wallCount = null;
+      }
+    }
+    window.requestAnimationFrame(step);
+  }
+
+  function parseValue(text) {
+    return text === null || text === "" ? NaN : Number(text);
+  }
+
+  function countAll(root) {
+    root.querySelectorAll(".wall-count").forEach(function (el) {
+      countUp(el, 0, parseValue(el.getAttribute("data-value")));
+    });
+  }
+
+  function watchCounts(root) {
+    var observer = new MutationObserver(function (mutations) {
+      mutations.forEach(function (m) {
+        if (m.type === "attributes" && m.target.classList.contains("wall-count")) {
+          countUp(m.target, parseValue(m.oldValue), parseValue(m.target.getAttribute("data-value")));
+        }
+      });
+    });
+    observer.observe(root, {
+      subtree: true,
+      attributes: true,
+      attributeOldValue: true,
+      attributeFilter: ["data-value"],
+    });
+    return observer;
+  }
+
+  /* ---------------------------------------------------------------- start / stop with the page */
+
+  function start(root) {
+    state.root = root;
+    state.slots = 0;
+    state.offset = 0;
+    state.loadedAt = Date.now();
+    state.lastOk = Date.now();
+    var cfg = config(root);
+    layoutCanvas();
+    tick();
+    countAll(root);
+    var observer = watchCounts(root);
+    state.timers = [
+      window.setInterval(tick, 1000),
+      window.setInterval(rotate, Math.max(5, Number(cfg.dwell) || 30) * 1000),
+      window.setInterval(maybeReload, 60 * 1000),
+    ];
+    state.observer = observer;
+  }
+
+  function stop() {
+    state.timers.forEach(window.clearInterval);
+    state.timers = [];
+    if (state.observer) state.observer.disconnect();
+    state.observer = null;
+    state.root = null;
+  }
+
+  function check() {
+    var root = wallRoot();
+    if (root === state.root) return;
+    if (state.root) stop();
+    if (root) start(root);
+  }
+
+  window.addEventListener("resize", layoutCanvas);
+  new MutationObserver(check).observe(document.documentElement, { childList: true, subtree: true });
+  document.addEventListener("DOMContentLoaded", check);
+
+  /* ---------------------------------------------------------------- Dash clientside callbacks */
+
+  function noUpdate() {
+    return window.dash_clientside.no_update;
+  }
+
+  function focusCard(entry) {
+    var items = (entry.items || []).map(function (item) {
+      return {
+        namespace: "dash_html_components",
+        type: "Div",
+        props: {
+          className: "wall-focus-item",
+          children: [
+            { namespace: "dash_html_components", type: "Span", props: { className: "wall-focus-label", children: item[0] } },
+            { namespace: "dash_html_components", type: "Span", props: { className: "wall-focus-value", children: item[1] } },
+          ],
+        },
+      };
+    });
+    return [
+      { namespace: "dash_html_components", type: "Div", props: { className: "wall-focus-name", children: entry.name } },
+      { namespace: "dash_html_components", type: "Div", props: { className: "wall-focus-items", children: items } },
+    ];
+  }
+
+  function withHighlight(figure, outline) {
+    if (!figure || !figure.data) return noUpdate();
+    var data = figure.data.slice();
+    for (var i = data.length - 1; i >= 0; i--) {
+      if (data[i] && data[i].uid === "highlight") {
+        data[i] = Object.assign({}, data[i], { x: outline.x, y: outline.y });
+        return Object.assign({}, figure, { data: data });
+      }
+    }
+    return noUpdate();
+  }
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.wall = {
+    /* Ask the server for the snapshot version. Unchanged: nothing updates. Changed: the version store
+       updates and the panel callbacks re-run. Failed: the badge shows, the panels stay. */
+    poll: function (n, cfg, current) {
+      var nu = noUpdate();
+      var controller = new AbortController();
+      var timer = window.setTimeout(function () {
+        controller.abort();
+      }, 8000);
+      return fetch(cfg.version_url, { cache: "no-store", signal: controller.signal })
+        .then(function (res) {
+          if (!res.ok) throw new Error("HTTP " + res.status);
+          return res.json();
+        })
+        .then(function (body) {
+          state.lastOk = Date.now();
+          var version = body && body.version;
+          return [version && version !== current ? version : nu, "", "wall-badge"];
+        })
+        .catch(function () {
+          return [nu, (cfg.offline || "{time}").replace("{time}", hhmm(state.lastOk)), "wall-badge is-visible"];
+        })
+        .finally(function () {
+          window.clearTimeout(timer);
+        });
+    },
+
+    /* Rotate the township in focus: the card and the highlighted outline on both maps. */
+    focus: function (n, data, mapFigure, bigMapFigure) {
+      var nu = noUpdate();
+      var entries = (data && data.entries) || [];
+      if (!entries.length) return [nu, nu, nu, nu];
+      var entry = entries[(n || 0) % entries.length];
+      var outline = (data.outlines || {})[entry.code] || { x: [], y: [] };
+      return [focusCard(entry), focusCard(entry), withHighlight(mapFigure, outline), withHighlight(bigMapFigure, outline)];
+    },
+  };
+})();

@@ -1,0 +1,397 @@
+"""The district map: township polygons shaded by a measure, deputy homes as markers, an optional highlight.
+
+Why plain cartesian traces and not ``go.Choropleth`` or MapLibre (see STACK_NOTES.md): the wall and the
+leadership view run on intranets with no internet at all. ``geo`` traces fetch a world topojson even for
+custom GeoJSON (it can be served locally, but one missing file blanks the map), and MapLibre traces fetch
+glyphs for every text label unless the style is hand-built. A filled ``go.Scatter`` polygon per township
+with ``scaleanchor`` and a cos(latitude) aspect correction needs nothing but plotly.js itself: labels use the
+machine's own fonts, nothing is requested, and the figure renders the same in kaleido for downloads. At a
+district's scale (~30 km) the equirectangular projection with a cos(lat) correction is visually exact.
+
+Every function here is pure: GeoJSON dicts and records in, figure (or plain data) out. Reading the files
+is the caller's job (:func:`load_geojson` is a helper for that).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+from shapely.geometry import shape
+
+HIGHLIGHT_UID = "highlight"
+# Levels counted as homes (DOMAIN.md); anything else (stations, liaison points) is drawn as a station.
+HOME_LEVELS = ("区级", "苏木镇街道级", "嘎查村级", "企业")
+
+
+@dataclass(frozen=True)
+class MapTheme:
+    """Colours and type of one map look; ``DARK`` for the wall, ``LIGHT`` for office screens."""
+
+    font_family: str = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
+    font_color: str = "#d8e8ff"
+    label_color: str = "#ffffff"
+    outline_color: str = "#5fd4ff"
+    township_line: str = "#0b1a33"
+    empty_fill: str = "#1a2b4a"
+    colorscale: tuple[tuple[float, str], ...] = ((0.0, "#12305a"), (0.5, "#1b5a98"), (1.0, "#2a8fd0"))
+    home_color: str = "#ffc34d"
+    station_color: str = "#b58cff"
+    marker_line: str = "#0b1a33"
+    highlight_color: str = "#ffe066"
+    highlight_fill: str = "rgba(255,224,102,0.28)"
+    note_color: str = "#8aa4c8"
+    label_shadow: str = "0px 0px 4px #000, 1px 1px 2px #000"
+
+
+DARK = MapTheme()
+LIGHT = MapTheme(
+    font_color="#1b2a41",
+    label_color="#0b1a33",
+    outline_color="#1f6fb2",
+    township_line="#ffffff",
+    empty_fill="#e8eef7",
+    colorscale=((0.0, "#dbe9f8"), (0.5, "#8fbbe6"), (1.0, "#2f7fc9")),
+    home_color="#e8590c",
+    station_color="#7048e8",
+    marker_line="#ffffff",
+    highlight_color="#d6336c",
+    highlight_fill="rgba(214,51,108,0.18)",
+    note_color="#5c6f8a",
+    label_shadow="0px 0px 3px #fff",
+)
+
+
+def load_geojson(path: Path | str | None) -> dict | None:
+    """Read a GeoJSON file; ``None`` when there is no path or no file (the map then skips that layer)."""
+    if path is None or not Path(path).is_file():
+        return None
+    with Path(path).open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def feature_code(feature: Mapping) -> str | None:
+    """The township code of a feature: ``properties.township_code``, ``properties.code`` or ``id``."""
+    props = feature.get("properties") or {}
+    code = props.get("township_code") or props.get("code") or feature.get("id")
+    return None if code is None else str(code)
+
+
+def feature_name(feature: Mapping) -> str | None:
+    props = feature.get("properties") or {}
+    return props.get("township_name") or props.get("name")
+
+
+def exterior_rings(geometry: Mapping) -> list[list[tuple[float, float]]]:
+    """The exterior ring of every polygon of a Polygon or MultiPolygon geometry (holes are not drawn)."""
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        polygons = [geometry["coordinates"]]
+    elif kind == "MultiPolygon":
+        polygons = geometry["coordinates"]
+    else:
+        return []
+    return [[(float(p[0]), float(p[1])) for p in polygon[0]] for polygon in polygons if polygon]
+
+
+def rings_to_xy(rings: Sequence[Sequence[tuple[float, float]]]) -> tuple[list, list]:
+    """Flatten rings into one x list and one y list, parts separated by ``None`` (plotly's gap marker)."""
+    xs: list = []
+    ys: list = []
+    for ring in rings:
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs.extend(p[0] for p in ring)
+        ys.extend(p[1] for p in ring)
+    return xs, ys
+
+
+def collection_bounds(*collections: Mapping | None) -> tuple[float, float, float, float] | None:
+    """(min_lon, min_lat, max_lon, max_lat) over every feature of the given collections."""
+    points = [
+        p
+        for fc in collections
+        if fc
+        for feature in fc.get("features", [])
+        for ring in exterior_rings(feature.get("geometry") or {})
+        for p in ring
+    ]
+    if not points:
+        return None
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def aspect_scaleratio(mid_lat: float) -> float:
+    """How much longer a degree of latitude is drawn than a degree of longitude at ``mid_lat``."""
+    return 1.0 / math.cos(math.radians(mid_lat))
+
+
+def label_point(geometry: Mapping) -> tuple[float, float] | None:
+    """A point inside the geometry (not the centroid, which can fall outside a concave township)."""
+    try:
+        point = shape(geometry).representative_point()
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+    return point.x, point.y
+
+
+def area_shares(features: Sequence[Mapping]) -> list[float]:
+    """Each feature's share of the features' total area (0 for a feature without a usable geometry)."""
+    areas = []
+    for feature in features:
+        try:
+            areas.append(shape(feature.get("geometry") or {}).area)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            areas.append(0.0)
+    total = sum(areas)
+    return [a / total if total else 0.0 for a in areas]
+
+
+def township_outlines(townships: Mapping | None) -> dict[str, dict[str, list]]:
+    """``{code: {"x": [...], "y": [...]}}``: each township's outline, for a client-side highlight."""
+    outlines: dict[str, dict[str, list]] = {}
+    for feature in (townships or {}).get("features", []):
+        code = feature_code(feature)
+        if code is None:
+            continue
+        xs, ys = rings_to_xy(exterior_rings(feature.get("geometry") or {}))
+        outlines[code] = {"x": xs, "y": ys}
+    return outlines
+
+
+def shade_colors(
+    values: Mapping[str, float | None], colorscale: Sequence[tuple[float, str]], empty: str
+) -> dict[str, str]:
+    """A fill colour per code, scaled between 0 and the largest value; missing or null values get ``empty``."""
+    present = [v for v in values.values() if v is not None]
+    top = max(present, default=0) or 1
+    scale = [list(stop) for stop in colorscale]
+    colors = {}
+    for code, value in values.items():
+        if value is None:
+            colors[code] = empty
+        else:
+            colors[code] = sample_colorscale(scale, [max(0.0, min(1.0, float(value) / top))])[0]
+    return colors
+
+
+def marker_sizes(counts: Sequence[float | None], smallest: float = 8.0, largest: float = 34.0) -> list[float]:
+    """Marker diameters whose *area* is proportional to the count (a home with no activity stays visible)."""
+    top = max((c or 0 for c in counts), default=0)
+    if top <= 0:
+        return [smallest for _ in counts]
+    return [smallest + (largest - smallest) * math.sqrt(max(c or 0, 0) / top) for c in counts]
+
+
+def highlight_trace(outline: Mapping[str, list] | None, theme: MapTheme = DARK) -> go.Scatter:
+    """The focus outline, always the figure's last trace (empty when nothing is highlighted)."""
+    outline = outline or {"x": [], "y": []}
+    return go.Scatter(
+        x=outline["x"],
+        y=outline["y"],
+        mode="lines",
+        fill="toself",
+        fillcolor=theme.highlight_fill,
+        line={"color": theme.highlight_color, "width": 5},
+        hoverinfo="skip",
+        showlegend=False,
+        uid=HIGHLIGHT_UID,
+        name=HIGHLIGHT_UID,
+    )
+
+
+def map_figure(
+    district: Mapping | None,
+    townships: Mapping | None,
+    homes: Sequence[Mapping],
+    township_values: Mapping[str, float | None] | None = None,
+    *,
+    township_labels: Mapping[str, str] | None = None,
+    highlight: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    note: str | None = None,
+    legend_names: tuple[str, str] | None = None,
+    theme: MapTheme = DARK,
+    label_size: int = 20,
+    label_min_share: float = 0.0,
+    static: bool = True,
+) -> go.Figure:
+    """The district map.
+
+    Args:
+        district: GeoJSON FeatureCollection of the district outline (drawn as a glowing border).
+        townships: GeoJSON FeatureCollection of township polygons keyed by 12-digit code (may be None).
+        homes: records with ``lon``, ``lat``, ``home_name``, ``home_level`` and ``activities``; rows
+            without coordinates are skipped.
+        township_values: the measure shading each township (``{code: value}``).
+        township_labels: text drawn inside each township (``{code: "大发街道\\n12"}``); default: its name.
+        highlight: code of the township outlined in the highlight colour.
+        width, height: pixel size (fixed on the wall's design canvas; None lets plotly autosize).
+        note: small text in the bottom-right corner (e.g. "示意分区，非法定界线").
+        legend_names: (homes, stations) legend labels; None hides the legend.
+        theme: colours and font.
+        label_size: township label font size in px.
+        label_min_share: townships smaller than this share of the total area get no label (their
+            labels would collide on a small map).
+        static: no hover (the wall); False adds hover text on homes (the leadership view).
+    """
+    township_values = township_values or {}
+    fig = go.Figure()
+    features = (townships or {}).get("features", [])
+    codes = [feature_code(f) for f in features]
+    fills = shade_colors({c: township_values.get(c) for c in codes if c}, theme.colorscale, theme.empty_fill)
+
+    for feature, code in zip(features, codes, strict=True):
+        xs, ys = rings_to_xy(exterior_rings(feature.get("geometry") or {}))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=fills.get(code, theme.empty_fill),
+                line={"color": theme.township_line, "width": 1.5},
+                hoverinfo="skip",
+                showlegend=False,
+                name=code or "",
+            )
+        )
+
+    for feature in (district or {}).get("features", []):
+        xs, ys = rings_to_xy(exterior_rings(feature.get("geometry") or {}))
+        fill = "none" if features else "toself"
+        for glow_width, opacity in ((9, 0.18), (3, 1.0)):
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    fill=fill,
+                    fillcolor=theme.empty_fill,
+                    line={"color": theme.outline_color, "width": glow_width},
+                    opacity=opacity,
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+            fill = "none"
+
+    label_x, label_y, label_text = [], [], []
+    shares = area_shares(features)
+    for feature, code, share in zip(features, codes, shares, strict=True):
+        point = label_point(feature.get("geometry") or {})
+        if point is None or share < label_min_share:
+            continue
+        text = (township_labels or {}).get(code) if code else None
+        text = text if text is not None else feature_name(feature) or code or ""
+        label_x.append(point[0])
+        label_y.append(point[1])
+        label_text.append(text.replace("\n", "<br>"))
+    if label_text:
+        fig.add_trace(
+            go.Scatter(
+                x=label_x,
+                y=label_y,
+                mode="text",
+                text=label_text,
+                textfont={
+                    "size": label_size,
+                    "color": theme.label_color,
+                    "family": theme.font_family,
+                    "shadow": theme.label_shadow,
+                },
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+
+    located = [h for h in homes if h.get("lon") is not None and h.get("lat") is not None]
+    sizes = marker_sizes([h.get("activities") for h in located])
+    for is_home_group, color, legend_index in ((True, theme.home_color, 0), (False, theme.station_color, 1)):
+        group = [(h, s) for h, s in zip(located, sizes, strict=True) if _is_home(h) == is_home_group]
+        if not group:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[h["lon"] for h, _ in group],
+                y=[h["lat"] for h, _ in group],
+                mode="markers",
+                marker={
+                    "size": [s for _, s in group],
+                    "color": color,
+                    "opacity": 0.9,
+                    "line": {"color": theme.marker_line, "width": 1.5},
+                },
+                text=[f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
+                hoverinfo="skip" if static else "text",
+                name=legend_names[legend_index] if legend_names else "",
+                showlegend=legend_names is not None,
+            )
+        )
+
+    outlines = township_outlines(townships)
+    fig.add_trace(highlight_trace(outlines.get(highlight) if highlight else None, theme))
+
+    bounds = collection_bounds(district, townships)
+    layout: dict = {
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 4, "r": 4, "t": 4, "b": 4},
+        "font": {"family": theme.font_family, "color": theme.font_color, "size": 16},
+        "showlegend": legend_names is not None,
+        "legend": {
+            "x": 0.01,
+            "y": 0.01,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "bgcolor": "rgba(0,0,0,0)",
+            "font": {"size": 18},
+        },
+        "xaxis": {"visible": False, "fixedrange": True},
+        "yaxis": {"visible": False, "fixedrange": True},
+        "dragmode": False,
+        "hovermode": False if static else "closest",
+    }
+    if width:
+        layout["width"] = width
+    if height:
+        layout["height"] = height
+    if bounds:
+        min_lon, min_lat, max_lon, max_lat = bounds
+        pad_x = (max_lon - min_lon) * 0.03
+        pad_y = (max_lat - min_lat) * 0.03
+        layout["xaxis"]["range"] = [min_lon - pad_x, max_lon + pad_x]
+        layout["yaxis"]["range"] = [min_lat - pad_y, max_lat + pad_y]
+        layout["yaxis"]["scaleanchor"] = "x"
+        layout["yaxis"]["scaleratio"] = aspect_scaleratio((min_lat + max_lat) / 2)
+    if note:
+        layout["annotations"] = [
+            {
+                "text": note,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.99,
+                "y": 0.01,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 16, "color": theme.note_color},
+            }
+        ]
+    fig.update_layout(**layout)
+    return fig
+
+
+def _is_home(home: Mapping) -> bool:
+    if "is_home" in home and home["is_home"] is not None:
+        return bool(home["is_home"])
+    return home.get("home_level") in HOME_LEVELS

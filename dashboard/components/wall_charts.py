@@ -1,0 +1,270 @@
+"""Wall charts: plotly figures for a dark, fixed-size design canvas. Pure functions: rows in, figure out.
+
+Sizes are explicit pixels of the 1920×1080 canvas (the canvas is scaled as a whole by CSS), so a figure
+never depends on the viewport and never re-lays itself out when the wall scales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
+TEXT = "#d8e8ff"
+MUTED = "#7f98bd"
+GRID = "rgba(120,160,220,0.15)"
+ACCENT = "#35c3e8"
+ACCENT_2 = "#ffc34d"
+SERIES = ("#35c3e8", "#ffc34d", "#5be38f", "#ff7b7b", "#b58cff", "#7fa7ff", "#ff9f43", "#a3e635")
+
+
+def base_layout(width: int, height: int, **extra) -> dict:
+    """Transparent, big-type layout shared by every wall chart."""
+    layout = {
+        "width": width,
+        "height": height,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"family": FONT, "color": TEXT, "size": 18},
+        "margin": {"l": 56, "r": 20, "t": 16, "b": 40},
+        "showlegend": False,
+        "hovermode": False,
+        "dragmode": False,
+        "xaxis": {"fixedrange": True, "gridcolor": GRID, "zeroline": False, "tickfont": {"size": 18}},
+        "yaxis": {"fixedrange": True, "gridcolor": GRID, "zeroline": False, "tickfont": {"size": 18}},
+        "legend": {
+            "orientation": "h",
+            "x": 1,
+            "xanchor": "right",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "font": {"size": 18},
+            "bgcolor": "rgba(0,0,0,0)",
+        },
+    }
+    layout.update(extra)
+    return layout
+
+
+def empty_figure(width: int, height: int, message: str) -> go.Figure:
+    """A figure that says there is nothing to show (never a blank panel)."""
+    fig = go.Figure(layout=base_layout(width, height))
+    fig.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": message,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": 24, "color": MUTED},
+            }
+        ],
+    )
+    return fig
+
+
+def monthly_series(rows: Sequence[Mapping], measure: str) -> list[float | None]:
+    """Twelve monthly values (January first) of ``measure`` from rows with a ``month`` (1-12 or a date)."""
+    values: list[float | None] = [None] * 12
+    for row in rows:
+        month = row.get("month")
+        month = getattr(month, "month", month)
+        if month is None or not 1 <= int(month) <= 12:
+            continue
+        value = row.get(measure)
+        if value is not None:
+            values[int(month) - 1] = (values[int(month) - 1] or 0) + value
+    return values
+
+
+def trend_figure(
+    this_year: Sequence[float | None],
+    last_year: Sequence[float | None],
+    month_labels: Sequence[str],
+    names: tuple[str, str],
+    width: int,
+    height: int,
+    x_title: str | None = None,
+) -> go.Figure:
+    """This year (bright area line) against the same months last year (muted dashed line)."""
+    fig = go.Figure(layout=base_layout(width, height, showlegend=True))
+    fig.add_trace(
+        go.Scatter(
+            x=list(month_labels),
+            y=list(last_year),
+            name=names[1],
+            mode="lines+markers",
+            line={"color": MUTED, "width": 3, "dash": "dot"},
+            marker={"size": 7},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(month_labels),
+            y=list(this_year),
+            name=names[0],
+            mode="lines+markers",
+            line={"color": ACCENT, "width": 4},
+            marker={"size": 9},
+            fill="tozeroy",
+            fillcolor="rgba(53,195,232,0.18)",
+        )
+    )
+    fig.update_layout(margin={"l": 48, "r": 16, "t": 40, "b": 44 if x_title else 32})
+    fig.update_xaxes(
+        type="category",
+        tickangle=0,
+        title={"text": x_title, "font": {"size": 16, "color": MUTED}, "standoff": 4} if x_title else None,
+    )
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def township_bars_figure(
+    names: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    width: int,
+    height: int,
+) -> go.Figure:
+    """Horizontal bars per township, one panel per measure side by side (measures differ in magnitude)."""
+    if not names:
+        return empty_figure(width, height, "—")
+    count = len(series)
+    fig = go.Figure(layout=base_layout(width, height, showlegend=False))
+    gap = 0.06
+    span = (1 - gap * (count - 1)) / max(count, 1)
+    order = list(reversed(range(len(names))))
+    for index, (label, values) in enumerate(series):
+        axis = "" if index == 0 else str(index + 1)
+        domain = [index * (span + gap), index * (span + gap) + span]
+        clean = [v or 0 for v in values]
+        fig.add_trace(
+            go.Bar(
+                y=[names[i] for i in order],
+                x=[clean[i] for i in order],
+                orientation="h",
+                marker={"color": SERIES[index % len(SERIES)]},
+                text=[f"{clean[i]:,.0f}" for i in order],
+                textposition="outside",
+                textfont={"size": 18, "color": TEXT},
+                cliponaxis=False,
+                xaxis=f"x{axis}",
+                yaxis=f"y{axis}",
+                name=label,
+            )
+        )
+        top = max(clean, default=0) or 1
+        fig.update_layout(
+            {
+                f"xaxis{axis}": {
+                    "domain": domain,
+                    "range": [0, top * 1.3],
+                    "visible": False,
+                    "fixedrange": True,
+                },
+                f"yaxis{axis}": {
+                    "anchor": f"x{axis}",
+                    "showticklabels": index == 0,
+                    "fixedrange": True,
+                    "tickfont": {"size": 18},
+                    "matches": "y" if index else None,
+                },
+            }
+        )
+        fig.add_annotation(
+            text=label,
+            xref="paper",
+            yref="paper",
+            x=domain[0] + span / 2,
+            y=1.0,
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 18, "color": MUTED},
+        )
+    fig.update_layout(margin={"l": 120, "r": 24, "t": 32, "b": 8}, bargap=0.3)
+    return fig
+
+
+def hbar_figure(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    width: int,
+    height: int,
+    *,
+    color: str = ACCENT,
+    label_width: int = 260,
+    max_label: int = 14,
+    empty_message: str = "—",
+) -> go.Figure:
+    """Ranked horizontal bars (largest on top), long labels shortened with an ellipsis."""
+    if not labels:
+        return empty_figure(width, height, empty_message)
+    pairs = sorted(zip(labels, [v or 0 for v in values], strict=True), key=lambda p: p[1])
+    short = [lbl if len(lbl) <= max_label else lbl[: max_label - 1] + "…" for lbl, _ in pairs]
+    fig = go.Figure(layout=base_layout(width, height))
+    fig.add_trace(
+        go.Bar(
+            y=short,
+            x=[v for _, v in pairs],
+            orientation="h",
+            marker={"color": color},
+            text=[f"{v:,.0f}" for _, v in pairs],
+            textposition="outside",
+            textfont={"size": 18, "color": TEXT},
+            cliponaxis=False,
+        )
+    )
+    top = max((v for _, v in pairs), default=0) or 1
+    fig.update_layout(
+        margin={"l": label_width, "r": 24, "t": 8, "b": 8},
+        bargap=0.3,
+        xaxis={"visible": False, "range": [0, top * 1.2], "fixedrange": True},
+        yaxis={"fixedrange": True, "tickfont": {"size": 18}, "automargin": False},
+    )
+    return fig
+
+
+def stacked_outcomes_figure(
+    groups: Sequence[str],
+    outcomes: Sequence[str],
+    counts: Mapping[tuple[str, str], float],
+    width: int,
+    height: int,
+    empty_message: str = "—",
+    colors: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """One horizontal stacked bar per group (case type), one colour per outcome, counts in the bars.
+
+    ``colors`` pins an outcome's colour (success green, failure red...); others take the series colours.
+    """
+    if not groups or not outcomes:
+        return empty_figure(width, height, empty_message)
+    fig = go.Figure(layout=base_layout(width, height, showlegend=True, barmode="stack"))
+    for index, outcome in enumerate(outcomes):
+        xs = [counts.get((g, outcome), 0) for g in groups]
+        fig.add_trace(
+            go.Bar(
+                y=list(groups),
+                x=xs,
+                name=outcome,
+                orientation="h",
+                marker={"color": (colors or {}).get(outcome, SERIES[index % len(SERIES)])},
+                text=[f"{x:,.0f}" if x else "" for x in xs],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"size": 20, "color": "#0b1a33"},
+            )
+        )
+    fig.update_layout(
+        margin={"l": 150, "r": 16, "t": 64, "b": 16},
+        bargap=0.35,
+        xaxis={"visible": False, "fixedrange": True},
+        yaxis={"fixedrange": True, "tickfont": {"size": 20}, "autorange": "reversed"},
+        legend={"x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom", "font": {"size": 18}},
+    )
+    return fig

@@ -1,0 +1,203 @@
+"""Wall KPI builders: number tiles, rate rings, counters. Pure functions: values in, components out.
+
+Every number is a ``span.wall-count`` carrying its value in ``data-value``: ``assets/wall.js`` counts it up
+from the previous value when the attribute changes, and always ends on the server-formatted text, so what
+the wall finally shows is exactly :func:`format_kpi`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from dash import html
+
+from warehouse.i18n import t
+
+DASH = "—"
+HOME_LEVEL_KEYS = (
+    ("区级", "district"),
+    ("苏木镇街道级", "township"),
+    ("嘎查村级", "village"),
+    ("企业", "enterprise"),
+)
+
+
+def format_count(value: float | None) -> str:
+    """``2735`` -> ``"2,735"``; ``None`` -> ``"—"``."""
+    if value is None:
+        return DASH
+    return f"{int(round(value)):,}"
+
+
+def format_rate(value: float | None) -> str:
+    """A fraction as a percentage with one decimal: ``0.9017`` -> ``"90.2%"``; ``None`` -> ``"—"``."""
+    if value is None:
+        return DASH
+    return f"{value * 100:.1f}%"
+
+
+def format_kpi(kpi_id: str, value: float | None) -> str:
+    """The text the wall shows for a KPI: rates (ids ending ``_rate``) as percentages, others as counts."""
+    return format_rate(value) if kpi_id.endswith("_rate") else format_count(value)
+
+
+def format_as_of(when: datetime | str | None) -> str | None:
+    """``MM-DD HH:mm`` of an as-of time (``None`` stays ``None``)."""
+    if when is None:
+        return None
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when)
+        except ValueError:
+            return None
+    return when.strftime("%m-%d %H:%M")
+
+
+def count_span(kpi_id: str, value: float | None, *, prefix: str = "") -> html.Span:
+    """The animated number: text = :func:`format_kpi`, ``data-value`` = the number counted up to."""
+    is_rate = kpi_id.endswith("_rate")
+    numeric = "" if value is None else (round(value * 100, 4) if is_rate else value)
+    return html.Span(
+        format_kpi(kpi_id, value),
+        id=f"{prefix}kpi-{kpi_id}",
+        className="wall-count",
+        **{"data-kpi": kpi_id, "data-value": str(numeric), "data-kind": "pct" if is_rate else "int"},
+    )
+
+
+def _as_of_line(kpi_id: str, as_of: Mapping[str, datetime | None], lang: str) -> html.Div:
+    text = format_as_of(as_of.get(kpi_id))
+    return html.Div(t("wall.as_of_short", lang, time=text) if text else "", className="wall-asof")
+
+
+def kpi_tile(
+    kpi_id: str,
+    value: float | None,
+    as_of: Mapping[str, datetime | None],
+    lang: str,
+    *,
+    unit_key: str | None = None,
+    sub: list[str] | None = None,
+    prefix: str = "",
+) -> html.Div:
+    """A number tile: name, the animated value with its unit, an optional sub-line, its own as-of time."""
+    unit = t(f"wall.unit.{unit_key}", lang) if unit_key else ""
+    return html.Div(
+        [
+            html.Div(t(f"kpi.{kpi_id}.name", lang), className="wall-tile-name"),
+            html.Div(
+                [count_span(kpi_id, value, prefix=prefix), html.Span(unit, className="wall-unit")],
+                className="wall-tile-value",
+            ),
+            html.Div([html.Div(line) for line in sub or []], className="wall-tile-sub"),
+            _as_of_line(kpi_id, as_of, lang),
+        ],
+        className="wall-tile",
+    )
+
+
+def rate_ring(
+    kpi_id: str, value: float | None, as_of: Mapping[str, datetime | None], lang: str, *, prefix: str = ""
+) -> html.Div:
+    """A rate as a ring (CSS conic gradient driven by ``--p``; ``—`` and an empty ring when null)."""
+    percent = 0.0 if value is None else max(0.0, min(100.0, value * 100))
+    return html.Div(
+        [
+            html.Div(
+                html.Div(count_span(kpi_id, value, prefix=prefix), className="wall-ring-hole"),
+                className="wall-ring-dial" + (" is-null" if value is None else ""),
+                style={"--p": f"{percent:.2f}"},
+            ),
+            html.Div(t(f"kpi.{kpi_id}.name", lang), className="wall-ring-name"),
+            _as_of_line(kpi_id, as_of, lang),
+        ],
+        className="wall-ring",
+    )
+
+
+def homes_by_level(homes: list[Mapping]) -> dict[str, int]:
+    """Count homes per level from home records (``home_level``)."""
+    counts: dict[str, int] = {}
+    for home in homes:
+        level = home.get("home_level")
+        counts[level] = counts.get(level, 0) + 1
+    return counts
+
+
+def homes_sub_lines(
+    level_counts: Mapping[str, int], values: Mapping[str, float | None], lang: str
+) -> list[str]:
+    """The homes tile's sub-lines: the split by level, then the stations and liaison stations."""
+    parts = {key: level_counts.get(level, 0) for level, key in HOME_LEVEL_KEYS}
+    stations = t(
+        "wall.homes.stations",
+        lang,
+        stations=format_count(values.get("stations_total")),
+        liaison=format_count(values.get("liaison_points_total")),
+    )
+    return [t("wall.homes.by_level", lang, **parts), stations]
+
+
+KPI_TILES: tuple[tuple[str, str], ...] = (
+    ("deputies_total", "people"),
+    ("homes_total", "homes"),
+    ("activities_total", "times"),
+    ("visitors_total", "person_times"),
+    ("suggestions_collected", "items"),
+    ("mediation_cases", "items"),
+)
+RATE_RINGS: tuple[str, ...] = (
+    "suggestion_closure_rate",
+    "suggestion_satisfaction_rate",
+    "petition_completion_rate",
+    "petition_satisfaction_rate",
+    "mediation_success_rate",
+)
+COUNTERS: tuple[tuple[str, str], ...] = (
+    ("legislative_suggestions", "items"),
+    ("regulations_consulted", "items"),
+    ("supervision_suggestions", "items"),
+    ("livelihood_projects_voted", "items"),
+)
+CASE_COUNTS: tuple[tuple[str, str], ...] = (
+    ("petition_cases", "items"),
+    ("petition_completed", "items"),
+    ("mediation_cases", "items"),
+    ("mediation_success", "items"),
+    ("mediators_total", "people"),
+    ("suggestions_collected", "items"),
+)
+
+
+def kpi_tiles(
+    values: Mapping[str, float | None],
+    as_of: Mapping[str, datetime | None],
+    level_counts: Mapping[str, int],
+    lang: str,
+) -> list[html.Div]:
+    """The overview's six number tiles (the homes tile carries its split by level)."""
+    tiles = []
+    for kpi_id, unit in KPI_TILES:
+        sub = homes_sub_lines(level_counts, values, lang) if kpi_id == "homes_total" else None
+        tiles.append(kpi_tile(kpi_id, values.get(kpi_id), as_of, lang, unit_key=unit, sub=sub))
+    return tiles
+
+
+def rate_rings(
+    values: Mapping[str, float | None], as_of: Mapping[str, datetime | None], lang: str, *, prefix: str = ""
+) -> list[html.Div]:
+    """The five rate rings (suggestions, petitions, mediation)."""
+    return [rate_ring(k, values.get(k), as_of, lang, prefix=prefix) for k in RATE_RINGS]
+
+
+def counter_tiles(
+    values: Mapping[str, float | None],
+    as_of: Mapping[str, datetime | None],
+    lang: str,
+    ids: tuple[tuple[str, str], ...] = COUNTERS,
+    *,
+    prefix: str = "",
+) -> list[html.Div]:
+    """Compact tiles for the legislative / supervision / livelihood counters (or any id list)."""
+    return [kpi_tile(k, values.get(k), as_of, lang, unit_key=u, prefix=prefix) for k, u in ids]

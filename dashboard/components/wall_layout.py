@@ -1,0 +1,233 @@
+"""The wall's design canvas: component ids, panel geometry, screens, header and ticker. Pure builders.
+
+One screen is a 1920×1080 design: a 100 px header, a 920 px body, a 60 px ticker. Panels are placed at
+fixed pixel positions inside the body, and figures are built at their panel's exact inner size, so what is
+designed is what every wall shows: ``assets/wall.js`` scales the whole canvas to the viewport (letterboxed,
+centred). On a very wide screen (an LED strip) the canvas widens to N screens side by side (N = how many
+16:9 designs fit), under one header and one ticker.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dash import dcc, html
+
+from warehouse.i18n import t
+
+SCREEN_W = 1920
+SCREEN_H = 1080
+HEADER_H = 100
+TICKER_H = 60
+BODY_H = SCREEN_H - HEADER_H - TICKER_H
+PANEL_TITLE_H = 44
+PANEL_PAD = 14
+
+SCREENS = ("overview", "townships", "cases")
+GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": True, "responsive": False}
+
+
+class Ids:
+    """Component ids of the wall (one place, used by layout, callbacks, wall.js and the tests)."""
+
+    ROOT = "wall-root"
+    CANVAS = "wall-canvas"
+    VERSION = "wall-version"
+    PARAMS = "wall-params"
+    CONFIG = "wall-config"
+    POLL = "wall-poll"
+    FOCUS_TICK = "wall-focus-tick"
+    FOCUS_DATA = "wall-focus-data"
+    BADGE = "wall-badge"
+    AS_OF = "wall-asof"
+    TICKER = "wall-ticker"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel on one screen: id, title key, position and size in design pixels, graph or html body."""
+
+    id: str
+    title_key: str
+    x: int
+    y: int
+    w: int
+    h: int
+    graph: bool = False
+    overlay_id: str | None = None
+
+    @property
+    def body_size(self) -> tuple[int, int]:
+        """(width, height) of the panel's body: the size its figure is built at."""
+        return self.w - 2 * PANEL_PAD, self.h - PANEL_TITLE_H - PANEL_PAD
+
+
+PANELS: dict[str, tuple[Panel, ...]] = {
+    "overview": (
+        Panel("wall-kpi-tiles", "panel.kpis", 16, 12, 470, 508),
+        Panel("wall-towns-bars", "panel.townships", 16, 532, 470, 376, graph=True),
+        Panel("wall-map", "panel.map", 502, 12, 916, 540, graph=True, overlay_id="wall-focus"),
+        Panel("wall-rings", "panel.rates", 502, 564, 916, 204),
+        Panel("wall-counters", "panel.counters", 502, 780, 916, 128),
+        Panel("wall-ranking", "panel.ranking", 1434, 12, 470, 528),
+        Panel("wall-trend", "panel.trend", 1434, 552, 470, 356, graph=True),
+    ),
+    "townships": (
+        Panel("wall-map-big", "panel.map", 16, 12, 1100, 896, graph=True, overlay_id="wall-focus-big"),
+        Panel("wall-towns-bars-big", "panel.townships", 1132, 12, 772, 440, graph=True),
+        Panel("wall-towns-table", "panel.township_table", 1132, 464, 772, 444),
+    ),
+    "cases": (
+        Panel("wall-rings-big", "panel.rates", 16, 12, 620, 440),
+        Panel("wall-case-counts", "panel.cases", 16, 464, 620, 444),
+        Panel("wall-case-outcomes", "panel.case_outcomes", 652, 12, 616, 440, graph=True),
+        Panel("wall-sugg-trend", "panel.suggestion_trend", 652, 464, 616, 444, graph=True),
+        Panel("wall-regulations", "panel.regulations", 1284, 12, 620, 440, graph=True),
+        Panel("wall-projects", "panel.projects", 1284, 464, 620, 444, graph=True),
+    ),
+}
+
+
+def panel_by_id(panel_id: str) -> Panel:
+    for panels in PANELS.values():
+        for panel in panels:
+            if panel.id == panel_id:
+                return panel
+    raise KeyError(panel_id)
+
+
+def parse_screens(value: str | None) -> list[str]:
+    """``"overview,cases"`` -> ``["overview", "cases"]``; unknown names dropped; empty -> all screens."""
+    names = [s.strip().lower() for s in (value or "").split(",") if s.strip()]
+    chosen = [s for s in dict.fromkeys(names) if s in SCREENS]
+    return chosen or list(SCREENS)
+
+
+def parse_dwell(value: str | None, default: int = 30) -> int:
+    """Seconds each screen stays up: an integer between 5 and 3600 (else ``default``)."""
+    try:
+        seconds = int(str(value))
+    except (TypeError, ValueError):
+        return default
+    return seconds if 5 <= seconds <= 3600 else default
+
+
+def panel(p: Panel, lang: str, content=None) -> html.Div:
+    """A titled panel at its design position; ``content`` is the initial body (figure or children)."""
+    if p.graph:
+        width, height = p.body_size
+        body = dcc.Graph(
+            id=p.id,
+            figure=content if content is not None else {},
+            config=GRAPH_CONFIG,
+            style={"width": f"{width}px", "height": f"{height}px"},
+        )
+    else:
+        body = html.Div(content if content is not None else [], id=p.id, className="wall-panel-content")
+    children = [html.Div(t(f"wall.{p.title_key}", lang), className="wall-panel-title"), body]
+    if p.overlay_id:
+        children.append(html.Div(id=p.overlay_id, className="wall-focus"))
+    return html.Div(
+        children,
+        className=f"wall-panel wall-panel--{p.id.removeprefix('wall-')}",
+        style={"left": f"{p.x}px", "top": f"{p.y}px", "width": f"{p.w}px", "height": f"{p.h}px"},
+        **{"data-panel": p.id},
+    )
+
+
+def screen(name: str, lang: str, content: Mapping[str, object]) -> html.Section:
+    """One 1920×920 body screen with its panels (initial content by panel id)."""
+    return html.Section(
+        [html.Div(t(f"wall.screen.{name}", lang), className="wall-screen-name")]
+        + [panel(p, lang, content.get(p.id)) for p in PANELS[name]],
+        id=f"wall-screen-{name}",
+        className="wall-screen",
+        **{"data-screen": name},
+    )
+
+
+def as_of_block(as_of_text: str | None, built_at_ms: int | None, stale_after_ms: int, lang: str) -> html.Span:
+    """The header's data time: text plus the numbers wall.js needs to colour the status dot."""
+    text = t("wall.as_of", lang, time=as_of_text) if as_of_text else t("wall.as_of_unknown", lang)
+    return html.Span(
+        text,
+        className="wall-asof-text",
+        **{"data-built": str(built_at_ms or ""), "data-stale-ms": str(stale_after_ms)},
+    )
+
+
+def header(title: str, period_text: str, as_of, lang: str) -> html.Header:
+    """Title in the middle; data time with a status dot on the left; live clock (filled by wall.js) on the right."""
+    return html.Header(
+        [
+            html.Div(
+                [
+                    html.Div(
+                        [html.Span(className="wall-dot"), html.Span(as_of, id=Ids.AS_OF)],
+                        className="wall-status",
+                    ),
+                    html.Div(period_text, className="wall-period"),
+                    html.Div(id=Ids.BADGE, className="wall-badge"),
+                ],
+                className="wall-header-left",
+            ),
+            html.H1(title, className="wall-title"),
+            html.Div(
+                [
+                    html.Div(
+                        [html.Span(className="wall-clock-date"), html.Span(className="wall-clock-weekday")],
+                        className="wall-clock-day",
+                    ),
+                    html.Div(className="wall-clock-time"),
+                ],
+                className="wall-header-right",
+            ),
+        ],
+        className="wall-header",
+    )
+
+
+def wall_layout(
+    *,
+    title: str,
+    period_text: str,
+    as_of,
+    content: Mapping[str, object],
+    ticker_children: list,
+    screens: list[str],
+    config: Mapping,
+    params: Mapping,
+    version: str | None,
+    focus_data: Mapping | None,
+    poll_seconds: int,
+    lang: str,
+) -> html.Div:
+    """The whole wall: stores and timers, then the scaled canvas (header, screens, ticker)."""
+    return html.Div(
+        [
+            dcc.Store(id=Ids.VERSION, data=version),
+            dcc.Store(id=Ids.PARAMS, data=dict(params)),
+            dcc.Store(id=Ids.CONFIG, data=dict(config)),
+            dcc.Store(id=Ids.FOCUS_DATA, data=focus_data or {}),
+            dcc.Interval(id=Ids.POLL, interval=max(2, poll_seconds) * 1000),
+            dcc.Interval(id=Ids.FOCUS_TICK, interval=int(config.get("focus_seconds", 8)) * 1000),
+            html.Div(
+                [
+                    header(title, period_text, as_of, lang),
+                    # Every screen is always in the page (callbacks need their outputs); the playlist only
+                    # decides which are shown, in which order.
+                    html.Div([screen(name, lang, content) for name in SCREENS], className="wall-body"),
+                    html.Footer(ticker_children, id=Ids.TICKER, className="wall-ticker"),
+                ],
+                id=Ids.CANVAS,
+                className="wall-canvas",
+                **{"data-screens": ",".join(screens), "data-dwell": str(config.get("dwell", 30))},
+            ),
+        ],
+        id=Ids.ROOT,
+        className="wall-root",
+        lang="en" if lang == "en" else "zh-CN",
+        **{"data-config": json.dumps(dict(config), ensure_ascii=False)},
+    )

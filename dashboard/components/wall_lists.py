@@ -1,0 +1,177 @@
+"""Wall lists: points ranking, activity ticker, township focus and table. Pure functions: rows in, components out.
+
+Scrolling (the ranking beyond the top 10, the ticker) is CSS animation over a list rendered twice, so it
+runs without timers or server calls and loops seamlessly; ``--wall-scroll-seconds`` sets the speed from the
+number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from dash import html
+
+from dashboard.components.wall_kpi import format_count
+from warehouse.i18n import t
+
+TOP = 10
+# Seconds per row of the scrolling rest of the ranking, and per character of the ticker.
+RANK_SECONDS_PER_ROW = 2.0
+TICKER_SECONDS_PER_CHAR = 0.28
+
+
+def _rank_row(row: Mapping, lang: str) -> html.Div:
+    rank = row.get("rank")
+    top_class = f" is-top{rank}" if isinstance(rank, int) and rank <= 3 else ""
+    return html.Div(
+        [
+            html.Span(str(rank) if rank is not None else "", className="wall-rank-no"),
+            html.Span(row.get("deputy_name") or "", className="wall-rank-name"),
+            html.Span(row.get("township_name") or "", className="wall-rank-town"),
+            html.Span(
+                [format_count(row.get("points")), html.Small(t("wall.rank.points", lang))],
+                className="wall-rank-points",
+            ),
+        ],
+        className="wall-rank-row" + top_class,
+    )
+
+
+def ranking_list(rows: Sequence[Mapping], lang: str) -> list:
+    """Top 10 as a fixed list, then the rest scrolling in a loop (rendered twice for a seamless loop)."""
+    if not rows:
+        return [html.Div(t("wall.no_data", lang), className="wall-empty")]
+    top = [_rank_row(r, lang) for r in rows[:TOP]]
+    rest = [_rank_row(r, lang) for r in rows[TOP:]]
+    children = [html.Div(top, className="wall-rank-top")]
+    if rest:
+        seconds = max(10.0, RANK_SECONDS_PER_ROW * len(rest))
+        children.append(html.Div(t("wall.rank.rest", lang), className="wall-rank-rest-title"))
+        children.append(
+            html.Div(
+                html.Div(
+                    [html.Div(rest, className="wall-rank-loop"), html.Div(rest, className="wall-rank-loop")],
+                    className="wall-rank-track",
+                    style={"--wall-scroll-seconds": f"{seconds:.0f}s"},
+                ),
+                className="wall-rank-rest",
+            )
+        )
+    return children
+
+
+def _short_date(value) -> str:
+    if isinstance(value, datetime | date):
+        return value.strftime("%m-%d")
+    return str(value or "")[5:10]
+
+
+def ticker_items(rows: Sequence[Mapping]) -> list[str]:
+    """``"01-19 大发街道代表之家 · 接待选民 · 主题"`` per activity, newest first as given."""
+    items = []
+    for row in rows:
+        parts = [row.get("home_name"), row.get("activity_type"), row.get("title")]
+        text = " · ".join(str(p) for p in parts if p)
+        items.append(f"{_short_date(row.get('activity_date'))}  {text}".strip())
+    return items
+
+
+def ticker(rows: Sequence[Mapping], lang: str) -> list:
+    """The bottom ticker: a label and the latest activities scrolling right to left in a loop."""
+    items = ticker_items(rows)
+    if not items:
+        items = [t("wall.no_data", lang)]
+    spans = [html.Span(text, className="wall-ticker-item") for text in items]
+    seconds = max(20.0, TICKER_SECONDS_PER_CHAR * sum(len(s) + 6 for s in items))
+    return [
+        html.Div(t("wall.panel.ticker", lang), className="wall-ticker-label"),
+        html.Div(
+            html.Div(
+                [
+                    html.Div(spans, className="wall-ticker-loop"),
+                    html.Div(spans, className="wall-ticker-loop"),
+                ],
+                className="wall-ticker-track",
+                style={"--wall-scroll-seconds": f"{seconds:.0f}s"},
+            ),
+            className="wall-ticker-window",
+        ),
+    ]
+
+
+FOCUS_MEASURES: tuple[tuple[str, str], ...] = (
+    ("homes", "focus.homes"),
+    ("deputies", "focus.deputies"),
+    ("activities", "focus.activities"),
+    ("visitors", "focus.visitors"),
+    ("suggestions", "focus.suggestions"),
+    ("cases", "focus.cases"),
+)
+
+
+def focus_entries(rows: Sequence[Mapping], lang: str) -> list[dict]:
+    """Per township, what the rotating focus card shows: ``{code, name, items: [[label, text], ...]}``.
+
+    Plain data (JSON) so the client rotates through it without asking the server.
+    """
+    entries = []
+    for row in rows:
+        items = [
+            [t(f"wall.{key}", lang), format_count(row.get(measure))]
+            for measure, key in FOCUS_MEASURES
+            if measure in row
+        ]
+        entries.append(
+            {"code": row.get("township_code"), "name": row.get("township_name") or "", "items": items}
+        )
+    return entries
+
+
+def focus_card(entry: Mapping | None) -> list:
+    """The focus card's children for one entry (the client builds the same structure when rotating)."""
+    if not entry:
+        return []
+    return [
+        html.Div(entry.get("name", ""), className="wall-focus-name"),
+        html.Div(
+            [
+                html.Div(
+                    [
+                        html.Span(label, className="wall-focus-label"),
+                        html.Span(value, className="wall-focus-value"),
+                    ],
+                    className="wall-focus-item",
+                )
+                for label, value in entry.get("items", [])
+            ],
+            className="wall-focus-items",
+        ),
+    ]
+
+
+TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("homes", "focus.homes"),
+    ("deputies", "focus.deputies"),
+    ("activities", "focus.activities"),
+    ("visitors", "focus.visitors"),
+    ("suggestions", "focus.suggestions"),
+    ("cases", "focus.cases"),
+)
+
+
+def township_table(rows: Sequence[Mapping], lang: str) -> html.Table:
+    """Every township with its figures, one row each (columns the rows carry)."""
+    columns = [(m, k) for m, k in TABLE_COLUMNS if any(m in r for r in rows)]
+    head = html.Tr(
+        [html.Th(t("wall.township.name", lang))] + [html.Th(t(f"wall.{k}", lang)) for _, k in columns]
+    )
+    body = [
+        html.Tr(
+            [html.Td(r.get("township_name") or "", className="wall-td-name")]
+            + [html.Td(format_count(r.get(m))) for m, _ in columns],
+            **{"data-code": str(r.get("township_code") or "")},
+        )
+        for r in rows
+    ]
+    return html.Table([html.Thead(head), html.Tbody(body)], className="wall-table")
