@@ -31,6 +31,7 @@ def _with_net(args, settings):
 
 
 def run_demo(args, settings) -> int:
+    from etl.auth_cli import ensure_demo_credentials
     from etl.generate import generate
     from etl.geo import write_township_geojson
     from etl.jobs import run_incremental
@@ -45,6 +46,7 @@ def run_demo(args, settings) -> int:
     # Under the run lock, with last_run.json and the operators' copy written (etl.jobs).
     summary = run_incremental(settings, trigger="demo").result
     print(summary.describe() if hasattr(summary, "describe") else summary)
+    ensure_demo_credentials(settings)  # an admin and a wall token, printed once when created
     if args.no_serve:
         return 0
     return serve(settings, workers=0)

@@ -8,6 +8,9 @@ Shared by every page's browser tests (wall, leadership). Nothing here knows abou
 - ``open_page(browser, url, width, height)``: a page that records every request leaving the origin and
   every console error / page error, so a test can assert both are empty.
 - ``run_cockpit(data_dir, *args)``: run the ``cockpit`` CLI and return its stdout.
+- Signing in: every server's data dir gets a browser admin and a wall token (``tests/security_helpers``);
+  ``open_page`` (``auth="auto"``) gives ``/wall...`` URLs the kiosk session and every other URL the
+  admin session, and ``LiveServer.get`` does the same; ``auth=None`` opens a page anonymously.
 
 Screenshots go to ``test-artifacts/`` (gitignored): use ``ARTIFACTS``.
 """
@@ -42,6 +45,34 @@ CHROMIUM_ARGS = [
 # The demo's data is calendar 2023 (DOMAIN.md): every server here opens on that period.
 DEMO_ENV = {"COCKPIT_DEFAULT_START": "2023-01-01", "COCKPIT_DEFAULT_END": "2023-12-31"}
 SERVER_START_TIMEOUT = 90.0
+BROWSER_ADMIN = ("browser-admin", "browser-admin-password")
+# origin -> data dir of the server listening there; (origin, kind) -> session cookie value.
+_SERVER_DATA_DIRS: dict[str, Path] = {}
+_AUTH_COOKIES: dict[tuple[str, str], str] = {}
+_KIOSK_TOKENS: dict[Path, str] = {}
+
+
+def auth_cookie(url: str, kind: str | None = None) -> str | None:
+    """The session cookie (``kind`` "kiosk" for the wall, else "admin") for a URL of a live server."""
+    from tests.security_helpers import create_kiosk_token, create_user, kiosk_cookie, session_cookie
+
+    origin = _origin(url)
+    data_dir = _SERVER_DATA_DIRS.get(origin)
+    if data_dir is None:
+        return None
+    kind = kind or ("kiosk" if urlsplit(url).path.startswith("/wall") else "admin")
+    if (origin, kind) not in _AUTH_COOKIES:
+        if data_dir not in _KIOSK_TOKENS:
+            from dashboard.auth_store import AuthStore
+
+            if AuthStore.for_data_dir(data_dir).get_user(BROWSER_ADMIN[0]) is None:
+                create_user(data_dir, BROWSER_ADMIN[0], "admin", BROWSER_ADMIN[1])
+            _KIOSK_TOKENS[data_dir] = create_kiosk_token(data_dir, f"browser-wall-{os.urandom(3).hex()}")
+        if kind == "kiosk":
+            _AUTH_COOKIES[origin, kind] = kiosk_cookie(origin, _KIOSK_TOKENS[data_dir])
+        else:
+            _AUTH_COOKIES[origin, kind] = session_cookie(origin, *BROWSER_ADMIN)
+    return _AUTH_COOKIES[origin, kind]
 
 
 def cockpit_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -102,6 +133,7 @@ class LiveServer:
         )
         log.close()
         self._wait_until_up()
+        _SERVER_DATA_DIRS[self.url] = self.data_dir
         return self
 
     def _wait_until_up(self) -> None:
@@ -133,7 +165,13 @@ class LiveServer:
         self.process = None
 
     def get(self, path: str) -> bytes:
-        return urllib.request.urlopen(self.url + path, timeout=10).read()
+        from dashboard.security import SESSION_COOKIE_NAME
+
+        request = urllib.request.Request(self.url + path)
+        cookie = auth_cookie(self.url + path)
+        if cookie:
+            request.add_header("Cookie", f"{SESSION_COOKIE_NAME}={cookie}")
+        return urllib.request.urlopen(request, timeout=10).read()
 
 
 @pytest.fixture(scope="session")
@@ -202,15 +240,27 @@ def _origin(url: str) -> str:
 
 
 def open_page(
-    browser, url: str, width: int = 1920, height: int = 1080, wait_until: str = "load", **context_args
+    browser,
+    url: str,
+    width: int = 1920,
+    height: int = 1080,
+    wait_until: str = "load",
+    auth: str | None = "auto",
+    **context_args,
 ) -> RecordedPage:
     """Open ``url`` in a fresh context with a ``width``×``height`` viewport, recording its traffic.
 
     Every request URL is recorded (``data:``/``blob:`` URLs are in-page, not network); one whose
     origin differs from ``url``'s goes to ``outside_requests``. Console messages of type error and
-    uncaught page errors go to ``console_errors``.
+    uncaught page errors go to ``console_errors``. ``auth``: "auto" (kiosk session for the wall, admin
+    session elsewhere), "kiosk", "admin", or None (anonymous).
     """
     context = browser.new_context(viewport={"width": width, "height": height}, **context_args)
+    cookie = auth_cookie(url, None if auth == "auto" else auth) if auth else None
+    if cookie:
+        from tests.security_helpers import cookie_for_context
+
+        context.add_cookies([cookie_for_context(url, cookie)])
     page = context.new_page()
     recorded = RecordedPage(page=page, context=context, origin=_origin(url))
 
