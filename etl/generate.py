@@ -14,7 +14,6 @@ pyarrow, for benchmarks. The same seed always gives byte-identical files.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,7 +23,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from etl.demo_records import DemoRecords, build_records
 from etl.demo_writers import write_csv, write_csv_rows, write_xlsx
@@ -622,34 +620,61 @@ def _title_rows(spec: ExportFile) -> list[list]:
 
 
 # -- scale > 1: replicate the district, vectorised -----------------------------------------------
-def _replica_table(template: pa.Table, spec: ExportFile, ks: np.ndarray) -> pa.Table:
-    """Replicas ``ks`` (all >= 1) of the clean template rows, with ids and townships remapped."""
-    n = template.num_rows
+_ENCODING = "gb18030"
+_JOIN = pc.JoinOptions(null_handling="replace", null_replacement="")
+_CSV_SPECIAL = (",", '"', "\r", "\n")
+
+
+def _encoded(values: list[str | None]) -> pa.Array:
+    """A column of template values as GB18030 bytes, CSV-quoted where needed."""
+    out = []
+    for value in values:
+        if value is not None and any(c in value for c in _CSV_SPECIAL):
+            value = '"' + value.replace('"', '""') + '"'
+        out.append(None if value is None else value.encode(_ENCODING))
+    return pa.array(out, pa.binary())
+
+
+def _replica_lines(template: list[pa.Array], spec: ExportFile, ks: np.ndarray) -> pa.Array:
+    """CSV lines (GB18030 bytes, CRLF) of replicas ``ks`` (all >= 1) of the clean template rows.
+
+    Ids get the suffix ``-k``, township and home names ``·k``, township codes the synthetic code
+    ``1592<k:07d><j>`` (j: index of the real township it copies); everything stays in Arrow buffers.
+    """
+    n = len(template[0])
     idx = pa.array(np.tile(np.arange(n), len(ks)))
-    table = template.take(idx)
-    k_rows = np.repeat(ks, n)
-    suffix = pc.binary_join_element_wise("-", pc.cast(pa.array(k_rows), pa.string()), "")
-    name_suffix = pc.binary_join_element_wise("·", pc.cast(pa.array(k_rows), pa.string()), "")
-    k7 = pc.utf8_lpad(pc.cast(pa.array(k_rows), pa.string()), 7, "0")
+    k_text = pc.cast(pc.cast(pa.array(np.repeat(ks, n)), pa.string()), pa.binary())
+    suffix = pc.binary_join_element_wise(b"-", k_text, b"")
+    name_suffix = pc.binary_join_element_wise("·".encode(_ENCODING), k_text, b"")
     columns = []
-    for (_, canonical), column in zip(spec.columns, table.columns, strict=True):
-        column = column.combine_chunks()
+    for (_, canonical), values in zip(spec.columns, template, strict=True):
+        column = values.take(idx)
         if canonical in ID_COLUMNS:
-            column = pc.binary_join_element_wise(column, suffix, "")
+            column = pc.binary_join_element_wise(column, suffix, b"")
         elif canonical in NAME_COLUMNS:
-            column = pc.binary_join_element_wise(column, name_suffix, "")
+            column = pc.binary_join_element_wise(column, name_suffix, b"")
         elif canonical == "township_code":
-            index = pc.index_in(column, value_set=pa.array(TOWNSHIP_CODES))
-            column = pc.binary_join_element_wise("1592", k7, pc.cast(index, pa.string()), "")
+            index = pc.cast(
+                pc.index_in(column, value_set=pa.array([c.encode() for c in TOWNSHIP_CODES])), pa.string()
+            )
+            k7 = pc.utf8_lpad(pc.cast(k_text, pa.string()), 7, "0")
+            column = pc.cast(pc.binary_join_element_wise("1592", k7, index, ""), pa.binary())
         elif canonical in ID_LIST_COLUMNS:
-            lists = pc.split_pattern(column, ";")
-            flat = pc.list_flatten(lists)
+            lists = pc.split_pattern(column, b";")
             parents = pc.list_parent_indices(lists)
-            flat = pc.binary_join_element_wise(flat, pc.take(suffix, parents), "")
+            flat = pc.binary_join_element_wise(pc.list_flatten(lists), pc.take(suffix, parents), b"")
             rebuilt = pa.ListArray.from_arrays(lists.offsets, flat, mask=pc.is_null(column))
-            column = pc.binary_join(rebuilt, ";")
+            column = pc.binary_join(rebuilt, b";")
         columns.append(column)
-    return pa.table(columns, names=table.column_names)
+    lines = pc.binary_join_element_wise(*columns, b",", options=_JOIN)
+    return pc.binary_join_element_wise(lines, b"\r\n", b"")
+
+
+def _line_bytes(lines: pa.Array) -> memoryview:
+    """The concatenated values of a binary array, without copying."""
+    lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1, offset=lines.offset * 4)
+    return memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]]
 
 
 def _to_text(value) -> str | None:
@@ -669,12 +694,11 @@ def _write_scaled(spec: ExportFile, out_dir: Path, scale: int, rng: np.random.Ge
     if total is not None:
         total = [str(int(v) * scale) if v is not None and v.isdigit() else v for v in total]
     clean = [[_to_text(v) for v in row] for row in format_rows(csv_spec, rng, messy=False)]
-    template = pa.table({h: pa.array([row[i] for row in clean], pa.string()) for i, h in enumerate(header)})
-    total_rows = len(first) + template.num_rows * (scale - 1)
+    template = [_encoded([row[i] for row in clean]) for i in range(len(header))]
+    total_rows = len(first) + len(clean) * (scale - 1)
     parts = max(1, -(-total_rows // PART_ROWS))
     paths: list[Path] = []
-    batch = max(1, PART_ROWS // max(1, template.num_rows) // 4)
-    options = pacsv.WriteOptions(include_header=False, quoting_style="none")
+    batch = max(1, PART_ROWS // max(1, len(clean)) // 4)
     replicas = np.arange(1, scale)
     per_part = -(-len(replicas) // parts) if parts > 1 else len(replicas)
     for p in range(parts):
@@ -683,11 +707,7 @@ def _write_scaled(spec: ExportFile, out_dir: Path, scale: int, rng: np.random.Ge
         with path.open("ab") as fh:
             chunk_ks = replicas[p * per_part : (p + 1) * per_part]
             for start in range(0, len(chunk_ks), batch):
-                table = _replica_table(template, spec, chunk_ks[start : start + batch])
-                buffer = io.BytesIO()
-                pacsv.write_csv(table, buffer, write_options=options)
-                text = buffer.getvalue().decode("utf-8").replace("\n", "\r\n")
-                fh.write(text.encode("gb18030"))
+                fh.write(_line_bytes(_replica_lines(template, spec, chunk_ks[start : start + batch])))
         if total is not None and p == parts - 1:
             write_csv_rows(path, [total])
         paths.append(path)
