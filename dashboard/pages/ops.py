@@ -303,6 +303,14 @@ def run_details(run_id: str | None, lang: str, limit: int = GRID_ROWS) -> dict:
         }
 
 
+def default_run(runs: list[dict]) -> str:
+    """The run shown first: the newest that read any rows (half-hourly runs often skip everything)."""
+    for run in runs:
+        if run.get("rows_read"):
+            return run["run_id"]
+    return runs[0]["run_id"] if runs else ALL_RUNS
+
+
 def truncation_note(total: int, lang: str):
     return t("ops.page.truncated", lang, n=GRID_ROWS) if total > GRID_ROWS else ""
 
@@ -319,7 +327,7 @@ def layout(lang: str | None = None, **_):
         if con is not None:
             runs = ops_query.recent_runs(con)
             copy_at = ops_query.exported_at(con)
-    first = runs[0]["run_id"] if runs else ALL_RUNS
+    first = default_run(runs)
     details = run_details(None if first == ALL_RUNS else first, lang)
     options = [{"label": "—", "value": ALL_RUNS}] + [
         {
