@@ -1,0 +1,396 @@
+"""The wall's data side: URL parsing, panel loaders (query layer -> builders), the layout, panel refresh.
+
+Kept apart from ``pages/wall.py`` (which only registers the page and its callbacks) so that all of it can
+be tested without a Dash app. A loader takes a cursor on the snapshot, the wall's params and the settings
+and returns ``{component id: content}``; the layout calls every loader for the first paint, and each panel
+callback calls one of them when the snapshot version changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from datetime import date
+
+from dash import no_update
+
+from dashboard.components import map as wall_map
+from dashboard.components import wall_charts, wall_kpi, wall_lists
+from dashboard.components.wall_layout import (
+    PANELS,
+    Ids,
+    as_of_block,
+    panel_by_id,
+    parse_dwell,
+    parse_screens,
+    wall_layout,
+)
+from warehouse import query
+from warehouse.i18n import normalize_lang, t
+from warehouse.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FOCUS_SECONDS = 8
+TICKER_ROWS = 20
+# Case outcomes keep one meaning per colour on every screen: resolved green, failed red, withdrawn grey.
+OUTCOME_COLORS = {
+    "化解成功": "#4cd98a",
+    "调解成功": "#4cd98a",
+    "已答复": "#35c3e8",
+    "调解不成": "#ff7b7b",
+    "转立案": "#ff9f43",
+    "撤回": "#8a9bb5",
+}
+
+
+# ---------------------------------------------------------------- parsing and plain-data helpers
+
+
+def parse_period(start: str | None, end: str | None, default: tuple[date, date]) -> tuple[date, date]:
+    """The period from ``?from=&to=`` (ISO dates), each falling back to the default; swapped if reversed."""
+
+    def parse(value: str | None, fallback: date) -> date:
+        try:
+            return date.fromisoformat(str(value)) if value else fallback
+        except ValueError:
+            return fallback
+
+    first, last = parse(start, default[0]), parse(end, default[1])
+    return (first, last) if first <= last else (last, first)
+
+
+def same_period_last_year(start: date, end: date) -> tuple[date, date]:
+    def back(day: date) -> date:
+        try:
+            return day.replace(year=day.year - 1)
+        except ValueError:  # 29 February
+            return day.replace(year=day.year - 1, day=28)
+
+    return back(start), back(end)
+
+
+def _clean(value):
+    """None for every flavour of missing (NaN, NaT, pd.NA) that a DataFrame row may carry."""
+    try:
+        return None if value is None or value != value else value
+    except (TypeError, ValueError):  # pd.NA refuses comparison
+        return None
+
+
+def rows(result) -> list[dict]:
+    """Query results (a DataFrame or records) as a list of dicts, missing values as None."""
+    if result is None:
+        return []
+    records = result.to_dict("records") if hasattr(result, "to_dict") else list(result)
+    return [{k: _clean(v) for k, v in (asdict(r) if is_dataclass(r) else dict(r)).items()} for r in records]
+
+
+def as_mapping(result) -> dict:
+    if result is None:
+        return {}
+    if isinstance(result, dict):
+        return result
+    if is_dataclass(result):
+        return asdict(result)
+    return dict(result)
+
+
+def _params(start: date, end: date, lang: str) -> dict:
+    return {"start": start.isoformat(), "end": end.isoformat(), "lang": lang}
+
+
+def _filters(params: dict) -> query.Filters:
+    return query.Filters(start=date.fromisoformat(params["start"]), end=date.fromisoformat(params["end"]))
+
+
+# ---------------------------------------------------------------- panel loaders (query -> builders)
+# Each loader takes a cursor and the params, and returns {component id: content}. The layout calls all of
+# them for the first paint; each panel callback calls one of them when the snapshot version changes.
+
+
+def load_header(con, params: dict, settings: Settings) -> dict:
+    info = query.snapshot_info(con)
+    as_of_values = [v for v in (info.as_of or {}).values() if v is not None]
+    newest = max(as_of_values) if as_of_values else info.built_at
+    built_ms = int(newest.timestamp() * 1000) if newest else None
+    text = newest.strftime("%Y-%m-%d %H:%M") if newest else None
+    stale_ms = int(settings.stale_after_hours * 3600 * 1000)
+    return {Ids.AS_OF: as_of_block(text, built_ms, stale_ms, params["lang"]), Ids.VERSION: info.version}
+
+
+def load_kpis(con, params: dict, settings: Settings) -> dict:
+    lang = params["lang"]
+    values = as_mapping(query.kpis(con, _filters(params)))
+    as_of = as_mapping(query.kpi_as_of(con))
+    level_counts = wall_kpi.homes_by_level(rows(query.home_map(con, _filters(params))))
+    return {
+        "wall-kpi-tiles": wall_kpi.kpi_tiles(values, as_of, level_counts, lang),
+        "wall-rings": wall_kpi.rate_rings(values, as_of, lang),
+        "wall-counters": wall_kpi.counter_tiles(values, as_of, lang),
+        "wall-rings-big": wall_kpi.rate_rings(values, as_of, lang, prefix="c-"),
+        "wall-case-counts": wall_kpi.counter_tiles(values, as_of, lang, wall_kpi.CASE_COUNTS, prefix="c-"),
+    }
+
+
+def _map_inputs(settings: Settings):
+    district = wall_map.load_geojson(settings.district_geojson)
+    townships = wall_map.load_geojson(settings.townships_geojson_path)
+    schematic = settings.townships_geojson is None or any(
+        (f.get("properties") or {}).get("schematic") for f in (townships or {}).get("features", [])
+    )
+    return district, townships, schematic
+
+
+def load_townships(con, params: dict, settings: Settings) -> dict:
+    lang = params["lang"]
+    filters = _filters(params)
+    towns = [
+        {**r, "cases": (r.get("petition_cases") or 0) + (r.get("mediation_cases") or 0)}
+        for r in rows(query.township_summary(con, filters))
+    ]
+    homes = rows(query.home_map(con, filters))
+    district, townships, schematic = _map_inputs(settings)
+    values = {r["township_code"]: r.get("activities") for r in towns}
+    names = {r["township_code"]: r.get("township_name") or "" for r in towns}
+    labels = {code: f"{names[code]}\n{wall_kpi.format_count(values.get(code))}" for code in names}
+    first = towns[0]["township_code"] if towns else None
+    note = t("wall.map.note", lang) if schematic and townships else None
+    legend = (t("wall.map.homes_legend", lang), t("wall.map.stations_legend", lang))
+    content = {}
+    # The small urban subdistricts get no label on the overview map (the focus card names them in turn).
+    for panel_id, label_size, min_share in (("wall-map", 18, 0.1), ("wall-map-big", 20, 0.0)):
+        width, height = panel_by_id(panel_id).body_size
+        content[panel_id] = wall_map.map_figure(
+            district,
+            townships,
+            homes,
+            values,
+            township_labels=labels,
+            highlight=first,
+            width=width,
+            height=height,
+            note=note,
+            legend_names=legend,
+            label_size=label_size,
+            label_min_share=min_share,
+        )
+    order = [r.get("township_name") or "" for r in towns]
+    series = [
+        (t("wall.township.activities", lang), [r.get("activities") for r in towns]),
+        (t("wall.township.visitors", lang), [r.get("visitors") for r in towns]),
+    ]
+    for panel_id in ("wall-towns-bars", "wall-towns-bars-big"):
+        width, height = panel_by_id(panel_id).body_size
+        content[panel_id] = wall_charts.township_bars_figure(order, series, width, height)
+    content["wall-towns-table"] = wall_lists.township_table(towns, lang)
+    content[Ids.FOCUS_DATA] = {
+        "entries": wall_lists.focus_entries(towns, lang),
+        "outlines": wall_map.township_outlines(townships),
+    }
+    entry = content[Ids.FOCUS_DATA]["entries"][0] if towns else None
+    content["wall-focus"] = wall_lists.focus_card(entry)
+    content["wall-focus-big"] = wall_lists.focus_card(entry)
+    return content
+
+
+def load_ranking(con, params: dict, settings: Settings) -> dict:
+    ranking = rows(query.points_ranking(con, _filters(params)))
+    return {"wall-ranking": wall_lists.ranking_list(ranking, params["lang"])}
+
+
+def load_trends(con, params: dict, settings: Settings) -> dict:
+    lang = params["lang"]
+    filters = _filters(params)
+    last_start, last_end = same_period_last_year(filters.start, filters.end)
+    last_filters = query.Filters(start=last_start, end=last_end)
+    months = [str(m) for m in range(1, 13)]
+    names = (
+        t("wall.trend.this_year", lang, year=filters.start.year),
+        t("wall.trend.this_year", lang, year=last_start.year),
+    )
+    content = {}
+    for panel_id, measure in (("wall-trend", "activities"), ("wall-sugg-trend", "suggestions")):
+        width, height = panel_by_id(panel_id).body_size
+        this_rows = rows(query.monthly_trend(con, filters, measure))
+        last_rows = rows(query.monthly_trend(con, last_filters, measure))
+        content[panel_id] = wall_charts.trend_figure(
+            wall_charts.monthly_series(this_rows, "value"),
+            wall_charts.monthly_series(last_rows, "value"),
+            months,
+            names,
+            width,
+            height,
+            x_title=t("wall.trend.month_axis", lang),
+        )
+    return content
+
+
+def load_ticker(con, params: dict, settings: Settings) -> dict:
+    latest = rows(query.latest_activities(con, _filters(params), limit=TICKER_ROWS))
+    return {Ids.TICKER: wall_lists.ticker(latest, params["lang"])}
+
+
+def load_cases(con, params: dict, settings: Settings) -> dict:
+    lang = params["lang"]
+    filters = _filters(params)
+    no_data = t("wall.no_data", lang)
+    outcomes = rows(query.case_outcomes(con, filters))
+    groups = list(dict.fromkeys(r.get("case_type") for r in outcomes if r.get("case_type")))
+    open_label = t("wall.cases.open", lang)
+    kinds = list(dict.fromkeys(r.get("outcome") or open_label for r in outcomes))
+    counts: dict[tuple[str, str], float] = {}
+    for r in outcomes:
+        key = (r.get("case_type"), r.get("outcome") or open_label)
+        counts[key] = counts.get(key, 0) + (r.get("cases") or 0)
+    content = {}
+    width, height = panel_by_id("wall-case-outcomes").body_size
+    content["wall-case-outcomes"] = wall_charts.stacked_outcomes_figure(
+        groups, kinds, counts, width, height, no_data, colors={**OUTCOME_COLORS, open_label: "#ffc34d"}
+    )
+    regulations = rows(query.legislative_by_regulation(con, filters))
+    width, height = panel_by_id("wall-regulations").body_size
+    content["wall-regulations"] = wall_charts.hbar_figure(
+        [str(r.get("regulation") or "") for r in regulations],
+        [r.get("suggestions") for r in regulations],
+        width,
+        height,
+        empty_message=no_data,
+    )
+    projects = rows(query.projects_by_township(con, filters))
+    width, height = panel_by_id("wall-projects").body_size
+    content["wall-projects"] = wall_charts.hbar_figure(
+        [str(r.get("township_name") or "") for r in projects],
+        [r.get("elected") for r in projects],
+        width,
+        height,
+        color=wall_charts.ACCENT_2,
+        label_width=130,
+        empty_message=no_data,
+    )
+    return content
+
+
+LOADERS: dict[str, Callable[..., dict]] = {
+    "header": load_header,
+    "kpis": load_kpis,
+    "townships": load_townships,
+    "ranking": load_ranking,
+    "trends": load_trends,
+    "ticker": load_ticker,
+    "cases": load_cases,
+}
+
+
+def load_all(reader, settings: Settings, params: dict) -> dict:
+    """Every loader's content; a loader that fails is logged and its panels start with placeholders."""
+    content: dict = {}
+    for name, loader in LOADERS.items():
+        try:
+            with reader.cursor() as con:
+                content.update(loader(con, params, settings))
+        except Exception:  # a broken panel must not take the wall down
+            log.exception("wall: loading %s failed", name)
+    return content
+
+
+# ---------------------------------------------------------------- layout
+
+
+def client_config(settings, lang: str, screens: list[str], dwell: int) -> dict:
+    """What wall.js needs: timings and the strings it writes (all from the catalog)."""
+    return {
+        "version_url": "/wall/version",
+        "poll_seconds": settings.wall_poll_seconds,
+        "reload_hour": settings.wall_reload_hour,
+        "dwell": dwell,
+        "screens": screens,
+        "focus_seconds": FOCUS_SECONDS,
+        "lang": lang,
+        "offline": t("wall.offline", lang, time="{time}"),
+        "weekdays": t("wall.weekdays", lang).split(","),
+        "date_format": t("wall.date_format", lang, y="{y}", m="{m}", d="{d}"),
+    }
+
+
+def build_layout(
+    settings: Settings,
+    reader,
+    *,
+    lang: str | None = None,
+    screens: str | None = None,
+    dwell: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+):
+    """The whole wall for the URL's parameters, every panel filled from the snapshot."""
+    lang = normalize_lang(lang)
+    first, last = parse_period(start, end, settings.default_period())
+    playlist = parse_screens(screens)
+    seconds = parse_dwell(dwell)
+    params = _params(first, last, lang)
+    content = load_all(reader, settings, params)
+    if Ids.AS_OF not in content:
+        content[Ids.AS_OF] = as_of_block(None, None, 0, lang)
+    return wall_layout(
+        title=t("wall.title", lang, district=settings.district_name),
+        period_text=t("wall.period", lang, start=first.isoformat(), end=last.isoformat()),
+        as_of=content[Ids.AS_OF],
+        content=content,
+        ticker_children=content.get(Ids.TICKER, wall_lists.ticker([], lang)),
+        screens=playlist,
+        config=client_config(settings, lang, playlist, seconds),
+        params=params,
+        version=content.get(Ids.VERSION),
+        focus_data=content.get(Ids.FOCUS_DATA),
+        poll_seconds=settings.wall_poll_seconds,
+        lang=lang,
+    )
+
+
+# ---------------------------------------------------------------- panel callbacks
+
+
+def output_prop(component_id: str) -> str:
+    graph_ids = {p.id for panels in PANELS.values() for p in panels if p.graph}
+    if component_id in graph_ids:
+        return "figure"
+    if component_id == Ids.FOCUS_DATA:
+        return "data"
+    return "children"
+
+
+def refresh(loader: Callable[..., dict], output_ids: list[str], get_settings: Callable, get_reader: Callable):
+    """A panel callback: re-run ``loader`` on a new version; any failure keeps every output as it was."""
+
+    def update(version, params):
+        if not version or not params:
+            return [no_update] * len(output_ids)
+        try:
+            with get_reader().cursor() as con:
+                content = loader(con, params, get_settings())
+        except Exception:
+            log.exception("wall: refreshing %s failed; panels keep their last value", loader.__name__)
+            return [no_update] * len(output_ids)
+        return [content.get(i, no_update) for i in output_ids]
+
+    return update
+
+
+PANEL_CALLBACKS: dict[str, list[str]] = {
+    "header": [Ids.AS_OF],
+    "kpis": ["wall-kpi-tiles", "wall-rings", "wall-counters", "wall-rings-big", "wall-case-counts"],
+    "townships": [
+        "wall-map",
+        "wall-map-big",
+        "wall-towns-bars",
+        "wall-towns-bars-big",
+        "wall-towns-table",
+        Ids.FOCUS_DATA,
+    ],
+    "ranking": ["wall-ranking"],
+    "trends": ["wall-trend", "wall-sugg-trend"],
+    "ticker": [Ids.TICKER],
+    "cases": ["wall-case-outcomes", "wall-regulations", "wall-projects"],
+}

@@ -1,0 +1,122 @@
+"""The wall's data side on a real (fixture) snapshot: URL parsing, loaders, layout, failing refresh."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from dash import no_update
+
+from dashboard import wall_data
+from dashboard.components import wall_kpi
+from dashboard.components.wall_layout import Ids
+from tests.wall_tree import attr, by_class, by_id, text
+from warehouse import query
+from warehouse.settings import Settings
+from warehouse.snapshot import SnapshotReader
+
+PERIOD = (date(2023, 1, 1), date(2023, 12, 31))
+
+
+@pytest.fixture
+def reader(session_snapshot: Path):
+    snapshot_reader = SnapshotReader(session_snapshot)
+    yield snapshot_reader
+    snapshot_reader.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    ring = [[110.2, 40.6], [110.2, 40.7], [110.3, 40.7], [110.3, 40.6], [110.2, 40.6]]
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "150205001000", "name": "石拐街道", "schematic": True},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    (geo / "townships.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    return Settings(data_dir=tmp_path, default_start=PERIOD[0], default_end=PERIOD[1])
+
+
+def test_parse_period_falls_back_per_bound_and_orders_the_dates():
+    default = (date(2023, 1, 1), date(2023, 12, 31))
+    assert wall_data.parse_period(None, None, default) == default
+    assert wall_data.parse_period("2023-03-01", "bad", default) == (date(2023, 3, 1), date(2023, 12, 31))
+    assert wall_data.parse_period("2023-05-01", "2023-02-01", default) == (date(2023, 2, 1), date(2023, 5, 1))
+
+
+def test_same_period_last_year_handles_29_february():
+    assert wall_data.same_period_last_year(date(2024, 1, 1), date(2024, 2, 29)) == (
+        date(2023, 1, 1),
+        date(2023, 2, 28),
+    )
+
+
+def test_rows_turn_frames_into_records_with_none_for_missing():
+    frame = pd.DataFrame({"a": [1.0, math.nan], "b": ["x", None]})
+    assert wall_data.rows(frame) == [{"a": 1.0, "b": "x"}, {"a": None, "b": None}]
+    assert wall_data.rows(None) == []
+    assert wall_data.rows([{"a": pd.NA}]) == [{"a": None}]
+
+
+def test_layout_kpis_equal_the_query_layer_formatted(settings, reader):
+    root = wall_data.build_layout(settings, reader)
+    with reader.cursor() as con:
+        values = query.kpis(con, query.Filters(start=PERIOD[0], end=PERIOD[1]))
+    overview = by_id(root, "wall-screen-overview")
+    shown = {attr(span, "data-kpi"): span.children for span in by_class(overview, "wall-count")}
+    assert shown, "no KPI on the overview"
+    for kpi_id, value in shown.items():
+        assert value == wall_kpi.format_kpi(kpi_id, values[kpi_id]), kpi_id
+    assert by_id(root, Ids.VERSION).data == reader.version
+    assert "2023-01-01" in text(by_class(root, "wall-period"))
+
+
+def test_layout_fills_every_panel(settings, reader):
+    root = wall_data.build_layout(settings, reader, lang="en", screens="cases")
+    for panel in by_class(root, "wall-panel"):
+        body = panel.children[1]
+        content = getattr(body, "figure", None) if hasattr(body, "figure") else body.children
+        assert content, f"{attr(panel, 'data-panel')} is empty"
+    assert text(by_class(root, "wall-title")) == "石拐区 People's Congress Deputy Work Data Cockpit"
+    assert attr(by_id(root, Ids.CANVAS), "data-screens") == "cases"
+    config = json.loads(attr(root, "data-config"))
+    assert config["weekdays"][0] == "Sunday"
+    assert "{time}" in config["offline"]
+
+
+def test_map_labels_schematic_partition(settings, reader):
+    with reader.cursor() as con:
+        content = wall_data.load_townships(con, wall_data._params(*PERIOD, "zh-CN"), settings)
+    notes = [a.text for a in content["wall-map"].layout.annotations]
+    assert notes == ["示意分区，非法定界线"]
+    assert set(content[Ids.FOCUS_DATA]["outlines"]) == {"150205001000"}
+
+
+def test_a_failing_loader_keeps_every_output(settings, reader, caplog):
+    def broken(con, params, settings):
+        raise RuntimeError("boom")
+
+    update = wall_data.refresh(broken, ["wall-a", "wall-b"], lambda: settings, lambda: reader)
+    assert update("v2", wall_data._params(*PERIOD, "zh-CN")) == [no_update, no_update]
+    assert "boom" in caplog.text
+    working = wall_data.refresh(wall_data.load_ranking, ["wall-ranking"], lambda: settings, lambda: reader)
+    assert working("v2", wall_data._params(*PERIOD, "zh-CN"))[0] is not no_update
+    assert working(None, None) == [no_update]
+
+
+def test_first_paint_survives_a_broken_snapshot(settings, tmp_path):
+    class Unreadable:
+        version = None
+
+        def cursor(self):
+            raise RuntimeError("no snapshot")
+
+    root = wall_data.build_layout(settings, Unreadable())
+    assert by_id(root, Ids.VERSION).data is None  # the first successful poll will fill the panels
+    assert text(by_id(root, Ids.AS_OF)) == "数据时间未知"
