@@ -142,8 +142,10 @@ def apply_scope(filters: Filters, allowed_townships: tuple[str, ...] | None = No
 
 
 def current_scope() -> tuple[str, ...] | None:
-    """The township codes the current request's user is limited to; ``None`` means all (no login yet)."""
-    return None
+    """The township codes the current request's user is limited to; ``None`` means all (not township-scoped)."""
+    from dashboard.security import allowed_townships
+
+    return allowed_townships()
 
 
 def filters_from_state(state: ViewState) -> Filters:

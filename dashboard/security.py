@@ -110,9 +110,17 @@ def current_principal() -> Principal | None:
 
 
 def allowed_townships() -> tuple[str, ...] | None:
-    """The township codes the current principal may see; None means the whole district."""
-    principal = current_principal()
-    if principal is not None and principal.role == "township":
+    """The township codes the current principal may see; None means the whole district.
+
+    Outside a request (CLI, unit tests) there is no session: None. Inside a request without a
+    principal (the guard should have stopped it) it refuses rather than widen to the district.
+    """
+    if not has_request_context():
+        return None
+    principal = g.get("cockpit_principal")
+    if principal is None:
+        raise Forbidden()
+    if principal.role == "township":
         return (principal.township_code,)
     return None
 
@@ -139,6 +147,20 @@ def note_download(what: str, filters=None) -> None:
     """Let a download route tell the audit what it served and with which (scoped) filters."""
     if has_request_context():
         g.cockpit_download = {"what": what, "filters": dataclasses.asdict(filters) if filters else None}
+
+
+def audit_event(event: str, **detail) -> None:
+    """Append an audit row for the current request's principal (e.g. a rollback from the ops page)."""
+    from flask import current_app
+
+    principal = current_principal()
+    current_app.config["COCKPIT_GUARD"].store.audit(
+        event,
+        actor=principal.name if principal else None,
+        role=principal.role if principal else None,
+        ip=request.remote_addr,
+        **detail,
+    )
 
 
 def csrf_token() -> str:

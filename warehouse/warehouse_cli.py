@@ -172,6 +172,9 @@ def run_snapshots_rollback(args, settings: Settings) -> int:
     except SnapshotNotFound as exc:
         available = ", ".join(e.version for e in list_snapshots(settings)) or "—"
         raise _error("unknown_snapshot", version=exc.version, available=available) from exc
+    from dashboard.auth_store import record_audit
+
+    record_audit(settings, "snapshot.rollback", actor="cli", version=version)
     print(t("warehouse.cli.rolled_back", version=version))
     return 0
 

@@ -464,6 +464,7 @@ def do_rollback(_submitted, version, lang):
 
 def roll_back(version: str) -> str:
     """Publish a kept snapshot again, under the run lock (never while an ETL run publishes)."""
+    from dashboard import security
     from etl.lock import etl_lock
     from warehouse.publish import rollback
 
@@ -471,4 +472,5 @@ def roll_back(version: str) -> str:
     with etl_lock(settings):
         done = rollback(settings, version)
     log.info("rolled back to snapshot %s", done)
+    security.audit_event("snapshot.rollback", version=done)
     return done
