@@ -167,8 +167,11 @@ def run_snapshots_list(args, settings: Settings) -> int:
 
 
 def run_snapshots_rollback(args, settings: Settings) -> int:
+    from etl.lock import etl_lock
+
     try:
-        version = rollback(settings, args.version)
+        with etl_lock(settings):  # never while an ETL run publishes (LockBusy: exit 2, zh / en)
+            version = rollback(settings, args.version)
     except SnapshotNotFound as exc:
         available = ", ".join(e.version for e in list_snapshots(settings)) or "—"
         raise _error("unknown_snapshot", version=exc.version, available=available) from exc
@@ -183,8 +186,11 @@ def run_snapshots_build(args, settings: Settings) -> int:
     if not settings.raw_db.is_file():
         raise _error("no_raw_store", path=str(settings.raw_db))
     run_id = f"manual-{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+    from etl.lock import etl_lock
+
     try:
-        version = publish_snapshot(settings.raw_db, settings, run_id)
+        with etl_lock(settings):  # never beside an ETL run (LockBusy: exit 2, zh / en)
+            version = publish_snapshot(settings.raw_db, settings, run_id)
     except duckdb.IOException as exc:
         raise _error("raw_store_busy", detail=str(exc).splitlines()[0]) from exc
     print(t("warehouse.cli.built", version=version))
