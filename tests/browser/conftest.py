@@ -18,6 +18,7 @@ Screenshots go to ``test-artifacts/`` (gitignored): use ``ARTIFACTS``.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -176,8 +177,18 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory) -> Path:
-    """A data dir holding the published demo snapshot (built once per test session)."""
+    """A data dir holding the published demo snapshot (built once per test session).
+
+    ``COCKPIT_BROWSER_DEMO_DIR=<dir>`` reuses a demo data dir built before (copied, never modified):
+    handy when iterating on a page, since the demo build takes a while.
+    """
     data_dir = tmp_path_factory.mktemp("cockpit-demo")
+    prebuilt = os.environ.get("COCKPIT_BROWSER_DEMO_DIR")
+    if prebuilt:
+        shutil.copytree(
+            prebuilt, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.log", "*.lock")
+        )
+        return data_dir
     run_cockpit(data_dir, "demo", "--no-serve")
     return data_dir
 
