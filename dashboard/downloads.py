@@ -318,7 +318,7 @@ def serve_download(panel_key: str, fmt: str, state: ViewState, filters: Filters)
             content = build_report_zip(items, filters, ctx, kpi_frame(values, lang))
             name = f"{t('leadership.report', lang)}_{ctx.period}.zip"
             return Download(content, name, MIME["zip"])
-        df = panel.fetch(con, filters)
+        df = panel.rows(con, filters)
     if fmt == "csv":
         content = build_csv(panel, df, ctx)
     elif fmt == "xlsx":

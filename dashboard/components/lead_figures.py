@@ -47,11 +47,11 @@ def base_layout(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
     return fig
 
 
-def empty_figure(lang: str | None, height: int = CHART_HEIGHT) -> go.Figure:
+def empty_figure(lang: str | None, height: int = CHART_HEIGHT, message: str = "leadership.no_data") -> go.Figure:
     """A blank chart saying "no data for this selection" (never a misleading zero)."""
     fig = go.Figure()
     fig.add_annotation(
-        text=t("leadership.no_data", lang),
+        text=t(message, lang),
         showarrow=False,
         font={"size": 15, "color": "#6c757d"},
         xref="paper",
@@ -168,20 +168,54 @@ def township_figure(df: pd.DataFrame, lang: str | None, selected: tuple[str, ...
     return fig
 
 
+SUGGESTION_FLOW = ("已提交", "已交办", "办理中", "已答复", "已办结")
+SIDE_EXIT = "不予立案"
+
+
+def with_reached(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``reached``: suggestions whose current status is this stage or a later one of the workflow.
+
+    Statuses are current (one per suggestion), so the funnel's width at a stage is the number that got
+    at least that far; the side exit 不予立案 reached only 已提交.
+    """
+    if df.empty or "status" not in df.columns:
+        return df
+    value = pick(df, "suggestions", "count", "n")
+    counts = dict(zip(df["status"].astype(str), df[value].fillna(0).astype(int), strict=True))
+    reached = {}
+    for i, stage in enumerate(SUGGESTION_FLOW):
+        reached[stage] = sum(counts.get(s, 0) for s in SUGGESTION_FLOW[i:])
+    reached[SUGGESTION_FLOW[0]] += counts.get(SIDE_EXIT, 0)
+    return df.assign(reached=[reached.get(s) for s in df["status"].astype(str)])
+
+
 def funnel_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
-    """Suggestions by status as a funnel in workflow order (side exit 不予立案 last)."""
+    """Suggestions through the workflow: how many reached each stage; 不予立案 noted beside."""
     if df.empty:
         return empty_figure(lang)
-    stage = pick(df, "status")
-    value = pick(df, "suggestions", "count", "n")
+    if "reached" not in df.columns:
+        df = with_reached(df)
+    flow = df[df["status"].isin(SUGGESTION_FLOW)]
     fig = go.Figure(
         go.Funnel(
-            y=df[stage].astype(str).tolist(),
-            x=df[value].fillna(0).tolist(),
+            y=flow["status"].astype(str).tolist(),
+            x=flow["reached"].fillna(0).astype(int).tolist(),
             textinfo="value+percent initial",
             marker={"color": PALETTE[0]},
         )
     )
+    value = pick(df, "suggestions", "count", "n")
+    side = df.loc[df["status"] == SIDE_EXIT, value]
+    if not side.empty:
+        fig.add_annotation(
+            text=f"{SIDE_EXIT}: {int(side.iloc[0])}",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=0,
+            showarrow=False,
+            font={"color": PALETTE[3]},
+        )
     return base_layout(fig).update_layout(margin={"l": 90})
 
 
@@ -201,6 +235,25 @@ def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: s
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title=label(value, lang), rangemode="tozero")
+    return base_layout(fig)
+
+
+def multi_bar_figure(df: pd.DataFrame, category: str, measures: list[str], lang: str | None) -> go.Figure:
+    """Side-by-side bars of several measures per category (e.g. projects, elected, completed)."""
+    if df.empty or not measures:
+        return empty_figure(lang)
+    fig = go.Figure()
+    for i, measure in enumerate(measures):
+        fig.add_trace(
+            go.Bar(
+                x=df[category].astype(str).tolist(),
+                y=df[measure].fillna(0).tolist(),
+                name=label(measure, lang),
+                marker={"color": PALETTE[i % len(PALETTE)]},
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(rangemode="tozero", title=t("leadership.axis_count", lang))
     return base_layout(fig)
 
 

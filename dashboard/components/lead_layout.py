@@ -6,6 +6,7 @@ Pure functions: data and state in, Dash components out. Component ids are the co
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 from datetime import date, datetime
 
 import dash_ag_grid as dag
@@ -338,10 +339,23 @@ def link_column(df: pd.DataFrame, text_col: str, href: str, id_col: str, query: 
     out = df.copy()
     sep = "&" + query.lstrip("?") if query else ""
     out[f"{text_col}_link"] = [
-        f"[{_md_escape(text)}]({href}?id={ident}{sep})"
-        for text, ident in zip(out[text_col].astype(str), out[id_col].astype(str), strict=True)
+        _md_link(text, f"{href}?id={quote(str(ident), safe='')}{sep}")
+        for text, ident in zip(out[text_col].tolist(), out[id_col].tolist(), strict=True)
     ]
     return out
+
+
+def _md_link(text, href: str) -> str:
+    if text is None or ident_missing(text):
+        return ""
+    return f"[{_md_escape(str(text))}]({href})"
+
+
+def ident_missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _md_escape(text: str) -> str:

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from dashboard.components import lead_figures as figs
 from warehouse import query
+from warehouse.i18n import t
 from warehouse.query import Filters
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,33 @@ def _idle_homes(con, filters: Filters) -> pd.DataFrame:
     return idle_homes(as_frame(query.home_map(con, filters)))
 
 
+TREND_MEASURES = ("activities", "visitors", "suggestions", "petition_cases", "mediation_cases")
+
+
+def _trend(con, filters: Filters) -> pd.DataFrame:
+    """The monthly trend of several measures side by side: ``month, activities, visitors, …``."""
+    return merge_trends({m: as_frame(query.monthly_trend(con, filters, m)) for m in TREND_MEASURES})
+
+
+def merge_trends(series: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Join ``{measure: DataFrame[month, value]}`` into one frame with a column per measure."""
+    merged: pd.DataFrame | None = None
+    for measure, frame in series.items():
+        part = frame.rename(columns={"value": measure})[["month", measure]]
+        merged = part if merged is None else merged.merge(part, on="month", how="outer")
+    if merged is None:
+        return pd.DataFrame(columns=["month"])
+    return merged.sort_values("month").reset_index(drop=True)
+
+
+def _statuses(con, filters: Filters) -> pd.DataFrame:
+    return figs.with_reached(as_frame(query.suggestions_by_status(con, filters)))
+
+
+def _latest(con, filters: Filters) -> pd.DataFrame:
+    return as_frame(query.latest_activities(con, filters, 50))
+
+
 def idle_homes(homes: pd.DataFrame) -> pd.DataFrame:
     if homes.empty:
         return homes
@@ -65,7 +93,7 @@ def idle_homes(homes: pd.DataFrame) -> pd.DataFrame:
     rows = homes[homes[count].fillna(0) == 0]
     if "is_home" in rows.columns:
         rows = rows[rows["is_home"].fillna(False).astype(bool)]
-    return rows.reset_index(drop=True)
+    return rows.sort_values(["township_code", "home_id"]).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -77,6 +105,17 @@ class Panel:
     figure: Callable[[pd.DataFrame, str | None, Filters], go.Figure] | None = None
     # Bootstrap grid columns the card spans on wide screens (12 = full width).
     width: int = 6
+    # The columns shown and exported (in this order); None keeps every column the query returns.
+    columns: tuple[str, ...] | None = None
+
+    def rows(self, con, filters: Filters) -> pd.DataFrame:
+        """The panel's rows: the query's result restricted to :attr:`columns`."""
+        return self.select(self.fetch(con, filters))
+
+    def select(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.columns is None or frame.empty and not len(frame.columns):
+            return frame
+        return frame[[c for c in self.columns if c in frame.columns]]
 
     @property
     def title_key(self) -> str:
@@ -91,7 +130,7 @@ class Panel:
         return self.figure is not None
 
 
-def _trend(df, lang, filters):
+def _trend_figure(df, lang, filters):
     return figs.trend_figure(df, lang)
 
 
@@ -118,9 +157,9 @@ def _units(df, lang, filters):
 def _cases(df, lang, filters):
     if df.empty:
         return figs.empty_figure(lang)
-    return figs.grouped_bar_figure(
-        df, figs.pick(df, "case_type"), figs.pick(df, "outcome"), figs.pick(df, "cases", "count", "n"), lang
-    )
+    outcome = figs.pick(df, "outcome")
+    df = df.assign(**{outcome: df[outcome].fillna(t("leadership.outcome_open", lang))})
+    return figs.grouped_bar_figure(df, figs.pick(df, "case_type"), outcome, figs.pick(df, "cases", "count", "n"), lang)
 
 
 def _legislative(df, lang, filters):
@@ -139,13 +178,8 @@ def _legislative(df, lang, filters):
 def _projects(df, lang, filters):
     if df.empty:
         return figs.empty_figure(lang)
-    return figs.grouped_bar_figure(
-        df,
-        figs.pick(df, "township_name", "township_code"),
-        figs.pick(df, "status"),
-        figs.pick(df, "projects", "count", "n"),
-        lang,
-    )
+    measures = [m for m in ("projects", "elected", "completed") if m in df.columns]
+    return figs.multi_bar_figure(df, figs.pick(df, "township_name", "township_code"), measures, lang)
 
 
 def _points(df, lang, filters):
@@ -155,11 +189,14 @@ def _points(df, lang, filters):
 
 
 def _rules(df, lang, filters):
+    if "events" in df.columns:
+        df = df[df["events"].fillna(0) > 0]
     if df.empty:
         return figs.empty_figure(lang)
+    name = "rule_name_en" if lang == "en" and "rule_name_en" in df.columns else figs.pick(df, "rule_name", "rule_id")
     return figs.bar_figure(
         df,
-        figs.pick(df, "rule_name", "rule_id"),
+        name,
         figs.pick(df, "points", "total_points"),
         lang,
         horizontal=True,
@@ -167,21 +204,34 @@ def _rules(df, lang, filters):
     )
 
 
+HOME_COLUMNS = ("home_id", "home_name", "home_level", "township_code", "township_name", "deputies", "activities")
+ACTIVITY_COLUMNS = (
+    "activity_date",
+    "activity_type",
+    "title",
+    "home_id",
+    "home_name",
+    "township_name",
+    "visitors",
+    "deputy_count",
+)
+RANK_COLUMNS = ("rank", "deputy_id", "deputy_name", "township_name", "levels", "points", "absences")
+
 PANELS: tuple[Panel, ...] = (
-    Panel("trend", _call("monthly_trend"), _trend, width=12),
+    Panel("trend", _trend, _trend_figure, width=12),
     Panel("townships", _call("township_summary"), _townships),
-    Panel("idle_homes", _idle_homes),
-    Panel("suggestion_status", _call("suggestions_by_status"), _funnel),
+    Panel("idle_homes", _idle_homes, columns=HOME_COLUMNS),
+    Panel("activities", _latest, columns=ACTIVITY_COLUMNS),
+    Panel("suggestion_status", _statuses, _funnel),
     Panel("suggestion_category", _call("suggestions_by_category"), _category),
     Panel("handling_units", _call("handling_units"), _units),
-    Panel("cases", _call("case_outcomes"), _cases),
     Panel("legislative", _call("legislative_by_regulation"), _legislative),
+    Panel("cases", _call("case_outcomes"), _cases),
     Panel("projects", _call("projects_by_township"), _projects),
-    Panel("points", _call("points_ranking"), _points),
-    Panel("points_rules", _call("points_by_rule"), _rules),
-    Panel("ranking", _call("points_ranking")),
-    Panel("watchlist", _call("low_points_watchlist")),
-    Panel("activities", _call("latest_activities"), width=12),
+    Panel("points", _call("points_ranking"), _points, columns=RANK_COLUMNS),
+    Panel("points_rules", _call("points_by_rule"), _rules, columns=("rule_id", "rule_name", "events", "points")),
+    Panel("ranking", _call("points_ranking"), columns=RANK_COLUMNS),
+    Panel("watchlist", _call("low_points_watchlist"), columns=RANK_COLUMNS),
 )
 PANELS_BY_KEY: dict[str, Panel] = {p.key: p for p in PANELS}
 
@@ -192,7 +242,7 @@ def panel(key: str) -> Panel:
 
 
 def fetch_all(con, filters) -> dict[str, pd.DataFrame]:
-    """Every panel's rows for ``filters``; a query shared by two panels runs once."""
+    """Every panel's rows for ``filters`` (None: the query failed); a query shared by panels runs once."""
     frames: dict[str, pd.DataFrame] = {}
     by_fetch: dict = {}
     for panel in PANELS:
@@ -202,7 +252,8 @@ def fetch_all(con, filters) -> dict[str, pd.DataFrame]:
             except Exception:  # one broken panel must not blank the whole view
                 log.exception("panel %s failed", panel.key)
                 by_fetch[panel.fetch] = None
-        frames[panel.key] = by_fetch[panel.fetch]
+        raw = by_fetch[panel.fetch]
+        frames[panel.key] = None if raw is None else panel.select(raw)
     return frames
 
 

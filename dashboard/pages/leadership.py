@@ -285,7 +285,10 @@ def render(search: str | None) -> tuple:
     for key in CHART_KEYS:
         panel = next(p for p in PANELS if p.key == key)
         frame = frames[key]
-        figures.append(empty_figure(lang) if frame is None else panel.figure(frame, lang, filters))
+        if frame is None:
+            figures.append(empty_figure(lang, message="leadership.unavailable"))
+        else:
+            figures.append(panel.figure(frame, lang, filters))
     grids_rows, grids_cols = [], []
     query_string = to_search(state)
     for key in TABLE_KEYS:
