@@ -47,7 +47,9 @@ def base_layout(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
     return fig
 
 
-def empty_figure(lang: str | None, height: int = CHART_HEIGHT, message: str = "leadership.no_data") -> go.Figure:
+def empty_figure(
+    lang: str | None, height: int = CHART_HEIGHT, message: str = "leadership.no_data"
+) -> go.Figure:
     """A blank chart saying "no data for this selection" (never a misleading zero)."""
     fig = go.Figure()
     fig.add_annotation(

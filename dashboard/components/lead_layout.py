@@ -6,8 +6,8 @@ Pure functions: data and state in, Dash components out. Component ids are the co
 from __future__ import annotations
 
 import math
-from urllib.parse import quote
 from datetime import date, datetime
+from urllib.parse import quote
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc

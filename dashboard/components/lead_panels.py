@@ -159,7 +159,9 @@ def _cases(df, lang, filters):
         return figs.empty_figure(lang)
     outcome = figs.pick(df, "outcome")
     df = df.assign(**{outcome: df[outcome].fillna(t("leadership.outcome_open", lang))})
-    return figs.grouped_bar_figure(df, figs.pick(df, "case_type"), outcome, figs.pick(df, "cases", "count", "n"), lang)
+    return figs.grouped_bar_figure(
+        df, figs.pick(df, "case_type"), outcome, figs.pick(df, "cases", "count", "n"), lang
+    )
 
 
 def _legislative(df, lang, filters):
@@ -193,7 +195,11 @@ def _rules(df, lang, filters):
         df = df[df["events"].fillna(0) > 0]
     if df.empty:
         return figs.empty_figure(lang)
-    name = "rule_name_en" if lang == "en" and "rule_name_en" in df.columns else figs.pick(df, "rule_name", "rule_id")
+    name = (
+        "rule_name_en"
+        if lang == "en" and "rule_name_en" in df.columns
+        else figs.pick(df, "rule_name", "rule_id")
+    )
     return figs.bar_figure(
         df,
         name,
@@ -204,7 +210,15 @@ def _rules(df, lang, filters):
     )
 
 
-HOME_COLUMNS = ("home_id", "home_name", "home_level", "township_code", "township_name", "deputies", "activities")
+HOME_COLUMNS = (
+    "home_id",
+    "home_name",
+    "home_level",
+    "township_code",
+    "township_name",
+    "deputies",
+    "activities",
+)
 ACTIVITY_COLUMNS = (
     "activity_date",
     "activity_type",
@@ -229,7 +243,9 @@ PANELS: tuple[Panel, ...] = (
     Panel("cases", _call("case_outcomes"), _cases),
     Panel("projects", _call("projects_by_township"), _projects),
     Panel("points", _call("points_ranking"), _points, columns=RANK_COLUMNS),
-    Panel("points_rules", _call("points_by_rule"), _rules, columns=("rule_id", "rule_name", "events", "points")),
+    Panel(
+        "points_rules", _call("points_by_rule"), _rules, columns=("rule_id", "rule_name", "events", "points")
+    ),
     Panel("ranking", _call("points_ranking"), columns=RANK_COLUMNS),
     Panel("watchlist", _call("low_points_watchlist"), columns=RANK_COLUMNS),
 )
