@@ -120,3 +120,56 @@ def format_time(moment: datetime | None) -> str:
 def banner_text(fresh: Freshness, lang: str | None = None) -> str:
     """The banner/alert text for ``fresh`` in ``lang`` (also for ``ok``: "数据截至 …")."""
     return t(f"ops.fresh.{fresh.reason}", lang, as_of=format_time(fresh.as_of))
+
+
+# ---- builders for the pages ---------------------------------------------------------------------
+
+
+def current_freshness(settings: Settings | None = None, reader=None) -> Freshness:
+    """Freshness of this process's published snapshot (``dashboard.context`` by default)."""
+    from dashboard import context
+    from warehouse import query
+
+    settings = settings or context.settings()
+    try:
+        with (reader or context.reader()).cursor() as con:
+            info = query.snapshot_info(con)
+    except Exception:  # no snapshot (yet): that is what the banner is for
+        info = None
+    return freshness(settings, info)
+
+
+def freshness_alert(lang: str | None = None, fresh: Freshness | None = None):
+    """The leadership view's warning: a Bootstrap alert when the data is stale or the last run failed.
+
+    Returns an empty ``Div`` when the data is fresh, so it can sit in any layout unconditionally.
+    """
+    import dash_bootstrap_components as dbc
+    from dash import html
+
+    fresh = fresh or current_freshness()
+    if fresh.ok:
+        return html.Div(className="cockpit-fresh-ok")
+    return dbc.Alert(
+        [html.I(className="bi bi-exclamation-triangle-fill me-2"), banner_text(fresh, lang)],
+        color="warning",
+        className=f"cockpit-fresh-alert is-{fresh.reason} py-2 mb-2",
+    )
+
+
+def wall_banner(lang: str | None = None, fresh: Freshness | None = None):
+    """The wall's amber banner with the as-of time (fixed at the top, over the canvas; CSS in ops.css).
+
+    Returns an empty, hidden ``Div`` when the data is fresh.
+    """
+    from dash import html
+
+    fresh = fresh or current_freshness()
+    if fresh.ok:
+        return html.Div(className="cockpit-wall-banner", hidden=True)
+    return html.Div(
+        banner_text(fresh, lang),
+        className="cockpit-wall-banner is-visible",
+        role="status",
+        **{"data-reason": fresh.reason},
+    )

@@ -350,3 +350,37 @@ def test_gunicorn_options_build_each_worker_its_own_app():
     assert options["workers"] == 3
     assert options["preload_app"] is False  # DuckDB connections must not cross a fork
     assert options["worker_class"] == "gthread"
+
+
+# ---- banners on the wall and the leadership view -----------------------------------------------
+
+
+def stale_fresh() -> fr.Freshness:
+    return fr.Freshness(
+        False, "stale", datetime(2026, 11, 26, 9, 30, tzinfo=fr.ZoneInfo("Asia/Shanghai")), "succeeded"
+    )
+
+
+def test_builders_show_the_reason_and_the_as_of_time_only_when_needed():
+    alert = fr.freshness_alert("zh-CN", stale_fresh())
+    assert "数据未及时更新，数据截至 2026-11-26 09:30" in str(alert)
+    assert "warning" in str(alert)
+    banner = fr.wall_banner("en", stale_fresh())
+    assert banner.children == "Data is not up to date; data as of 2026-11-26 09:30"
+    assert "is-visible" in banner.className
+    ok = fr.Freshness(True, "ok", None, "succeeded")
+    assert getattr(fr.wall_banner("en", ok), "children", None) is None
+    assert getattr(fr.freshness_alert("en", ok), "children", None) is None
+
+
+def test_wall_and_leadership_pages_carry_the_banner_after_a_failed_run(loaded):
+    from dashboard.app import create_app
+
+    create_app(loaded)
+    wall, leadership = sys.modules["pages.wall"], sys.modules["pages.leadership"]
+    assert "cockpit-wall-banner is-visible" not in str(wall.layout())
+    assert "cockpit-fresh-alert" not in str(leadership.layout())
+    with pytest.raises(RuntimeError):
+        jobs.run_incremental(loaded, work=lambda s: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert "最近一次数据更新失败" in str(wall.layout())
+    assert "The last data update failed" in str(leadership.layout(lang="en"))

@@ -38,6 +38,7 @@ from dashboard.filters import (
     to_search,
     yoy_filters,
 )
+from dashboard.freshness import freshness_alert
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 
@@ -155,6 +156,7 @@ def layout(**params):
         [
             dcc.Location(id=L.LOCATION, refresh=False, search=to_search(state)),
             header,
+            freshness_alert(lang),  # stale data or a failed last run (dashboard/freshness.py)
             L.filter_bar(state, preset, L.township_options(townships), lang),
             nav,
             dcc.Loading(dbc.Row(id=L.KPI_ROW, className="g-2 mb-3 row-cols-2 row-cols-md-3 row-cols-xl-5")),

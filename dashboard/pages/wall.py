@@ -14,16 +14,17 @@ The loaders and the layout live in :mod:`dashboard.wall_data`.
 from __future__ import annotations
 
 import dash
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html
 
 from dashboard import context, wall_data
 from dashboard.components.wall_layout import Ids
+from dashboard.freshness import wall_banner
 
 dash.register_page(__name__, path="/wall", title="大屏", name="wall")
 
 
 def layout(lang: str | None = None, screens: str | None = None, dwell: str | None = None, **query_args):
-    return wall_data.build_layout(
+    wall = wall_data.build_layout(
         context.settings(),
         context.reader(),
         lang=lang,
@@ -32,6 +33,8 @@ def layout(lang: str | None = None, screens: str | None = None, dwell: str | Non
         start=query_args.get("from"),
         end=query_args.get("to"),
     )
+    # Amber banner over the canvas when the data is stale or the last run failed (dashboard/freshness.py).
+    return html.Div([wall, wall_banner(lang)])
 
 
 for _name, _outputs in wall_data.PANEL_CALLBACKS.items():
