@@ -38,6 +38,7 @@ STAGING_MODELS: tuple[str, ...] = (
     "stg_homes",
     "stg_deputies",
     "stg_activities",
+    "stg_activity_participants",
     "stg_suggestions",
     "stg_cases",
     "stg_projects",

@@ -1,6 +1,5 @@
--- One row per activity; the township is the place's township. Participant id lists are kept (ids only,
--- no personal data) so per-deputy marts and drill-downs need not go back to the raw store.
--- Ordered by date so that period filters skip whole row groups.
+-- One row per activity; the township is the place's township. Ordered by date so that period filters
+-- skip whole row groups.
 with activities as (
     select * from stg_activities
 ),
@@ -17,11 +16,9 @@ final as (
         visitors,
         deputy_count,
         absent_count,
-        is_at_home,
-        present_ids as deputy_ids,
-        absent_ids as absent_deputy_ids
+        is_at_home
     from activities
 )
 
 select * from final
-order by activity_date, activity_id
+order by activity_date

@@ -1,42 +1,39 @@
--- Participation per deputy x day x place x type, unnested set-wise from the activity id lists:
--- attendances from deputy_ids, absences (absent without leave) from absent_deputy_ids.
-with activities as (
-    select * from fct_activity
+-- Participation per deputy x day x place x type: attendances and absences (absent without leave).
+-- Aggregated on the narrow key first; the place's township and level are joined afterwards. Not sorted:
+-- at scale this is the widest mart, and per-deputy queries read mart_deputy_daily / fct_points instead.
+with participants as (
+    select * from stg_activity_participants
 ),
 
-participants as (
-    select
-        activity_date,
-        home_id,
-        township_code,
-        home_level,
-        activity_type,
-        is_at_home,
-        unnest(
-            list_concat(
-                list_transform(deputy_ids, lambda x: {'deputy_id': x, 'is_absent': false}),
-                list_transform(absent_deputy_ids, lambda x: {'deputy_id': x, 'is_absent': true})
-            ),
-            recursive := true
-        )
-    from activities
-    where deputy_count + absent_count > 0
+places as (
+    select * from stg_homes
 ),
 
-final as (
+daily as (
     select
         deputy_id,
         activity_date,
         home_id,
-        township_code,
-        home_level,
         activity_type,
-        is_at_home,
         count(*) filter (where not is_absent) as attendances,
         count(*) filter (where is_absent) as absences
     from participants
     group by all
+),
+
+final as (
+    select
+        daily.deputy_id,
+        daily.activity_date,
+        daily.home_id,
+        places.township_code,
+        places.home_level,
+        daily.activity_type,
+        coalesce(places.is_home, false) as is_at_home,
+        daily.attendances,
+        daily.absences
+    from daily
+    left join places on places.home_id = daily.home_id
 )
 
 select * from final
-order by activity_date

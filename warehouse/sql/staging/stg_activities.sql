@@ -1,5 +1,5 @@
--- Activities with their place's township and level; participant lists parsed set-wise
--- (';'-separated ids, trimmed, blanks and repeats dropped).
+-- Activities with their place's township and level. Participant counts come from the ';'-separated id
+-- lists (blanks ignored; the ETL guarantees an id appears once in a list).
 with source as (
     select * from activities
 ),
@@ -10,20 +10,14 @@ places as (
 
 parsed as (
     select
-        trim(source.activity_id) as activity_id,
-        source.activity_date,
-        nullif(trim(source.home_id), '') as home_id,
-        source.activity_type,
-        source.title,
-        coalesce(source.visitors, 0) as visitors,
-        list_distinct(
-            list_filter(list_transform(string_split(coalesce(source.deputy_ids, ''), ';'), lambda x: trim(x)), lambda x: x <> '')
-        ) as present_ids,
-        list_distinct(
-            list_filter(
-                list_transform(string_split(coalesce(source.absent_deputy_ids, ''), ';'), lambda x: trim(x)), lambda x: x <> ''
-            )
-        ) as absent_ids
+        trim(activity_id) as activity_id,
+        activity_date,
+        nullif(trim(home_id), '') as home_id,
+        activity_type,
+        title,
+        coalesce(visitors, 0) as visitors,
+        deputy_ids,
+        absent_deputy_ids
     from source
 ),
 
@@ -37,11 +31,11 @@ final as (
         parsed.activity_type,
         parsed.title,
         parsed.visitors,
-        len(parsed.present_ids) as deputy_count,
-        len(parsed.absent_ids) as absent_count,
-        coalesce(places.is_home, false) as is_at_home,
-        parsed.present_ids,
-        parsed.absent_ids
+        len(list_filter(string_split(coalesce(parsed.deputy_ids, ''), ';'), lambda x: trim(x) <> ''))
+            as deputy_count,
+        len(list_filter(string_split(coalesce(parsed.absent_deputy_ids, ''), ';'), lambda x: trim(x) <> ''))
+            as absent_count,
+        coalesce(places.is_home, false) as is_at_home
     from parsed
     left join places on places.home_id = parsed.home_id
 )
