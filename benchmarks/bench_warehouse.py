@@ -121,8 +121,10 @@ def main() -> None:
         con = duckdb.connect(str(root / "raw.duckdb"))
         t0 = time.perf_counter()
         publish_snapshot(con, settings, "bench")
-        print(f"build + publish:    {time.perf_counter() - t0:.2f} s  "
-              f"({settings.published_db.stat().st_size / 1e6:.0f} MB)")
+        print(
+            f"build + publish:    {time.perf_counter() - t0:.2f} s  "
+            f"({settings.published_db.stat().st_size / 1e6:.0f} MB)"
+        )
         con.close()
         reader = SnapshotReader(settings.published_db)
         cur = reader.cursor()
