@@ -22,12 +22,13 @@ def kpi_info_id(kpi_id: str) -> str:
 
 def _delta_span(kpi_id: str, current, previous, label_key: str, lang: str | None) -> html.Span:
     found = delta(kpi_id, current, previous)
-    text, sign = found if found else ("—", 0)
+    if found is None:
+        return html.Span([t(label_key, lang), " —"], className="lead-delta lead-flat")
+    text, sign = found
     arrow = {1: "bi-caret-up-fill", -1: "bi-caret-down-fill", 0: "bi-dash"}[sign]
     tone = {1: "lead-up", -1: "lead-down", 0: "lead-flat"}[sign]
     return html.Span(
-        [t(label_key, lang), " ", html.I(className=f"bi {arrow}"), text],
-        className=f"lead-delta {tone}",
+        [t(label_key, lang), " ", html.I(className=f"bi {arrow}"), text], className=f"lead-delta {tone}"
     )
 
 

@@ -361,3 +361,70 @@ def ident_missing(value) -> bool:
 def _md_escape(text: str) -> str:
     """Record text is data: escape markdown so a name cannot inject links or markup."""
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|" else c for c in text)
+
+
+# ---- drill-down pages ---------------------------------------------------------------------------
+
+
+def lang_query(lang: str | None) -> str:
+    return "&lang=en" if lang == "en" else ""
+
+
+def page_shell(
+    title: str, crumbs: list[tuple[str, str | None]], children: list, lang: str | None
+) -> html.Div:
+    """A drill-down page: breadcrumb, title, content; scoped under ``.lead-root`` like the main view."""
+    return html.Div(
+        [
+            html.Div(breadcrumb(crumbs), className="lead-nav"),
+            html.H1(title, className="lead-title mb-2"),
+            *children,
+        ],
+        className="lead-root container-fluid",
+        lang="en" if lang == "en" else "zh-CN",
+    )
+
+
+def facts(items: list[tuple[str, str]]) -> html.Div:
+    """A line of labelled facts: ``级别 区级 · 所属 石拐街道 · …``."""
+    return html.Div(
+        [html.Span([html.Span(f"{k}：", className="text-muted"), html.Strong(v)]) for k, v in items],
+        className="lead-facts",
+    )
+
+
+def simple_card(title: str, body, extra=None) -> dbc.Card:
+    head = [html.Span(title, className="lead-panel-title")]
+    if extra is not None:
+        head.append(extra)
+    return dbc.Card(
+        [dbc.CardHeader(head, className="lead-panel-head"), dbc.CardBody(body, className="lead-panel-body")],
+        className="lead-panel h-100",
+    )
+
+
+def static_graph(fig) -> dcc.Graph:
+    return dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="lead-graph")
+
+
+def not_found(message: str, back_href: str, lang: str | None) -> html.Div:
+    return html.Div(
+        [
+            html.P(message, className="lead-not-found"),
+            dcc.Link(
+                t("leadership.back_district", lang),
+                href=back_href,
+                className="btn btn-outline-primary btn-sm",
+            ),
+        ],
+        className="lead-root container-fluid py-4",
+    )
+
+
+def district_crumb(state: ViewState, district: str, lang: str | None) -> tuple[str, str]:
+    """The breadcrumb's first item: the whole district, keeping the period and other filters."""
+    return t("leadership.crumb_district", lang, district=district), "/" + to_search(state.with_(townships=()))
+
+
+def township_crumb(state: ViewState, code: str, name: str) -> tuple[str, str]:
+    return name, "/township" + to_search(state.with_(townships=()), code=code)

@@ -290,3 +290,15 @@ def as_of_text(info) -> str | None:
     if newest is None:
         return None
     return newest.strftime("%Y-%m-%d %H:%M") if hasattr(newest, "strftime") else str(newest)
+
+
+def kpi_triple(con, filters: Filters) -> tuple[dict, dict, dict]:
+    """KPI values for ``filters``, the same period last year (同比) and the previous period (环比)."""
+    from dashboard.components.lead_format import kpi_dict
+    from dashboard.filters import previous_filters, yoy_filters
+
+    return (
+        kpi_dict(query.kpis(con, filters)),
+        kpi_dict(query.kpis(con, yoy_filters(filters))),
+        kpi_dict(query.kpis(con, previous_filters(filters))),
+    )

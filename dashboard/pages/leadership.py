@@ -18,7 +18,6 @@ from dash import ALL, Input, Output, callback, clientside_callback, ctx, dcc, ht
 from dashboard import context
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_figures import empty_figure
-from dashboard.components.lead_format import kpi_dict
 from dashboard.components.lead_kpi import kpi_grid
 from dashboard.components.lead_map import (
     bar_click_code,
@@ -27,16 +26,21 @@ from dashboard.components.lead_map import (
     map_click_code,
     township_codes,
 )
-from dashboard.components.lead_panels import PANELS, as_frame, as_of_text, fetch_all, township_names
+from dashboard.components.lead_panels import (
+    PANELS,
+    as_frame,
+    as_of_text,
+    fetch_all,
+    kpi_triple,
+    township_names,
+)
 from dashboard.filters import (
     ViewState,
     detect_preset,
     filters_from_state,
     parse_search,
     preset_period,
-    previous_filters,
     to_search,
-    yoy_filters,
 )
 from dashboard.freshness import freshness_alert
 from warehouse import query
@@ -274,9 +278,7 @@ def render(search: str | None) -> tuple:
     lang = normalize_lang(state.lang)
     filters = filters_from_state(state)
     with context.reader().cursor() as con:
-        values = kpi_dict(query.kpis(con, filters))
-        yoy = kpi_dict(query.kpis(con, yoy_filters(filters)))
-        previous = kpi_dict(query.kpis(con, previous_filters(filters)))
+        values, yoy, previous = kpi_triple(con, filters)
         frames = fetch_all(con, filters)
         townships = township_frame(con)
         info = query.snapshot_info(con)
