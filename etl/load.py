@@ -60,25 +60,39 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
     table = ident(entity.name)
     key = ident(entity.key)
     canon = [c for c in entity.stored_columns if c in table_columns(con, entity.name)]
+    # Most files carry each id once: compare those rows with the stored record by one join. Only ids
+    # seen several times in the file go through the window functions (order of versions in the file).
     con.execute(
-        f"""
-        create or replace temp table stg_changes as
+        f"create or replace temp table stg_multi as select {key} from stg_valid group by {key} having count(*) > 1"
+    )
+    single = (
+        f"select v.*, true as __final, cur.row_hash as __cur_hash, "
+        f"case when cur.row_hash is null then 'new' when cur.row_hash = v.row_hash then 'duplicate' "
+        f"else 'updated' end as __change "
+        f"from stg_valid v left join {table} cur on cur.{key} = v.{key} "
+        f"where not exists (select 1 from stg_multi m where m.{key} = v.{key})"
+    )
+    multi = f"""
         with firsts as (
-            select *, row_number() over (partition by {key}, row_hash order by source_row) as __k
-            from stg_valid
+            select v.*, row_number() over (partition by v.{key}, v.row_hash order by v.source_row) as __k
+            from stg_valid v semi join stg_multi m on m.{key} = v.{key}
         ), versions as (
-            select *,
+            select * exclude (__k),
                 lag(row_hash) over (partition by {key} order by source_row) as __prev,
-                row_number() over (partition by {key} order by source_row desc) as __last
+                row_number() over (partition by {key} order by source_row desc) = 1 as __final
             from firsts where __k = 1
         )
-        select v.*, cur.row_hash as __cur_hash,
+        select v.* exclude (__prev), cur.row_hash as __cur_hash,
             case when v.__prev is not null then 'updated'
                  when cur.row_hash is null then 'new'
                  when cur.row_hash = v.row_hash then 'duplicate'
                  else 'updated' end as __change
         from versions v left join {table} cur on cur.{key} = v.{key}
-        """
+    """
+    has_multi = con.execute("select count(*) from stg_multi").fetchall()[0][0] > 0
+    con.execute(
+        "create or replace temp table stg_changes as "
+        + (f"{single} union all by name ({multi})" if has_multi else single)
     )
     total = con.execute("select count(*) from stg_valid").fetchall()[0][0]
     counts = dict(con.execute("select __change, count(*) from stg_changes group by all").fetchall())
@@ -94,10 +108,10 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
     con.execute(
         f"insert into {ident(entity.name + '_history')} ({cols}, {book}, change, loaded_at) "
         f"select {cols}, row_hash, ?, source_row, ?, __change, current_timestamp "
-        f"from stg_changes where __change <> 'duplicate' order by source_row",
+        f"from stg_changes where __change <> 'duplicate'",
         [file_id, run_id],
     )
-    final = "from stg_changes where __last = 1 and __change <> 'duplicate'"
+    final = "from stg_changes where __final and __change <> 'duplicate'"
     con.execute(
         f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ? {final} and __cur_hash is null",
         [file_id, run_id],

@@ -2,7 +2,7 @@
 
 Two tables per file, both built by one statement each (no Python loop over rows):
 
-* ``stg_clean``: non-blank rows; ``v_<col>`` is the cleaned text of each mapped column (stray and
+* the cleaned rows (a subquery): non-blank rows; ``v_<col>`` is the cleaned text of each mapped column (stray and
   full-width spaces trimmed, full-width digits/letters folded to ASCII for non-text columns), and
   ``__summary`` flags 合计/总计 rows.
 * ``stg_parsed``: adds ``p_<col>``, the parsed value (dates in every spelling and Excel serials,
@@ -23,7 +23,22 @@ from etl.mapping import Column, Entity, Mapping
 WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
 FULL_WIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－／．：（），；％"
 HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-/.:(),;%"
-TEXT_TYPES = {"text"}
+# Cleaned as text (trimmed only): names and free text. ASCII_TYPES are codes, numbers and dates, where a
+# non-ASCII character (full-width digit, 年月日) means the row needs the full cleaning path.
+TEXT_TYPES = {"text", "township_name_ref", "home_name_ref"}
+ASCII_TYPES = {
+    "id",
+    "date",
+    "int",
+    "count",
+    "float",
+    "pct",
+    "bool",
+    "ids",
+    "township_ref",
+    "home_ref",
+    "deputy_ref",
+}
 NUMBER_TYPES = {"int", "count", "float", "pct"}
 ENUM_TYPES = {"enum", "bool", "levels"}
 SUMMARY_CELLS = 3
@@ -61,36 +76,57 @@ def _clean(cell: str, col: Column, sql: Sql) -> str:
     return expr
 
 
-def build_clean(entity: Entity, found: dict[str, int], width: int, source_table: str) -> tuple[str, list]:
-    """SQL creating ``stg_clean`` from the reader's table: blank rows dropped, summary rows flagged."""
-    sql = Sql()
+# A row needs the (slow) cleaning path only if some cell starts or ends with a space of any kind (or is
+# empty text), or a code/number/date cell holds a non-ASCII character; most rows of a machine export need
+# neither, and CASE evaluates the cleaning expressions only for the rows that do.
+_SPACE_CLASS = "[\\s\\x{3000}\\x{a0}\\x{feff}]"
+EDGE_SPACE = f"(?:^|\\x1f){_SPACE_CLASS}|{_SPACE_CLASS}(?:\\x1f|$)|(?:^|\\x1f)(?:\\x1f|$)"
+
+
+def build_clean(entity: Entity, found: dict[str, int], width: int, source_table: str, sql: Sql) -> str:
+    """The SELECT of the cleaned rows of the reader's table: blank rows dropped, summary rows flagged.
+    Not materialised: ``stg_parsed`` computes both steps in one pass."""
+    cells = [f"c{i}" for i in range(width)]
+    coded = [f"c{idx}" for name, idx in found.items() if entity.columns[name].type in ASCII_TYPES]
+    dirty = (
+        f"regexp_matches(concat_ws(chr(31), {', '.join(cells)}), {sql.p(EDGE_SPACE)})" if cells else "false"
+    )
+    if coded:
+        joined = f"concat({', '.join(coded)})"
+        dirty += f" or strlen({joined}) <> length({joined})"
     cols = []
     for name, idx in found.items():
-        cols.append(f"{_clean(f'c{idx}', entity.columns[name], sql)} as {ident('v_' + name)}")
-    blank_cells = (
-        " and ".join(f"coalesce(trim(c{i}, {sql.p(WHITESPACE)}), '') = ''" for i in range(width)) or "false"
-    )
-    first = " || '|' || ".join(f"coalesce(c{i}, '')" for i in range(min(width, SUMMARY_CELLS))) or "''"
+        full = _clean(f"c{idx}", entity.columns[name], sql)
+        cols.append(f"case when __dirty then {full} else c{idx} end as {ident('v_' + name)}")
+    all_null = " and ".join(f"{c} is null" for c in cells) or "true"
+    all_blank = " and ".join(f"coalesce(trim({c}, {sql.p(WHITESPACE)}), '') = ''" for c in cells) or "true"
+    first = ", ".join(cells[:SUMMARY_CELLS]) or "''"
     words = " or ".join(f"contains(__first, {sql.p(w)})" for w in SUMMARY_WORDS)
     first_raw = "c0" if width else "null"
-    text = (
-        "create or replace temp table stg_clean as "
+    return (
         f"select __row, {', '.join(cols + [''])} ({words}) as __summary, {first_raw} as __first_cell "
-        f"from (select *, replace(replace({first}, ' ', ''), {sql.p(chr(0x3000))}, '') as __first "
-        f"from {source_table}) where not ({blank_cells})"
+        f"from (select *, replace(replace(concat({first}), ' ', ''), {sql.p(chr(0x3000))}, '') as __first "
+        f"from (select *, ({dirty}) as __dirty from {source_table})) "
+        f"where not (case when __dirty then {all_blank} else {all_null} end)"
     )
-    return text, sql.params
 
 
 def _enum_case(value: str, col: Column, sql: Sql) -> str:
+    canon = ", ".join(sql.p(v) for v in col.values)
     pairs = {v.lower(): v for v in col.values}
     pairs.update(col.synonyms)
     whens = " ".join(f"when {sql.p(k)} then {sql.p(v)}" for k, v in pairs.items())
-    return f"(case lower({value}) {whens} else null end)"
+    # Exact canonical spellings first (the common case), synonyms and case variants after.
+    return (
+        f"(case when {value} in ({canon}) then {value} else (case lower({value}) {whens} else null end) end)"
+    )
 
 
 def _date(v: str) -> str:
+    """Date from any spelling; the cheap casts first (COALESCE only evaluates later terms where needed).
+    Out-of-range results are left for validation to reject."""
     iso = f"try_cast({v} as date)"
+    slashed = f"try_cast(replace(replace({v}, '/', '-'), '.', '-') as date)"
     spelled = f"try_cast(split_part(replace(regexp_replace(replace({v}, 'T', ' '), '[年月./]', '-', 'g'), '日', ''), ' ', 1) as date)"
     compact = f"case when regexp_full_match({v}, '\\d{{8}}') then try_strptime({v}, '%Y%m%d')::date end"
     # Excel stores dates as days since 1899-12-30; 5-digit serials cover 1927..2173.
@@ -98,8 +134,7 @@ def _date(v: str) -> str:
         f"case when regexp_full_match({v}, '\\d{{5}}(\\.\\d+)?') "
         f"then date '1899-12-30' + cast(floor(cast({v} as double)) as integer) end"
     )
-    parsed = f"coalesce({iso}, {spelled}, {compact}, {serial})"
-    return f"(case when {parsed} between date '1900-01-01' and date '2199-12-31' then {parsed} end)"
+    return f"coalesce({iso}, {slashed}, {spelled}, {compact}, {serial})"
 
 
 def _number(v: str, kind: str) -> str:
@@ -113,12 +148,21 @@ def _number(v: str, kind: str) -> str:
 
 
 def _id_list(v: str) -> str:
-    return f"list_filter(string_split_regex({v}, '[;,、\\s]+'), lambda x: x <> '')"
+    """';'-joined ids; the split only runs where another separator or a stray ';' is present."""
+    odd = " or ".join(
+        [f"contains({v}, '{c}')" for c in (",", "、", " ", ";;")]
+        + [f"starts_with({v}, ';')", f"ends_with({v}, ';')"]
+    )
+    rebuilt = f"array_to_string(list_filter(string_split_regex({v}, '[;,、\\s]+'), lambda x: x <> ''), ';')"
+    return f"(case when {odd} then {rebuilt} else {v} end)"
 
 
-def build_parsed(entity: Entity, found: dict[str, int], mapping: Mapping) -> tuple[str, list]:
-    """SQL creating ``stg_parsed`` (``p_<col>`` typed values) from ``stg_clean``."""
+def build_parsed(
+    entity: Entity, found: dict[str, int], width: int, source_table: str, mapping: Mapping
+) -> tuple[str, list]:
+    """SQL creating ``stg_parsed``: the cleaned ``v_<col>`` and typed ``p_<col>`` values of every non-blank row."""
     sql = Sql()
+    clean = build_clean(entity, found, width, source_table, sql)
     selects: list[str] = []
     joins: list[str] = []
     cols = entity.columns
@@ -132,8 +176,8 @@ def build_parsed(entity: Entity, found: dict[str, int], mapping: Mapping) -> tup
         value = v(name)
         kind = col.type
         if kind in ("id", "text"):
-            expr = value
-        elif kind == "enum":
+            continue  # the cleaned value is the value: no copy (see ``value_column``)
+        if kind == "enum":
             expr = _enum_case(value, col, sql)
         elif kind == "bool":
             expr = f"({_enum_case(value, mapping.enums['bool'], sql)})::boolean"
@@ -150,7 +194,7 @@ def build_parsed(entity: Entity, found: dict[str, int], mapping: Mapping) -> tup
         elif kind in NUMBER_TYPES:
             expr = _number(value, kind)
         elif kind == "ids":
-            expr = f"array_to_string({_id_list(value)}, ';')"
+            expr = _id_list(value)
         elif kind in ("township_ref", "home_ref", "deputy_ref", "township_name_ref", "home_name_ref"):
             continue  # resolved below, together with the name columns
         else:
@@ -188,6 +232,14 @@ def build_parsed(entity: Entity, found: dict[str, int], mapping: Mapping) -> tup
     text = (
         "create or replace temp table stg_parsed as "
         f"select c.*, {', '.join(selects) if selects else 'null as __none'} "
-        f"from stg_clean c {' '.join(joins)}"
+        f"from ({clean}) c {' '.join(joins)}"
     )
     return text, sql.params
+
+
+def value_column(name: str, parsed_columns: set[str]) -> str | None:
+    """The column of ``stg_parsed`` holding the canonical value of ``name`` (typed ``p_`` or cleaned ``v_``)."""
+    for prefix in ("p_", "v_"):
+        if prefix + name in parsed_columns:
+            return ident(prefix + name)
+    return None

@@ -195,7 +195,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
 
 def _load_csv(con, data_path: Path, table: str, header_row: int, headers: list[str], delimiter: str) -> None:
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _column_names(len(headers))) + "}"
-    con.execute(f"drop table if exists {table}")
+    drop_source(con, table)
     # Insertion order is preserved, so the table's rowid is the data row's ordinal in the file.
     con.execute(
         f"create temp table {table}_raw as select * from read_csv(?, header=false, skip=?, delim=?, "
@@ -206,23 +206,34 @@ def _load_csv(con, data_path: Path, table: str, header_row: int, headers: list[s
 
 
 def _number_rows(con, table: str, blanks: list[int], header_row: int) -> None:
-    """Give each row the line number a user sees: its ordinal after the header plus the empty lines
-    before it (an ASOF join on the gaps, so 10M rows cost one pass)."""
-    con.execute("create or replace temp table __blanks (gap bigint, skipped bigint)")
-    if blanks:
-        gaps = [(b - header_row - 1 - j, j + 1) for j, b in enumerate(blanks)]
-        con.execute(
-            "insert into __blanks select * from (select unnest(?) as gap, unnest(?) as skipped)",
-            [[g for g, _ in gaps], [s for _, s in gaps]],
-        )
+    """Expose the rows as a view with the line number a user sees: the ordinal after the header plus the
+    empty lines before it (an ASOF join on the gaps, only when the file has empty lines)."""
     cols = ", ".join(f"r.{c}" for c in _column_names(_width(con, f"{table}_raw")))
+    if not blanks:
+        con.execute(
+            f"create temp view {table} as select (r.rowid + {int(header_row) + 1})::bigint as __row, {cols} "
+            f"from {table}_raw r"
+        )
+        return
+    con.execute(f"create or replace temp table {table}_blanks (gap bigint, skipped bigint)")
+    gaps = [(b - header_row - 1 - j, j + 1) for j, b in enumerate(blanks)]
     con.execute(
-        f"create temp table {table} as "
-        f"select (r.rowid + ? + 1 + coalesce(b.skipped, 0))::bigint as __row, {cols} "
-        f"from {table}_raw r asof left join __blanks b on r.rowid >= b.gap order by r.rowid",
-        [header_row],
+        f"insert into {table}_blanks select * from (select unnest($1) as gap, unnest($2) as skipped)",
+        [[g for g, _ in gaps], [k for _, k in gaps]],
     )
-    con.execute(f"drop table {table}_raw")
+    con.execute(
+        f"create temp view {table} as "
+        f"select (r.rowid + {int(header_row) + 1} + coalesce(b.skipped, 0))::bigint as __row, {cols} "
+        f"from {table}_raw r asof left join {table}_blanks b on r.rowid >= b.gap"
+    )
+
+
+def drop_source(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop whatever a reader created for ``table`` (a table, or a view over a raw table)."""
+    con.execute(f"drop view if exists {table}")
+    con.execute(f"drop table if exists {table}")
+    con.execute(f"drop table if exists {table}_raw")
+    con.execute(f"drop table if exists {table}_blanks")
 
 
 def _width(con, table: str) -> int:
@@ -282,7 +293,7 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, tabl
 
 
 def _register(con, table: str, arrow_table: pa.Table) -> None:
-    con.execute(f"drop table if exists {table}")
+    drop_source(con, table)
     con.register("__arrow_src", arrow_table)
     try:
         con.execute(f"create temp table {table} as select * from __arrow_src")
@@ -294,7 +305,7 @@ def _register(con, table: str, arrow_table: pa.Table) -> None:
 
 
 def _json_text(value) -> str | None:
-    if value is None:
+    if value is None or value == "":
         return None
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -26,8 +26,8 @@ import duckdb
 from etl.cli import CliError
 from etl.load import Applied, RawStoreLocked, apply_valid, open_raw, table_columns
 from etl.mapping import Entity, Mapping, load_mapping
-from etl.normalize import build_clean, build_parsed
-from etl.readers import SUPPORTED, ReadError, Source, read_source
+from etl.normalize import build_parsed
+from etl.readers import SUPPORTED, ReadError, Source, drop_source, read_source
 from etl.validate import REASONS, build_rejects, build_valid
 from warehouse.i18n import both
 from warehouse.settings import Settings
@@ -362,7 +362,7 @@ def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path,
         _record_file(con, summary, item, seq)
         summary.files.append(item.result)
         if item.source is not None:
-            con.execute(f"drop table if exists {item.source.table}")
+            drop_source(con, item.source.table)
     for f in summary.files:
         if f.entity and f.status == LOADED:
             c = summary.entities.setdefault(f.entity, EntityCounts())
@@ -417,12 +417,12 @@ def _apply_file(
     con.execute("begin transaction")
     try:
         _messages(con)
-        con.execute(*build_clean(entity, item.found, len(source.headers), source.table))
-        con.execute(*build_parsed(entity, item.found, mapping))
+        con.execute(*build_parsed(entity, item.found, len(source.headers), source.table, mapping))
         parsed_cols = set(table_columns_temp(con, "stg_parsed"))
-        con.execute(*build_rejects(entity, item.found, source.headers, parsed_cols, summary.run_date))
+        for statement in build_rejects(entity, item.found, source.headers, parsed_cols, summary.run_date):
+            con.execute(*statement)
         con.execute(build_valid(entity, parsed_cols, table_columns(con, entity.name)))
-        rows = con.execute("select count(*) from stg_clean").fetchall()[0][0]
+        rows = con.execute("select count(*) from stg_parsed").fetchall()[0][0]
         rejected = con.execute("select count(distinct __row) from stg_rejects").fetchall()[0][0]
         _insert_rejects(con, summary, item)
         applied = apply_valid(con, entity, item.file_id, summary.run_id)

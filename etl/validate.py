@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import date
 
 from etl.mapping import Entity
-from etl.normalize import NUMBER_TYPES, Sql, ident
+from etl.normalize import NUMBER_TYPES, Sql, ident, value_column
+
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2199, 12, 31)
 
 REASONS = (
     "summary_row",
@@ -48,11 +50,17 @@ def _header_of(entity: Entity, name: str, found: dict[str, int], headers: list[s
 
 def build_rejects(
     entity: Entity, found: dict[str, int], headers: list[str], parsed_columns: set[str], run_date: date
-) -> tuple[str, list]:
-    """SQL creating ``stg_rejects`` from ``stg_parsed``."""
-    sql = Sql()
-    parts: list[str] = []
+) -> list[tuple[str, list]]:
+    """Statements creating ``stg_bad`` (rows with any problem) and ``stg_rejects`` (one row per problem).
+
+    The row-level conditions are evaluated once over all rows (one OR, one scan); the detailed
+    per-problem rows are then produced from the few bad rows only.
+    """
+    # Conditions carry no parameters (dates are inlined from ``date`` objects), so that each statement
+    # below binds exactly the parameters it uses.
+    ids_sql, out_sql = Sql(), Sql()
     cols = entity.columns
+    checks: list[tuple[str, str, str, str]] = []  # (column header, reason, condition, raw value expr)
 
     def header(name: str) -> str:
         return _header_of(entity, name, found, headers)
@@ -61,17 +69,11 @@ def build_rejects(
         return "null" if cols[name].personal or f"v_{name}" not in parsed_columns else ident("v_" + name)
 
     def check(name: str, reason: str, condition: str, raw_expr: str | None = None, column: str | None = None):
-        parts.append(
-            f"select __row, {sql.p(column if column is not None else header(name))} as column_name, "
-            f"{sql.p(reason)} as reason_code, {raw_expr or raw(name)}::varchar as raw_value "
-            f"from stg_parsed where not __summary and ({condition})"
+        checks.append(
+            (column if column is not None else header(name), reason, condition, raw_expr or raw(name))
         )
 
-    parts.append(
-        f"select __row, {sql.p(headers[0] if headers else '')} as column_name, {sql.p('summary_row')} as reason_code, "
-        "__first_cell as raw_value "
-        "from stg_parsed where __summary"
-    )
+    id_lists: list[str] = []
     for name, col in cols.items():
         v, p = ident("v_" + name), ident("p_" + name)
         if col.required and name in found:
@@ -80,11 +82,16 @@ def build_rejects(
             continue
         if col.type in _BAD_VALUE or col.type in NUMBER_TYPES:
             reason = _BAD_VALUE.get(col.type, "bad_number")
-            check(name, reason, f"{v} is not null and {p} is null")
+            condition = f"{v} is not null and {p} is null"
+            if col.type == "date":
+                condition = f"{v} is not null and ({p} is null or {p} not between {_date_literal(MIN_DATE)} and {_date_literal(MAX_DATE)})"
+            check(name, reason, condition)
         if col.type == "count":
             check(name, "negative_count", f"{p} < 0")
         if col.type == "date" and not col.future_ok:
-            check(name, "future_date", f"{p} > {sql.p(run_date)}::date")
+            check(
+                name, "future_date", f"{p} > {_date_literal(run_date)} and {p} <= {_date_literal(MAX_DATE)}"
+            )
         if col.type == "date" and col.not_before and f"p_{col.not_before}" in parsed_columns:
             check(name, "close_before_open", f"{p} < {ident('p_' + col.not_before)}")
         if col.type in _REF_REASON and f"p_{name}" in parsed_columns:
@@ -96,10 +103,11 @@ def build_rejects(
             column = " / ".join(header(n) for n in shown)
             check(name, _REF_REASON[col.type], f"{p} is null and ({' or '.join(given)})", raw_expr, column)
         if col.type == "ids" and name in found:
-            parts.append(
-                f"select __row, {sql.p(header(name))}, {sql.p('unknown_deputy')}, string_agg(__id, ';') "
-                f"from (select __row, unnest(string_split_regex({v}, '[;,、\\s]+')) as __id from stg_parsed "
-                f"where not __summary and {v} is not null) u "
+            id_lists.append(
+                f"select __row, {ids_sql.p(header(name))} as column_name, {ids_sql.p('unknown_deputy')} as reason_code, "
+                f"string_agg(__id, ';') as raw_value "
+                f"from (select __row, unnest(string_split({ident('p_' + name)}, ';')) as __id from stg_parsed "
+                f"where not __summary and {ident('p_' + name)} is not null) u "
                 "where __id <> '' and not exists (select 1 from deputies d where d.deputy_id = u.__id) "
                 "group by __row"
             )
@@ -108,8 +116,49 @@ def build_rejects(
         if present:
             condition = " and ".join(f"{ident('v_' + n)} is null" for n in present)
             check(present[0], "missing_value", condition, "null", " / ".join(header(n) for n in present))
-    text = "create or replace temp table stg_rejects as " + " union all ".join(f"({q})" for q in parts)
-    return text, sql.params
+
+    statements = [
+        (
+            "create or replace temp table stg_id_rejects as "
+            + (
+                " union all ".join(f"({q})" for q in id_lists)
+                if id_lists
+                else "select null::bigint as __row, null::varchar as column_name, null::varchar as reason_code, "
+                "null::varchar as raw_value where false"
+            ),
+            ids_sql.params,
+        )
+    ]
+    any_bad = " or ".join(f"({c})" for _, _, c, _ in checks) or "false"
+    statements.append(
+        (
+            "create or replace temp table stg_bad as select * from stg_parsed where __summary or "
+            f"(not __summary and ({any_bad})) or __row in (select __row from stg_id_rejects)",
+            [],
+        )
+    )
+    parts = [
+        f"select __row, {out_sql.p(headers[0] if headers else '')} as column_name, "
+        f"{out_sql.p('summary_row')} as reason_code, "
+        "__first_cell as raw_value from stg_bad where __summary",
+        "select * from stg_id_rejects",
+    ]
+    for column, reason, condition, raw_expr in checks:
+        parts.append(
+            f"select __row, {out_sql.p(column)}, {out_sql.p(reason)}, ({raw_expr})::varchar "
+            f"from stg_bad where not __summary and ({condition})"
+        )
+    statements.append(
+        (
+            "create or replace temp table stg_rejects as " + " union all ".join(f"({q})" for q in parts),
+            out_sql.params,
+        )
+    )
+    return statements
+
+
+def _date_literal(value: date) -> str:
+    return f"date '{value.isoformat()}'"
 
 
 def _required_ref_targets(entity: Entity, found: dict[str, int]) -> set[str]:
@@ -123,13 +172,17 @@ def _required_ref_targets(entity: Entity, found: dict[str, int]) -> set[str]:
 
 
 def build_valid(entity: Entity, parsed_columns: set[str], table_columns: list[str]) -> str:
-    """SQL creating ``stg_valid``: the rows without any reject, in the raw table's canonical columns."""
+    """SQL creating ``stg_valid``: the rows without any problem, in the raw table's canonical columns.
+
+    ``row_hash`` is 64 bits of md5 over the canonical values: it is only ever compared between versions
+    of the same id, where a collision is negligible, and it keeps the stored column small.
+    """
     canon = [c for c in entity.stored_columns if c in table_columns]
-    select = [f"{ident('p_' + c) if f'p_{c}' in parsed_columns else 'null'} as {ident(c)}" for c in canon]
+    select = [f"{value_column(c, parsed_columns) or 'null'} as {ident(c)}" for c in canon]
     hashed = ", ".join(f"coalesce({ident(c)}::varchar, chr(0))" for c in canon)
     return (
         "create or replace temp table stg_valid as "
-        f"select *, md5(concat_ws(chr(31), {hashed})) as row_hash from ("
+        f"select *, left(md5(concat_ws(chr(31), {hashed})), 16) as row_hash from ("
         f"select __row as source_row, {', '.join(select)} from stg_parsed p "
-        "where not __summary and not exists (select 1 from stg_rejects r where r.__row = p.__row))"
+        "where not exists (select 1 from stg_bad b where b.__row = p.__row))"
     )
