@@ -15,9 +15,10 @@ benchmarks. The same seed always gives byte-identical files.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ import pandas as pd
 from etl.demo_records import DemoRecords, build_records
 from etl.demo_writers import write_csv, write_csv_rows, write_xlsx
 from etl.geo import TOWNSHIP_CODES, TOWNSHIPS
+from warehouse.i18n import both, t
 
 DEFAULT_SEED = 20240120
 PART_ROWS = 1_000_000
@@ -760,11 +762,19 @@ def run_generate(args, settings) -> int:
     if unknown:
         from etl.cli import CliError
 
-        raise CliError(f"未知实体 / unknown entities: {', '.join(unknown)}")
-    started = datetime.now()
+        zh, en = both("generate.unknown_entities", names=", ".join(unknown), known=", ".join(ENTITIES))
+        raise CliError(f"{zh} / {en}")
+    started = time.perf_counter()
     paths = generate(args.out, scale=args.scale, seed=args.seed, entities=entities)
     for path in paths:
         print(f"{path.name}\t{path.stat().st_size}")
-    elapsed = (datetime.now() - started) / timedelta(seconds=1)
-    print(f"{len(paths)} files, scale {args.scale}, {elapsed:.1f}s")
+    print(
+        t(
+            "generate.summary",
+            settings.lang,
+            files=len(paths),
+            scale=args.scale,
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
+    )
     return 0

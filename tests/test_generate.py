@@ -282,7 +282,7 @@ def test_cli_generate_writes_the_files(tmp_path, capsys):
         "乡镇区划_20240120.csv",
         "代表之家及站点_20240120.xlsx",
     ]
-    assert "2 files, scale 1" in capsys.readouterr().out
+    assert "已生成 2 个文件，规模 1 倍" in capsys.readouterr().out
 
 
 def test_cli_generate_rejects_unknown_entities(tmp_path, capsys):
