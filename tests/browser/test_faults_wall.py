@@ -1,0 +1,134 @@
+"""Fault 4 in production mode: gunicorn restarted while the wall is open in Chromium.
+
+``tests/browser/test_wall.py::test_wall_keeps_its_figures_while_the_server_is_down_and_recovers`` covers
+the development server (figures kept, connection badge, recovery). This one runs ``cockpit serve
+--workers 2`` and measures what an operator cares about: the badge appears within two poll intervals of
+the server going away, and disappears within two poll intervals of it being back. It also checks the
+amber freshness banner as a person sees it after a failed run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from etl.status import RunStatus, write_status
+from tests.browser.conftest import ARTIFACTS, cockpit_env, free_port
+from warehouse.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+POLL_SECONDS = 2
+KPI_JS = """
+() => Object.fromEntries(Array.from(
+  document.querySelectorAll('#wall-screen-overview [data-kpi]')).map((el) => [el.dataset.kpi, el.textContent]))
+"""
+
+
+class GunicornServer:
+    """``cockpit serve --workers 2`` on a data dir; stop() and start() keep the port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> float:
+        """Start and wait until it answers; returns the monotonic time it became ready."""
+        log = (self.data_dir / "gunicorn.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "etl.cli", "serve", "--workers", "2", "--port", str(self.port)]
+            + ["--host", "127.0.0.1", "--data-dir", str(self.data_dir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=cockpit_env({"COCKPIT_WALL_POLL_SECONDS": str(POLL_SECONDS)}),
+            cwd=self.data_dir,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, (self.data_dir / "gunicorn.log").read_text()[-3000:]
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2).read()
+                return time.monotonic()
+            except urllib.error.HTTPError:
+                return time.monotonic()
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("gunicorn did not start")
+
+    def stop(self) -> float:
+        """SIGTERM the process group, wait; returns the monotonic time the port closed."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+        return time.monotonic()
+
+
+@pytest.fixture
+def gunicorn_wall(demo_data_dir, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(demo_data_dir, data_dir, ignore=shutil.ignore_patterns("*.log", "*.lock"))
+    server = GunicornServer(data_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_gunicorn_restart_keeps_the_figures_and_recovers_within_two_polls(page_opener, gunicorn_wall):
+    recorded = page_opener(f"{gunicorn_wall.url}/wall?screens=overview")
+    page = recorded.page
+    page.wait_for_selector(".wall-root.is-scaled")
+    page.wait_for_timeout(3000)  # count-up animations land
+    before = page.evaluate(KPI_JS)
+    assert before and all(v.strip() for v in before.values())
+    assert not page.is_visible(".wall-badge")
+
+    down_at = gunicorn_wall.stop()
+    page.wait_for_selector(".wall-badge.is-visible", timeout=15_000)
+    badge_after = time.monotonic() - down_at
+    assert page.evaluate(KPI_JS) == before
+    page.screenshot(path=str(ARTIFACTS / "wall-gunicorn-offline.png"))
+
+    up_at = gunicorn_wall.start()
+    page.wait_for_selector(".wall-badge.is-visible", state="detached", timeout=20_000)
+    recovered_after = time.monotonic() - up_at
+    print(f"\nbadge shown {badge_after:.1f}s after stop; recovered {recovered_after:.1f}s after restart")
+    assert badge_after <= 2 * POLL_SECONDS + 1
+    assert recovered_after <= 2 * POLL_SECONDS + 1
+    assert page.evaluate(KPI_JS) == before
+    assert recorded.outside_requests == []
+    assert not [e for e in recorded.console_errors if e.startswith("pageerror")]
+
+
+def test_failed_run_shows_the_amber_banner_with_the_as_of_time(page_opener, gunicorn_wall):
+    settings = Settings(data_dir=gunicorn_wall.data_dir)
+    now = "2026-01-01T00:00:00+08:00"
+    write_status(settings, RunStatus("r-failed", "failed", "scheduler", now, now, message="boom"))
+    recorded = page_opener(f"{gunicorn_wall.url}/wall?screens=overview")
+    page = recorded.page
+    page.wait_for_selector(".wall-root.is-scaled")
+    banner = page.wait_for_selector(".cockpit-wall-banner.is-visible", timeout=10_000)
+    text = banner.inner_text()
+    assert text.startswith("最近一次数据更新失败，显示的是 ") and text.endswith(" 的数据")
+    assert "boom" not in page.content()
+    color = page.evaluate("getComputedStyle(document.querySelector('.cockpit-wall-banner')).backgroundColor")
+    assert color.startswith("rgba(255, 176, 32")
+    box = banner.bounding_box()
+    assert box["y"] >= 0 and box["x"] >= 0 and box["x"] + box["width"] <= 1920
+    page.screenshot(path=str(ARTIFACTS / "wall-failed-banner.png"))
