@@ -70,6 +70,9 @@ def gunicorn_options(settings: Settings, workers: int) -> dict:
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "cockpit",
+        # gunicorn >= 25 opens a control socket in ~/.gunicorn by default: one path shared by every
+        # instance on the machine (several data dirs, tests). The cockpit does not use it.
+        "control_socket_disable": True,
     }
 
 
