@@ -1,0 +1,348 @@
+"""The leadership view (领导驾驶舱): layout and the plain functions behind its callbacks.
+
+State lives in the URL (``dcc.Location`` ``lead-location``, ``refresh=False``): :func:`sync_controls`
+turns control changes and clicks into a new query string (and back/forward into control values), and
+:func:`render` turns the query string into everything on screen. Both are plain functions of their
+inputs; the Dash callbacks in ``dashboard/pages/leadership.py`` are thin wrappers. Kept out of the
+page module so tests import it without registering a page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html, no_update
+
+from dashboard import context
+from dashboard.components import lead_layout as L
+from dashboard.components.lead_figures import empty_figure
+from dashboard.components.lead_kpi import kpi_grid
+from dashboard.components.lead_map import (
+    lead_map_figure,
+    load_geojson_cached,
+)
+from dashboard.components.lead_panels import (
+    PANELS,
+    as_frame,
+    as_of_text,
+    fetch_all,
+    kpi_triple,
+    township_names,
+)
+from dashboard.filters import (
+    ViewState,
+    detect_preset,
+    filters_from_state,
+    parse_search,
+    preset_period,
+    to_search,
+)
+from dashboard.freshness import freshness_alert
+from warehouse import query
+from warehouse.i18n import normalize_lang, t
+
+CHART_KEYS = tuple(p.key for p in PANELS if p.is_chart)
+TABLE_KEYS = tuple(p.key for p in PANELS if not p.is_chart)
+DOWNLOAD_KEYS = tuple(
+    (p.key, fmt) for p in PANELS for fmt in (L.CHART_FORMATS if p.is_chart else L.TABLE_FORMATS)
+)
+
+
+# ---- state helpers ------------------------------------------------------------------------------
+
+
+def default_period() -> tuple[date, date]:
+    return context.settings().default_period()
+
+
+def anchor_day() -> date:
+    """Presets (本月, 本年 …) are relative to the end of the default period."""
+    return default_period()[1]
+
+
+def township_frame(con) -> pd.DataFrame:
+    return as_frame(query.township_options(con))
+
+
+# ---- layout -------------------------------------------------------------------------------------
+
+
+def page_layout(**params):
+    state = parse_search(params, default_period())
+    lang = normalize_lang(state.lang)
+    with context.reader().cursor() as con:
+        townships = township_frame(con)
+    preset = detect_preset(state.start, state.end, anchor_day())
+    settings = context.settings()
+
+    rows, row = [], []
+    width_used = 0
+    for panel in PANELS:
+        if width_used + panel.width > 12:
+            rows.append(dbc.Row(row, className="g-3 mb-3"))
+            row, width_used = [], 0
+        row.append(
+            dbc.Col(L.panel_card(panel, state, lang, L.panel_body(panel, lang)), lg=panel.width, xs=12)
+        )
+        width_used += panel.width
+        if panel.key == "trend":
+            # The map sits right after the trend, beside the township bar chart.
+            rows.append(dbc.Row(row, className="g-3 mb-3"))
+            row, width_used = [], 0
+            row.append(dbc.Col(map_card(lang), lg=6, xs=12))
+            width_used = 6
+    if row:
+        rows.append(dbc.Row(row, className="g-3 mb-3"))
+
+    header = html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(
+                        t("leadership.title", lang, district=settings.district_name), className="lead-title"
+                    ),
+                    html.Div(id=L.SCOPE_LINE, className="lead-scope"),
+                ],
+                className="lead-title-block",
+            ),
+            html.Div(
+                [
+                    html.Button(
+                        [html.I(className="bi bi-funnel"), " ", t("leadership.filters", lang)],
+                        id=L.FILTER_TOGGLE,
+                        className="btn btn-outline-primary btn-sm d-lg-none",
+                        type="button",
+                    ),
+                    dcc.Link(
+                        [html.I(className="bi bi-journal-text"), " ", t("leadership.metrics_link", lang)],
+                        href="/metrics" + ("?lang=en" if lang == "en" else ""),
+                        className="btn btn-outline-secondary btn-sm",
+                    ),
+                    html.A(
+                        [html.I(className="bi bi-file-earmark-zip"), " ", t("leadership.report", lang)],
+                        id=L.REPORT_LINK,
+                        href=L.report_href(state),
+                        className="btn btn-primary btn-sm",
+                    ),
+                    html.A(
+                        "EN" if lang != "en" else "中文",
+                        href=to_search(state.with_(lang=None if lang == "en" else "en")),
+                        className="btn btn-link btn-sm",
+                        id="lead-lang",
+                    ),
+                ],
+                className="lead-actions",
+            ),
+        ],
+        className="lead-header",
+    )
+    nav = html.Div(
+        [
+            html.Div(id=L.BREADCRUMB, className="lead-breadcrumb"),
+            html.Button(
+                [html.I(className="bi bi-arrow-counterclockwise"), " ", t("leadership.reset", lang)],
+                id=L.RESET,
+                className="btn btn-outline-secondary btn-sm",
+                type="button",
+                style={"display": "none"},
+            ),
+        ],
+        className="lead-nav",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=L.LOCATION, refresh=False, search=to_search(state)),
+            header,
+            freshness_alert(lang),  # stale data or a failed last run (dashboard/freshness.py)
+            L.filter_bar(state, preset, L.township_options(townships), lang),
+            nav,
+            dcc.Loading(dbc.Row(id=L.KPI_ROW, className="g-2 mb-3 row-cols-2 row-cols-md-3 row-cols-xl-5")),
+            *rows,
+        ],
+        className="lead-root container-fluid",
+        lang="en" if lang == "en" else "zh-CN",
+    )
+
+
+def map_card(lang: str | None) -> dbc.Card:
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.Span(t("leadership.map_title", lang), className="lead-panel-title"),
+                    html.Span(t("leadership.map_hint", lang), className="lead-hint"),
+                ],
+                className="lead-panel-head",
+            ),
+            dbc.CardBody(
+                dcc.Graph(id=L.MAP_GRAPH, config=L.GRAPH_CONFIG, className="lead-graph lead-map"),
+                className="lead-panel-body",
+            ),
+        ],
+        className="lead-panel h-100",
+    )
+
+
+# ---- callbacks as plain functions ---------------------------------------------------------------
+
+
+def sync_controls(
+    trigger,
+    search,
+    preset,
+    date_from,
+    date_to,
+    townships,
+    home_levels,
+    deputy_levels,
+    clicked_code,
+    default,
+    anchor,
+):
+    """New (search, preset, from, to, townships, home levels, deputy levels) after ``trigger`` fired.
+
+    ``trigger`` is the id of what changed: the location (back/forward: controls follow the URL), a
+    control (the URL follows the controls), a township click (``clicked_code``) or the reset button.
+    """
+    current = parse_search(search, default)
+    if trigger == L.LOCATION:
+        return (
+            no_update,
+            detect_preset(current.start, current.end, anchor),
+            current.start.isoformat(),
+            current.end.isoformat(),
+            list(current.townships),
+            list(current.home_levels),
+            list(current.deputy_levels),
+        )
+    state = current.with_(
+        townships=tuple(townships or ()),
+        home_levels=tuple(home_levels or ()),
+        deputy_levels=tuple(deputy_levels or ()),
+    )
+    if trigger == L.PRESET and preset and preset != "custom":
+        start, end = preset_period(preset, anchor)
+        state = state.with_(start=start, end=end)
+    elif trigger in (L.DATE_FROM, L.DATE_TO):
+        dates = parse_search({"from": date_from, "to": date_to}, (current.start, current.end))
+        state = state.with_(start=dates.start, end=dates.end)
+    elif trigger == L.RESET:
+        state = state.with_(townships=())
+    elif clicked_code:
+        state = state.with_(townships=(clicked_code,))
+    new_search = to_search(state)
+    return (
+        new_search if new_search != to_search(current) else no_update,
+        detect_preset(state.start, state.end, anchor),
+        state.start.isoformat(),
+        state.end.isoformat(),
+        list(state.townships),
+        list(state.home_levels),
+        list(state.deputy_levels),
+    )
+
+
+def scope_text(state: ViewState, names: dict[str, str], as_of: str | None, lang: str | None) -> str:
+    """``"2023-01-01 至 2023-12-31 · 大发街道 · 数据截至 …"``."""
+    parts = [t("leadership.period_range", lang, start=state.start.isoformat(), end=state.end.isoformat())]
+    if state.townships:
+        parts.append("、".join(names.get(c, c) for c in state.townships))
+    if as_of:
+        parts.append(t("leadership.as_of", lang, as_of=as_of))
+    return " · ".join(parts)
+
+
+def breadcrumb_items(state: ViewState, names: dict[str, str], lang: str | None) -> list:
+    district = context.settings().district_name
+    if not state.townships:
+        return [(t("leadership.crumb_district", lang, district=district), None)]
+    root = to_search(state.with_(townships=()))
+    label = "、".join(names.get(c, c) for c in state.townships)
+    return [(t("leadership.crumb_district", lang, district=district), "/" + root), (label, None)]
+
+
+def render(search: str | None) -> tuple:
+    """Everything on screen for the query string ``search`` (see the callback's outputs)."""
+    settings = context.settings()
+    state = parse_search(search, settings.default_period())
+    lang = normalize_lang(state.lang)
+    filters = filters_from_state(state)
+    with context.reader().cursor() as con:
+        values, yoy, previous = kpi_triple(con, filters)
+        frames = fetch_all(con, filters)
+        townships = township_frame(con)
+        info = query.snapshot_info(con)
+        homes = as_frame(query.home_map(con, filters))
+    names = township_names(townships)
+
+    figures = []
+    for key in CHART_KEYS:
+        panel = next(p for p in PANELS if p.key == key)
+        frame = frames[key]
+        if frame is None:
+            figures.append(empty_figure(lang, message="leadership.unavailable"))
+        else:
+            figures.append(panel.figure(frame, lang, filters))
+    grids_rows, grids_cols = [], []
+    query_string = to_search(state)
+    for key in TABLE_KEYS:
+        frame = frames[key] if frames[key] is not None else pd.DataFrame()
+        frame, links = table_links(key, frame, query_string)
+        grids_rows.append(L.records(frame))
+        grids_cols.append(L.column_defs(frame, lang, links))
+    summary = frames["townships"] if frames["townships"] is not None else pd.DataFrame()
+    map_fig = lead_map_figure(
+        load_geojson_cached(settings.district_geojson),
+        load_geojson_cached(settings.townships_geojson_path),
+        homes,
+        summary,
+        lang,
+        filters.townships,
+    )
+    hrefs = [L.download_href(key, fmt, state) for key, fmt in DOWNLOAD_KEYS]
+    return (
+        kpi_grid(values, yoy, previous, lang),
+        figures,
+        grids_rows,
+        grids_cols,
+        hrefs,
+        breadcrumb_children(state, names, lang),
+        {"display": "inline-block"} if state.townships else {"display": "none"},
+        scope_text(state, names, as_of_text(info), lang),
+        L.report_href(state),
+        map_fig,
+    )
+
+
+def breadcrumb_children(state: ViewState, names: dict[str, str], lang: str | None) -> list:
+    """The breadcrumb, plus a link to the township page when exactly one township is selected."""
+    children = [L.breadcrumb(breadcrumb_items(state, names, lang))]
+    if len(state.townships) == 1:
+        code = state.townships[0]
+        children.append(
+            dcc.Link(
+                [
+                    html.I(className="bi bi-box-arrow-in-right"),
+                    " ",
+                    t("leadership.township_details", lang, name=names.get(code, code)),
+                ],
+                href="/township" + to_search(state.with_(townships=()), code=code),
+                className="btn btn-outline-primary btn-sm ms-2",
+                id="lead-township-link",
+            )
+        )
+    return children
+
+
+def table_links(key: str, frame: pd.DataFrame, query_string: str) -> tuple[pd.DataFrame, dict]:
+    """Add drill-down links (deputy names, home names) to a table's rows."""
+    links: dict[str, str] = {}
+    if "deputy_name" in frame.columns and "deputy_id" in frame.columns:
+        frame = L.link_column(frame, "deputy_name", "/deputy", "deputy_id", query_string)
+        links["deputy_name"] = "deputy_name_link"
+    if "home_name" in frame.columns and "home_id" in frame.columns:
+        frame = L.link_column(frame, "home_name", "/home", "home_id", query_string)
+        links["home_name"] = "home_name_link"
+    return frame, links
