@@ -301,7 +301,9 @@ def latest_activities(
     con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20, home_id: str | None = None
 ) -> pd.DataFrame:
     """The most recent activities in the period and scope, newest first (optionally at one place)."""
-    return _frame(con, "latest_activities", {**_params(f), "limit": int(limit), "home_id": home_id})
+    params = {**_params(f), "limit": int(limit), "home_id": home_id}
+    since = _execute(con, "latest_activities_since", params).fetchall()[0][0]
+    return _frame(con, "latest_activities", {**params, "since": max(since, f.start)})
 
 
 def suggestions_by_status(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 -- The most recent activities in the period and scope (township of the place; home levels when set),
--- optionally at one place ($home_id not null).
+-- optionally at one place ($home_id not null). $since comes from latest_activities_since.sql.
 with activities as (
     select * from fct_activity
-    where activity_date between $start and $end
+    where activity_date between $since and $end
       and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
       and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_level))
       and ($home_id::varchar is null or home_id = $home_id::varchar)
