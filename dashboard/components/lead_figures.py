@@ -215,7 +215,7 @@ def with_reached(df: pd.DataFrame) -> pd.DataFrame:
     for i, stage in enumerate(SUGGESTION_FLOW):
         reached[stage] = sum(counts.get(s, 0) for s in SUGGESTION_FLOW[i:])
     reached[SUGGESTION_FLOW[0]] += counts.get(SIDE_EXIT, 0)
-    return df.assign(reached=[reached.get(s) for s in df["status"].astype(str)])
+    return df.assign(reached=pd.array([reached.get(s) for s in df["status"].astype(str)], dtype="Int64"))
 
 
 def funnel_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:

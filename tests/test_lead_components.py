@@ -1,0 +1,256 @@
+"""Pure builders of the leadership view: formatting, KPI cards, figures, tables, clicks, URL sync."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from dash import no_update
+
+from dashboard.components import lead_figures as figs
+from dashboard.components import lead_layout as L
+from dashboard.components.lead_format import delta, fmt_kpi
+from dashboard.components.lead_kpi import kpi_card, kpi_grid, kpi_value_id
+from dashboard.components.lead_map import bar_click_code, map_click_code
+from dashboard.components.lead_panels import PANELS, idle_homes, merge_trends, panel
+from dashboard.components.lead_view import sync_controls
+from warehouse.i18n import catalog
+from warehouse.query import KPI_IDS
+
+DEFAULT = (date(2023, 1, 1), date(2023, 12, 31))
+ANCHOR = date(2023, 12, 31)
+
+
+def walk(component):
+    """Every component of a Dash tree, depth first."""
+    yield component
+    children = getattr(component, "children", None)
+    if isinstance(children, str):
+        yield children
+    elif isinstance(children, list | tuple):
+        for child in children:
+            yield from walk(child)
+    elif children is not None and hasattr(children, "to_plotly_json"):
+        yield from walk(children)
+
+
+def texts(component) -> str:
+    return " ".join(c for c in walk(component) if isinstance(c, str))
+
+
+# ---- numbers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "shown"),
+    [
+        ("visitors_total", 2735, "2,735"),
+        ("mediation_success_rate", 156 / 173, "90.2%"),
+        ("petition_satisfaction_rate", 1.0, "100.0%"),
+        ("suggestion_closure_rate", None, "—"),
+        ("activities_total", None, "—"),
+        ("activities_total", 0, "0"),
+    ],
+)
+def test_kpi_values_are_formatted_as_the_domain_says(kpi, value, shown):
+    assert fmt_kpi(kpi, value) == shown
+
+
+def test_deltas_counts_relative_rates_in_points_and_none_without_a_base():
+    assert delta("activities_total", 146, 100) == ("+46.0%", 1)
+    assert delta("activities_total", 80, 100) == ("-20.0%", -1)
+    assert delta("activities_total", 5, 0) is None
+    assert delta("activities_total", 5, None) is None
+    assert delta("mediation_success_rate", 0.902, 0.85) == ("+5.2pp", 1)
+    assert delta("mediation_success_rate", None, 0.85) is None
+
+
+def test_kpi_card_shows_value_deltas_and_definition():
+    card = kpi_card("activities_total", 146, 120, 146, "zh-CN")
+    text = texts(card)
+    assert "进家活动场次" in text and "146" in text
+    assert "同比" in text and "+21.7%" in text and "环比" in text and "+0.0%" in text
+    value = next(c for c in walk(card) if getattr(c, "id", None) == kpi_value_id("activities_total"))
+    assert value.children == "146" and getattr(value, "data-value") == "146.0"
+    assert "活动日期在期间内" in text  # the 口径 popover
+
+
+def test_static_kpis_have_no_period_deltas_and_english_works():
+    text = texts(kpi_card("deputies_total", 243, 240, 243, "en"))
+    assert "Deputies" in text and "243" in text and "not period-dependent" in text and "YoY" not in text
+
+
+def test_grid_has_a_card_per_kpi():
+    assert len(kpi_grid({}, {}, {}, "zh-CN")) == len(KPI_IDS)
+
+
+# ---- catalog ------------------------------------------------------------------------------------
+
+
+def test_every_panel_has_title_and_definition_in_both_languages():
+    entries = catalog()
+    for p in PANELS:
+        for key in (p.title_key, p.def_key):
+            assert entries[key]["zh"] and entries[key]["en"], key
+
+
+# ---- figures ------------------------------------------------------------------------------------
+
+
+def test_trend_merges_measures_by_month():
+    months = [date(2023, 1, 1), date(2023, 2, 1)]
+    merged = merge_trends(
+        {
+            "activities": pd.DataFrame({"month": months, "value": [3, 4]}),
+            "visitors": pd.DataFrame({"month": months, "value": [30, 40]}),
+        }
+    )
+    assert merged.to_dict("list") == {"month": months, "activities": [3, 4], "visitors": [30, 40]}
+    fig = figs.trend_figure(merged, "zh-CN")
+    assert [tr.name for tr in fig.data] == ["活动场次", "接待群众人次"]
+    assert list(fig.data[0].x) == ["2023-01", "2023-02"] and fig.data[1].yaxis == "y2"
+
+
+def test_empty_rows_draw_a_no_data_note_not_zeros():
+    fig = figs.trend_figure(pd.DataFrame(columns=["month", "activities"]), "zh-CN")
+    assert not fig.data and fig.layout.annotations[0].text == "所选范围内暂无数据"
+
+
+def test_township_bars_carry_codes_for_clicks_and_mark_the_selection():
+    df = pd.DataFrame(
+        {
+            "township_code": ["150205001000", "150205002000"],
+            "township_name": ["石拐街道", "大发街道"],
+            "activities": [5, 7],
+        }
+    )
+    fig = figs.township_figure(df, "zh-CN", selected=("150205002000",))
+    assert list(fig.data[0].customdata) == ["150205001000", "150205002000"]
+    colors = list(fig.data[0].marker.color)
+    assert colors[0] != colors[1]
+
+
+def test_funnel_counts_suggestions_that_reached_each_stage():
+    df = pd.DataFrame(
+        {
+            "status": ["已提交", "已交办", "办理中", "已答复", "已办结", "不予立案"],
+            "suggestions": [2, 1, 1, 0, 5, 3],
+        }
+    )
+    reached = figs.with_reached(df)
+    assert reached["reached"].tolist()[:5] == [12, 7, 6, 5, 5]
+    assert pd.isna(reached["reached"].iloc[5])
+    fig = figs.funnel_figure(reached, "zh-CN")
+    assert list(fig.data[0].y) == ["已提交", "已交办", "办理中", "已答复", "已办结"]
+    assert list(fig.data[0].x) == [12, 7, 6, 5, 5]
+    assert "不予立案: 3" in fig.layout.annotations[0].text
+
+
+def test_idle_homes_are_homes_without_activity():
+    homes = pd.DataFrame(
+        {
+            "home_id": ["H1", "H2", "S1"],
+            "township_code": ["1", "2", "2"],
+            "is_home": [True, True, False],
+            "activities": [3, 0, 0],
+        }
+    )
+    assert idle_homes(homes)["home_id"].tolist() == ["H2"]
+
+
+def test_panel_columns_select_and_order():
+    ranking = panel("ranking")
+    frame = pd.DataFrame({"points": [1], "deputy_id": ["D1"], "extra": [0], "rank": [1]})
+    assert ranking.select(frame).columns.tolist() == ["rank", "deputy_id", "points"]
+
+
+# ---- tables -------------------------------------------------------------------------------------
+
+
+def test_links_escape_record_text():
+    df = pd.DataFrame({"deputy_id": ["D 1", None], "deputy_name": ["[x](javascript:alert(1))", None]})
+    out = L.link_column(df, "deputy_name", "/deputy", "deputy_id", "?from=2023-01-01")
+    assert out["deputy_name_link"].tolist()[0] == (
+        "[\\[x\\]\\(javascript:alert\\(1\\)\\)](/deputy?id=D%201&from=2023-01-01)"
+    )
+    assert out["deputy_name_link"].tolist()[1] == ""
+
+
+def test_column_defs_label_and_format():
+    df = pd.DataFrame({"unit": ["x"], "suggestions": [3], "on_time_rate": [0.5]})
+    defs = L.column_defs(df, "zh-CN")
+    assert [d["headerName"] for d in defs] == ["承办单位", "建议件数", "按期办理率"]
+    assert defs[2]["valueFormatter"] == L.RATE_FORMATTER and defs[1]["type"] == "numericColumn"
+
+
+def test_records_are_json_safe():
+    df = pd.DataFrame({"d": [date(2023, 1, 2)], "n": [pd.NA], "x": [float("nan")]}, dtype=object)
+    assert L.records(df) == [{"d": "2023-01-02", "n": None, "x": None}]
+
+
+# ---- clicks and URL sync ------------------------------------------------------------------------
+
+
+def test_click_parsing():
+    assert bar_click_code({"points": [{"customdata": "150205002000"}]}) == "150205002000"
+    assert bar_click_code(None) is None
+    codes = ["150205001000", "150205002000"]
+    assert map_click_code({"points": [{"curveNumber": 1}]}, codes) == "150205002000"
+    assert (
+        map_click_code({"points": [{"curveNumber": 7, "customdata": ["150205001000"]}]}, codes)
+        == "150205001000"
+    )
+    assert map_click_code({"points": [{"curveNumber": 9}]}, codes) is None
+
+
+def sync(trigger, search="?from=2023-01-01&to=2023-12-31", **controls):
+    values = {
+        "preset": "year",
+        "date_from": "2023-01-01",
+        "date_to": "2023-12-31",
+        "townships": [],
+        "home_levels": [],
+        "deputy_levels": [],
+        "clicked_code": None,
+    }
+    values.update(controls)
+    return sync_controls(
+        trigger,
+        search,
+        values["preset"],
+        values["date_from"],
+        values["date_to"],
+        values["townships"],
+        values["home_levels"],
+        values["deputy_levels"],
+        values["clicked_code"],
+        DEFAULT,
+        ANCHOR,
+    )
+
+
+def test_a_preset_writes_its_dates_to_the_url():
+    out = sync(L.PRESET, preset="last_year")
+    assert out[0] == "?from=2022-01-01&to=2022-12-31"
+    assert out[1:4] == ("last_year", "2022-01-01", "2022-12-31")
+
+
+def test_a_township_click_filters_and_reset_undoes_it():
+    clicked = sync({"type": L.GRAPH_TYPE, "panel": "townships"}, clicked_code="150205002000")
+    assert clicked[0] == "?from=2023-01-01&to=2023-12-31&township=150205002000"
+    assert clicked[4] == ["150205002000"]
+    reset = sync(L.RESET, search=clicked[0], townships=["150205002000"])
+    assert reset[0] == "?from=2023-01-01&to=2023-12-31" and reset[4] == []
+
+
+def test_back_button_moves_controls_to_the_url():
+    out = sync(L.LOCATION, search="?from=2023-10-01&to=2023-12-31&home_level=village&lang=en")
+    assert out[0] is no_update
+    assert out[1:4] == ("quarter", "2023-10-01", "2023-12-31") and out[5] == ["village"]
+
+
+def test_custom_dates_and_unchanged_state():
+    out = sync(L.DATE_FROM, date_from="2023-03-01", date_to="2023-03-31")
+    assert out[0] == "?from=2023-03-01&to=2023-03-31" and out[1] == "month" or out[1] == "custom"
+    assert sync(L.TOWNSHIP)[0] is no_update
