@@ -15,6 +15,7 @@ import csv
 import io
 import re
 import threading
+import warnings
 import zipfile
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -213,7 +214,10 @@ def build_image(fig: go.Figure, fmt: str) -> bytes:
 
     _ensure_kaleido()
     height = fig.layout.height or IMAGE_HEIGHT
-    return pio.to_image(fig, format=fmt, width=IMAGE_WIDTH, height=max(height, 420), scale=IMAGE_SCALE)
+    with warnings.catch_warnings():
+        # plotly passes its default kaleido options even to the running server, which ignores them.
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored", category=UserWarning)
+        return pio.to_image(fig, format=fmt, width=IMAGE_WIDTH, height=max(height, 420), scale=IMAGE_SCALE)
 
 
 def chart_for_export(panel: Panel, df: pd.DataFrame, filters: Filters, ctx: Context) -> go.Figure:
@@ -347,8 +351,13 @@ def register_download_routes(server) -> None:
         if not panel_key or (panel_key != REPORT and panel_key not in PANELS_BY_KEY):
             abort(404)
         state = parse_search(request.args.to_dict(flat=False), context.settings().default_period())
+        filters = filters_from_state(state)
         try:
-            built = serve_download(panel_key, fmt, state, filters_from_state(state))
+            built = serve_download(panel_key, fmt, state, filters)
         except KeyError:
             abort(404)
+        from dashboard.security import note_download
+
+        # The audit records what was served and with which (scoped) filters.
+        note_download(f"{panel_key}.{fmt}", filters)
         return attachment(built)
