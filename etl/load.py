@@ -5,11 +5,13 @@ Applying a file compares ``stg_valid`` with the current records by id and row ha
 * the same (id, hash) twice in the file: the later row is a duplicate;
 * first version of an id in the file: ``new`` if the id is unknown, a duplicate if the stored record
   has the same hash, else ``updated``; any later, different version in the same file is ``updated``;
-* every new/updated version goes to ``<entity>_history``; the last one becomes the current record.
+* the last version becomes the current record; the versions it supersedes go to ``<entity>_past``
+  (``<entity>_history`` is the view over both).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from etl.normalize import ident
 from warehouse.settings import REPO_ROOT
 
 RAW_DDL = REPO_ROOT / "warehouse" / "sql" / "ddl" / "raw.sql"
+_IDENT_TABLE = re.compile(r"^[a-z_]+$")
 
 
 class RawStoreLocked(Exception):
@@ -39,8 +42,31 @@ def open_raw(path: Path) -> duckdb.DuckDBPyConnection:
         if "lock" in str(exc).lower():
             raise RawStoreLocked(str(exc).splitlines()[0]) from None
         raise
+    _migrate_history_tables(con)
     con.execute(RAW_DDL.read_text(encoding="utf-8"))
     return con
+
+
+def _migrate_history_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Stores made before ``<entity>_history`` became a view held it as a table of every version: move
+    the superseded versions to ``<entity>_past`` and drop the table (the view replaces it)."""
+    rows = con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main' and table_type = 'BASE TABLE' and table_name like '%\\_history' escape '\\'"
+    ).fetchall()
+    for (name,) in rows:
+        entity = name.removesuffix("_history")
+        if not _IDENT_TABLE.match(entity):
+            continue
+        cols = ", ".join(ident(c) for c in table_columns(con, entity))
+        con.execute("begin transaction")
+        con.execute(f"create table if not exists {entity}_past as select * from {entity} limit 0")
+        con.execute(
+            f"insert into {entity}_past ({cols}) select {cols} from {name} h "
+            f"where not exists (select 1 from {entity} t where t.row_hash = h.row_hash and t.file_id = h.file_id)"
+        )
+        con.execute(f"drop table {name}")
+        con.execute("commit")
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -105,10 +131,16 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
         return applied
     cols = ", ".join(ident(c) for c in canon)
     book = "row_hash, file_id, source_row, run_id"
+    # The versions this file supersedes go to <entity>_past: the stored record of every updated id, and
+    # the versions of an id that a later row of the same file replaces.
     con.execute(
-        f"insert into {ident(entity.name + '_history')} ({cols}, {book}, change, loaded_at) "
-        f"select {cols}, row_hash, ?, source_row, ?, __change, current_timestamp "
-        f"from stg_changes where __change <> 'duplicate'",
+        f"insert into {ident(entity.name + '_past')} select cur.* from {table} cur "
+        f"semi join (select {key} from stg_changes where __final and __change = 'updated' "
+        f"and __cur_hash is not null) s on s.{key} = cur.{key}"
+    )
+    con.execute(
+        f"insert into {ident(entity.name + '_past')} ({cols}, {book}) "
+        f"select {cols}, row_hash, ?, source_row, ? from stg_changes where not __final and __change <> 'duplicate'",
         [file_id, run_id],
     )
     final = "from stg_changes where __final and __change <> 'duplicate'"

@@ -83,14 +83,16 @@ _SPACE_CLASS = "[\\s\\x{3000}\\x{a0}\\x{feff}]"
 EDGE_SPACE = f"(?:^|\\x1f){_SPACE_CLASS}|{_SPACE_CLASS}(?:\\x1f|$)|(?:^|\\x1f)(?:\\x1f|$)"
 
 
-def build_clean(entity: Entity, found: dict[str, int], width: int, source_table: str, sql: Sql) -> str:
+def build_clean(
+    entity: Entity, found: dict[str, int], width: int, source_table: str, sql: Sql, edge_spaces: bool = True
+) -> str:
     """The SELECT of the cleaned rows of the reader's table: blank rows dropped, summary rows flagged.
     Not materialised: ``stg_parsed`` computes both steps in one pass."""
     cells = [f"c{i}" for i in range(width)]
     coded = [f"c{idx}" for name, idx in found.items() if entity.columns[name].type in ASCII_TYPES]
-    dirty = (
-        f"regexp_matches(concat_ws(chr(31), {', '.join(cells)}), {sql.p(EDGE_SPACE)})" if cells else "false"
-    )
+    dirty = "false"
+    if cells and edge_spaces:
+        dirty = f"regexp_matches(concat_ws(chr(31), {', '.join(cells)}), {sql.p(EDGE_SPACE)})"
     if coded:
         joined = f"concat({', '.join(coded)})"
         dirty += f" or strlen({joined}) <> length({joined})"
@@ -103,11 +105,12 @@ def build_clean(entity: Entity, found: dict[str, int], width: int, source_table:
     first = ", ".join(cells[:SUMMARY_CELLS]) or "''"
     words = " or ".join(f"contains(__first, {sql.p(w)})" for w in SUMMARY_WORDS)
     first_raw = "c0" if width else "null"
+    # Blank rows are flagged, not filtered here: a filter would make DuckDB evaluate ``__dirty`` twice.
     return (
-        f"select __row, {', '.join(cols + [''])} ({words}) as __summary, {first_raw} as __first_cell "
+        f"select __row, {', '.join(cols + [''])} ({words}) as __summary, {first_raw} as __first_cell, "
+        f"(case when __dirty then {all_blank} else {all_null} end) as __blank "
         f"from (select *, replace(replace(concat({first}), ' ', ''), {sql.p(chr(0x3000))}, '') as __first "
-        f"from (select *, ({dirty}) as __dirty from {source_table})) "
-        f"where not (case when __dirty then {all_blank} else {all_null} end)"
+        f"from (select *, ({dirty}) as __dirty from {source_table}))"
     )
 
 
@@ -122,11 +125,14 @@ def _enum_case(value: str, col: Column, sql: Sql) -> str:
     )
 
 
-def _date(v: str) -> str:
-    """Date from any spelling; the cheap casts first (COALESCE only evaluates later terms where needed).
+def _date_fast(v: str) -> str:
+    """ISO and slashed/dotted dates: the spellings of nearly every row, by cheap casts."""
+    return f"coalesce(try_cast({v} as date), try_cast(replace(replace({v}, '/', '-'), '.', '-') as date))"
+
+
+def _date_slow(v: str) -> str:
+    """The other spellings (年月日, a time part, yyyymmdd, Excel serials), for the rows the fast path left.
     Out-of-range results are left for validation to reject."""
-    iso = f"try_cast({v} as date)"
-    slashed = f"try_cast(replace(replace({v}, '/', '-'), '.', '-') as date)"
     spelled = f"try_cast(split_part(replace(regexp_replace(replace({v}, 'T', ' '), '[年月./]', '-', 'g'), '日', ''), ' ', 1) as date)"
     compact = f"case when regexp_full_match({v}, '\\d{{8}}') then try_strptime({v}, '%Y%m%d')::date end"
     # Excel stores dates as days since 1899-12-30; 5-digit serials cover 1927..2173.
@@ -134,7 +140,7 @@ def _date(v: str) -> str:
         f"case when regexp_full_match({v}, '\\d{{5}}(\\.\\d+)?') "
         f"then date '1899-12-30' + cast(floor(cast({v} as double)) as integer) end"
     )
-    return f"coalesce({iso}, {slashed}, {spelled}, {compact}, {serial})"
+    return f"coalesce({spelled}, {compact}, {serial})"
 
 
 def _number(v: str, kind: str) -> str:
@@ -158,11 +164,16 @@ def _id_list(v: str) -> str:
 
 
 def build_parsed(
-    entity: Entity, found: dict[str, int], width: int, source_table: str, mapping: Mapping
-) -> tuple[str, list]:
+    entity: Entity,
+    found: dict[str, int],
+    width: int,
+    source_table: str,
+    mapping: Mapping,
+    edge_spaces: bool = True,
+) -> list[tuple[str, list]]:
     """SQL creating ``stg_parsed``: the cleaned ``v_<col>`` and typed ``p_<col>`` values of every non-blank row."""
     sql = Sql()
-    clean = build_clean(entity, found, width, source_table, sql)
+    clean = build_clean(entity, found, width, source_table, sql, edge_spaces)
     selects: list[str] = []
     joins: list[str] = []
     cols = entity.columns
@@ -190,7 +201,7 @@ def build_parsed(
                 f"then array_to_string({canon}, ';') end from (select {mapped} as __lv))"
             )
         elif kind == "date":
-            expr = _date(value)
+            expr = _date_fast(value)
         elif kind in NUMBER_TYPES:
             expr = _number(value, kind)
         elif kind == "ids":
@@ -229,12 +240,24 @@ def build_parsed(
             if col_name not in present:
                 selects.append(f"null as {ident('v_' + col_name)}")
 
-    text = (
-        "create or replace temp table stg_parsed as "
-        f"select c.*, {', '.join(selects) if selects else 'null as __none'} "
-        f"from ({clean}) c {' '.join(joins)}"
-    )
-    return text, sql.params
+    statements = [
+        (
+            "create or replace temp table stg_parsed as "
+            f"select c.*, {', '.join(selects) if selects else 'null as __none'} "
+            f"from ({clean}) c {' '.join(joins)}",
+            sql.params,
+        ),
+        ("delete from stg_parsed where __blank", []),
+    ]
+    # The slow date spellings run on the residue only (a separate statement, so that the optimiser
+    # cannot hoist them out of a COALESCE and evaluate them for every row).
+    for name in found:
+        if cols[name].type == "date":
+            p, v = ident("p_" + name), ident("v_" + name)
+            statements.append(
+                (f"update stg_parsed set {p} = {_date_slow(v)} where {p} is null and {v} is not null", [])
+            )
+    return statements
 
 
 def value_column(name: str, parsed_columns: set[str]) -> str | None:

@@ -417,7 +417,9 @@ def _apply_file(
     con.execute("begin transaction")
     try:
         _messages(con)
-        con.execute(*build_parsed(entity, item.found, len(source.headers), source.table, mapping))
+        width = len(source.headers)
+        for statement in build_parsed(entity, item.found, width, source.table, mapping, source.edge_spaces):
+            con.execute(*statement)
         parsed_cols = set(table_columns_temp(con, "stg_parsed"))
         for statement in build_rejects(entity, item.found, source.headers, parsed_cols, summary.run_date):
             con.execute(*statement)

@@ -1,7 +1,7 @@
 -- Raw store (data/raw.duckdb): written only by the ETL process.
 -- Entity tables hold the current version of each record, keyed by its id. Every version ever loaded
--- (including the current one) is kept in <entity>_history. Personal data (phone, party_name,
--- party_phone) lives here and nowhere else.
+-- (including the current one) is in the view <entity>_history (see the end of this file). Personal
+-- data (phone, party_name, party_phone) lives here and nowhere else.
 -- Bookkeeping columns on every entity row: row_hash (hash of the canonical values, to tell a
 -- duplicate from an update), file_id and source_row (where the current version came from), run_id.
 
@@ -153,18 +153,91 @@ create table if not exists etl_run_files (
     recorded_at timestamp not null
 );
 
--- History: every version ever loaded, with how it arrived (change: new/updated).
-create table if not exists townships_history as
-    select *, null::varchar as change, null::timestamp as loaded_at from townships limit 0;
-create table if not exists homes_history as
-    select *, null::varchar as change, null::timestamp as loaded_at from homes limit 0;
-create table if not exists deputies_history as
-    select *, null::varchar as change, null::timestamp as loaded_at from deputies limit 0;
-create table if not exists activities_history as
-    select *, null::varchar as change, null::timestamp as loaded_at from activities limit 0;
-create table if not exists suggestions_history as
-    select *, null::varchar as change, null::timestamp as loaded_at from suggestions limit 0;
-create table if not exists cases_history as
-    select *, null::varchar as change, null::timestamp as loaded_at from cases limit 0;
-create table if not exists projects_history as
-    select *, null::varchar as change, null::timestamp as loaded_at from projects limit 0;
+-- History: every version ever loaded = the superseded versions (<entity>_past, written only when a
+-- record changes) + the current ones (the entity table). <entity>_history is the view over both, with
+-- when each version was loaded and how it arrived (change: new/updated). Keeping the current version
+-- only once halves what a first load of a large export writes.
+create table if not exists townships_past as select * from townships limit 0;
+create or replace view townships_history as
+    select v.* exclude (file_loaded_at), v.file_loaded_at as loaded_at,
+        case when row_number() over (partition by v.township_code order by v.file_loaded_at, v.source_row) = 1
+             then 'new' else 'updated' end as change
+    from (
+        select p.*, false as is_current, f.loaded_at as file_loaded_at
+        from townships_past p left join etl_files f on f.file_id = p.file_id
+        union all by name
+        select t.*, true as is_current, f.loaded_at as file_loaded_at
+        from townships t left join etl_files f on f.file_id = t.file_id
+    ) v;
+create table if not exists homes_past as select * from homes limit 0;
+create or replace view homes_history as
+    select v.* exclude (file_loaded_at), v.file_loaded_at as loaded_at,
+        case when row_number() over (partition by v.home_id order by v.file_loaded_at, v.source_row) = 1
+             then 'new' else 'updated' end as change
+    from (
+        select p.*, false as is_current, f.loaded_at as file_loaded_at
+        from homes_past p left join etl_files f on f.file_id = p.file_id
+        union all by name
+        select t.*, true as is_current, f.loaded_at as file_loaded_at
+        from homes t left join etl_files f on f.file_id = t.file_id
+    ) v;
+create table if not exists deputies_past as select * from deputies limit 0;
+create or replace view deputies_history as
+    select v.* exclude (file_loaded_at), v.file_loaded_at as loaded_at,
+        case when row_number() over (partition by v.deputy_id order by v.file_loaded_at, v.source_row) = 1
+             then 'new' else 'updated' end as change
+    from (
+        select p.*, false as is_current, f.loaded_at as file_loaded_at
+        from deputies_past p left join etl_files f on f.file_id = p.file_id
+        union all by name
+        select t.*, true as is_current, f.loaded_at as file_loaded_at
+        from deputies t left join etl_files f on f.file_id = t.file_id
+    ) v;
+create table if not exists activities_past as select * from activities limit 0;
+create or replace view activities_history as
+    select v.* exclude (file_loaded_at), v.file_loaded_at as loaded_at,
+        case when row_number() over (partition by v.activity_id order by v.file_loaded_at, v.source_row) = 1
+             then 'new' else 'updated' end as change
+    from (
+        select p.*, false as is_current, f.loaded_at as file_loaded_at
+        from activities_past p left join etl_files f on f.file_id = p.file_id
+        union all by name
+        select t.*, true as is_current, f.loaded_at as file_loaded_at
+        from activities t left join etl_files f on f.file_id = t.file_id
+    ) v;
+create table if not exists suggestions_past as select * from suggestions limit 0;
+create or replace view suggestions_history as
+    select v.* exclude (file_loaded_at), v.file_loaded_at as loaded_at,
+        case when row_number() over (partition by v.suggestion_id order by v.file_loaded_at, v.source_row) = 1
+             then 'new' else 'updated' end as change
+    from (
+        select p.*, false as is_current, f.loaded_at as file_loaded_at
+        from suggestions_past p left join etl_files f on f.file_id = p.file_id
+        union all by name
+        select t.*, true as is_current, f.loaded_at as file_loaded_at
+        from suggestions t left join etl_files f on f.file_id = t.file_id
+    ) v;
+create table if not exists cases_past as select * from cases limit 0;
+create or replace view cases_history as
+    select v.* exclude (file_loaded_at), v.file_loaded_at as loaded_at,
+        case when row_number() over (partition by v.case_id order by v.file_loaded_at, v.source_row) = 1
+             then 'new' else 'updated' end as change
+    from (
+        select p.*, false as is_current, f.loaded_at as file_loaded_at
+        from cases_past p left join etl_files f on f.file_id = p.file_id
+        union all by name
+        select t.*, true as is_current, f.loaded_at as file_loaded_at
+        from cases t left join etl_files f on f.file_id = t.file_id
+    ) v;
+create table if not exists projects_past as select * from projects limit 0;
+create or replace view projects_history as
+    select v.* exclude (file_loaded_at), v.file_loaded_at as loaded_at,
+        case when row_number() over (partition by v.project_id order by v.file_loaded_at, v.source_row) = 1
+             then 'new' else 'updated' end as change
+    from (
+        select p.*, false as is_current, f.loaded_at as file_loaded_at
+        from projects_past p left join etl_files f on f.file_id = p.file_id
+        union all by name
+        select t.*, true as is_current, f.loaded_at as file_loaded_at
+        from projects t left join etl_files f on f.file_id = t.file_id
+    ) v;
