@@ -14,7 +14,7 @@ rule_activity_types as (
 ),
 
 participation as (
-    select * from mart_deputy_activity_daily
+    select * from mart_deputy_daily
 ),
 
 suggestions as (

@@ -1,6 +1,8 @@
--- Participation per deputy x day x place x type: attendances and absences (absent without leave).
--- Aggregated on the narrow key first; the place's township and level are joined afterwards. Not sorted:
--- at scale this is the widest mart, and per-deputy queries read mart_deputy_daily / fct_points instead.
+-- Participation of deputies in activities: one row per (activity, listed deputy) with its day, place,
+-- type, the place's township and level, and attendances / absences (absent without leave) as 0/1
+-- counts; sum them for any grain (several activities of a deputy on one day and place are several
+-- rows). Left unaggregated on purpose: grouping ~3 rows per activity on a key that is nearly unique
+-- costs twice as much as writing them, and per-deputy queries read mart_deputy_daily instead.
 with participants as (
     select * from stg_activity_participants
 ),
@@ -9,31 +11,19 @@ places as (
     select * from stg_homes
 ),
 
-daily as (
-    select
-        deputy_id,
-        activity_date,
-        home_id,
-        activity_type,
-        count(*) filter (where not is_absent) as attendances,
-        count(*) filter (where is_absent) as absences
-    from participants
-    group by all
-),
-
 final as (
     select
-        daily.deputy_id,
-        daily.activity_date,
-        daily.home_id,
+        participants.deputy_id,
+        participants.activity_date,
+        participants.home_id,
         places.township_code,
         places.home_level,
-        daily.activity_type,
+        participants.activity_type,
         coalesce(places.is_home, false) as is_at_home,
-        daily.attendances,
-        daily.absences
-    from daily
-    left join places on places.home_id = daily.home_id
+        cast(not participants.is_absent as integer) as attendances,
+        cast(participants.is_absent as integer) as absences
+    from participants
+    left join places on places.home_id = participants.home_id
 )
 
 select * from final

@@ -1,5 +1,5 @@
--- Participation per deputy x day x place level: the small table behind per-deputy KPIs
--- (home visit rate, absences in the points ranking), so queries never scan the wide mart.
+-- Participation per deputy x day x activity type x place level: the table per-deputy queries (home
+-- visit rate, absences, deputy drill-down) and the points ledger read, sorted by date.
 with participation as (
     select * from mart_deputy_activity_daily
 ),
@@ -8,6 +8,7 @@ final as (
     select
         deputy_id,
         activity_date,
+        activity_type,
         home_level,
         is_at_home,
         cast(sum(attendances) as bigint) as attendances,

@@ -1,6 +1,6 @@
 -- One deputy's attendances and absences in the period, by activity type.
 with participation as (
-    select * from mart_deputy_activity_daily
+    select * from mart_deputy_daily
     where deputy_id = $deputy_id and activity_date between $start and $end
 ),
 
