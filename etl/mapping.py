@@ -11,7 +11,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 PACKAGED_MAPPING = Path(__file__).with_name("mapping.toml")
@@ -19,6 +19,7 @@ _LIST_KEYS = ("headers", "file_keywords", "file_patterns")
 _STRIP = re.compile(r"[\s*＊:：]+")
 
 
+@lru_cache(maxsize=4096)
 def norm_header(text: object) -> str:
     """Fold a header for matching: NFKC (full-width parentheses, spaces), drop spaces, ``*`` and colons."""
     folded = unicodedata.normalize("NFKC", str(text or ""))
@@ -53,12 +54,18 @@ class Entity:
     def stored_columns(self) -> list[str]:
         return [c.name for c in self.columns.values() if c.store]
 
-    def match_headers(self, headers: list[str]) -> dict[str, int]:
-        """Canonical column -> index of the first source header that names it."""
+    @cached_property
+    def header_lookup(self) -> dict[str, str]:
+        """Folded header text -> canonical column (the first column naming a header wins)."""
         lookup: dict[str, str] = {}
         for col in self.columns.values():
             for h in col.headers:
                 lookup.setdefault(norm_header(h), col.name)
+        return lookup
+
+    def match_headers(self, headers: list[str]) -> dict[str, int]:
+        """Canonical column -> index of the first source header that names it."""
+        lookup = self.header_lookup
         found: dict[str, int] = {}
         for i, h in enumerate(headers):
             canon = lookup.get(norm_header(h))

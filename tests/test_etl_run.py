@@ -275,3 +275,91 @@ def test_cli_run_json_and_rejects(tmp_path: Path, capsys) -> None:
     ] == [("04_活动.csv", 3, "活动类型", "bad_enum")]
     assert main(["etl", "rejects", "--data-dir", data_dir]) == 0
     assert "04_活动.csv:3" in capsys.readouterr().out
+
+
+def test_two_versions_of_an_id_in_one_file_load_in_row_order(tmp_path: Path) -> None:
+    rows = (
+        "S1,代表之家,D1,石拐街道,修路,2023-05-06,,办理中,,\n"
+        "S1,代表之家,D1,石拐街道,修路,2023-05-06,2023-06-30,已办结,满意,\n"
+    )
+    _base(tmp_path, **{"05_建议.csv": SUGGESTION_HEAD + rows})
+    f = _file(_run(tmp_path), "05_建议.csv")
+    assert (f.rows_read, f.rows_new, f.rows_updated, f.rows_duplicate) == (2, 1, 1, 0)
+    assert _query(tmp_path, "select status from suggestions") == [("已办结",)]
+    assert _query(
+        tmp_path, "select status, change, is_current from suggestions_history order by source_row"
+    ) == [
+        ("办理中", "new", False),
+        ("已办结", "updated", True),
+    ]
+
+
+def test_stray_and_full_width_spaces_and_digits_are_cleaned(tmp_path: Path) -> None:
+    csv = (
+        "活动编号,活动日期,活动类型,接待人数,参加代表编号\n"
+        " A1 ,２０２３年５月６日,\u3000学习\u3000,\u00a0１２ ,D1；D2\n"
+        'A2\t,2023-05-06,议事,"",D1, D2\n'
+    )
+    _base(tmp_path, **{"04_活动.csv": csv})
+    summary = _run(tmp_path)
+    assert summary.rows_rejected == 0
+    assert _query(
+        tmp_path,
+        "select activity_id, activity_date, activity_type, visitors, deputy_ids from activities order by 1",
+    ) == [
+        ("A1", date(2023, 5, 6), "学习", 12, "D1;D2"),
+        ("A2", date(2023, 5, 6), "议事", None, "D1"),
+    ]
+
+
+def test_xlsx_and_jsonl_exports_load_end_to_end(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2023年履职活动"])
+    ws.append(["活动编号", "活动日期", "活动类型", "接待人数"])
+    ws.append(["A1", date(2023, 5, 6), "学习", 12])
+    ws.append(["A2", 45052, "议事", 3])
+    ws.append(["合计", None, None, 15])
+    inbox = _base(tmp_path)
+    wb.save(inbox / "04_活动.xlsx")
+    (inbox / "05_活动.jsonl").write_text(
+        '{"活动编号": "A3", "活动日期": "2023/5/6", "活动类型": "视察"}\n{oops\n', encoding="utf-8"
+    )
+    summary = _run(tmp_path)
+    xlsx, jsonl = _file(summary, "04_活动.xlsx"), _file(summary, "05_活动.jsonl")
+    assert (xlsx.rows_read, xlsx.rows_loaded, xlsx.rows_rejected) == (3, 2, 1)
+    assert (jsonl.rows_read, jsonl.rows_loaded, jsonl.rows_rejected) == (2, 1, 1)
+    assert _reasons(tmp_path, summary.run_id, "04_活动.xlsx") == {5: {"summary_row"}}
+    assert _reasons(tmp_path, summary.run_id, "05_活动.jsonl") == {2: {"bad_row"}}
+    assert _query(tmp_path, "select count(*) from activities where activity_date = date '2023-05-06'") == [
+        (3,)
+    ]
+
+
+def test_raw_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    settings = _settings(tmp_path)
+    _base(tmp_path)
+    settings.raw_db.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(30)",
+            str(settings.raw_db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(EtlError) as err:
+            run_etl(settings, run_date=RUN_DATE, publish=None)
+        assert "占用" in str(err.value) and "in use" in str(err.value)
+    finally:
+        holder.kill()
+        holder.wait()
