@@ -141,10 +141,30 @@ def test_funnel_counts_suggestions_that_reached_each_stage():
     reached = figs.with_reached(df)
     assert reached["reached"].tolist()[:5] == [12, 7, 6, 5, 5]
     assert pd.isna(reached["reached"].iloc[5])
+    # A status nobody is at still appears, with 0, so the funnel always shows the whole workflow.
+    partial = figs.with_reached(pd.DataFrame({"status": ["已办结"], "suggestions": [4]}))
+    assert partial["status"].tolist()[:5] == ["已提交", "已交办", "办理中", "已答复", "已办结"]
+    assert (
+        partial["suggestions"].tolist() == [0, 0, 0, 0, 4, 0] and partial["reached"].tolist()[:5] == [4] * 5
+    )
     fig = figs.funnel_figure(reached, "zh-CN")
     assert list(fig.data[0].y) == ["已提交", "已交办", "办理中", "已答复", "已办结"]
     assert list(fig.data[0].x) == [12, 7, 6, 5, 5]
     assert "不予立案: 3" in fig.layout.annotations[0].text
+
+
+def test_handling_units_show_rates_in_percent_with_missing_rates_empty():
+    df = pd.DataFrame(
+        {
+            "unit": ["甲局", "乙局"],
+            "suggestions": [2, 9],
+            "on_time_rate": [0.5, 1.0],
+            "satisfaction_rate": [None, 0.9],
+        }
+    )
+    fig = figs.handling_units_figure(df, "zh-CN")
+    assert list(fig.data[0].y) == ["乙局（9）", "甲局（2）"]
+    assert list(fig.data[0].x) == [100.0, 50.0] and list(fig.data[1].x) == [90.0, None]
 
 
 def test_idle_homes_are_homes_without_activity():

@@ -202,20 +202,33 @@ SIDE_EXIT = "不予立案"
 
 
 def with_reached(df: pd.DataFrame) -> pd.DataFrame:
-    """Add ``reached``: suggestions whose current status is this stage or a later one of the workflow.
+    """Every workflow status (absent ones with 0) plus ``reached``: suggestions at this stage or later.
 
     Statuses are current (one per suggestion), so the funnel's width at a stage is the number that got
-    at least that far; the side exit 不予立案 reached only 已提交.
+    at least that far; the side exit 不予立案 reached only 已提交 (its ``reached`` is empty).
     """
-    if df.empty or "status" not in df.columns:
+    if "status" not in df.columns:
         return df
-    value = pick(df, "suggestions", "count", "n")
-    counts = dict(zip(df["status"].astype(str), df[value].fillna(0).astype(int), strict=True))
-    reached = {}
-    for i, stage in enumerate(SUGGESTION_FLOW):
-        reached[stage] = sum(counts.get(s, 0) for s in SUGGESTION_FLOW[i:])
+    value = pick(df, "suggestions", "count", "n") if not df.empty else "suggestions"
+    counts = (
+        dict(zip(df["status"].astype(str), df[value].fillna(0).astype(int), strict=True))
+        if not df.empty
+        else {}
+    )
+    if not counts:
+        return df
+    statuses = [*SUGGESTION_FLOW, SIDE_EXIT] + [s for s in counts if s not in (*SUGGESTION_FLOW, SIDE_EXIT)]
+    reached = {
+        stage: sum(counts.get(s, 0) for s in SUGGESTION_FLOW[i:]) for i, stage in enumerate(SUGGESTION_FLOW)
+    }
     reached[SUGGESTION_FLOW[0]] += counts.get(SIDE_EXIT, 0)
-    return df.assign(reached=pd.array([reached.get(s) for s in df["status"].astype(str)], dtype="Int64"))
+    return pd.DataFrame(
+        {
+            "status": statuses,
+            value: [counts.get(s, 0) for s in statuses],
+            "reached": pd.array([reached.get(s) for s in statuses], dtype="Int64"),
+        }
+    )
 
 
 def funnel_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
@@ -286,42 +299,33 @@ def multi_bar_figure(df: pd.DataFrame, category: str, measures: list[str], lang:
     return base_layout(fig)
 
 
-def handling_units_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
-    """Handling units: on-time rate (x) against satisfaction (y), bubble size = suggestions handled."""
+def handling_units_figure(df: pd.DataFrame, lang: str | None, top: int = 15) -> go.Figure:
+    """Handling units (most suggestions first): on-time rate and satisfaction side by side, in %."""
     if df.empty:
         return empty_figure(lang)
     unit = pick(df, "handling_unit", "unit")
-    on_time = pick(df, "on_time_rate")
-    satisfaction = pick(df, "satisfaction_rate")
     count = pick(df, "suggestions", "count", "n")
-    sizes = df[count].fillna(0).astype(float)
-    fig = new_figure(
-        go.Scatter(
-            x=(df[on_time].astype(float) * 100).tolist(),
-            y=(df[satisfaction].astype(float) * 100).tolist(),
-            mode="markers+text",
-            text=df[unit].astype(str).tolist(),
-            textposition="top center",
-            marker={
-                "size": (8 + 30 * sizes / max(sizes.max(), 1)).tolist(),
-                "color": PALETTE[0],
-                "opacity": 0.75,
-            },
-            customdata=sizes.tolist(),
-            hovertemplate=(
-                "%{text}<br>"
-                + label(on_time, lang)
-                + " %{x:.1f}%<br>"
-                + label(satisfaction, lang)
-                + " %{y:.1f}%<br>"
-                + label(count, lang)
-                + " %{customdata:,}<extra></extra>"
-            ),
+    rows = df.sort_values(count, ascending=False, kind="stable").head(top)
+    labels = [f"{u}（{int(n)}）" for u, n in zip(rows[unit].astype(str), rows[count].fillna(0), strict=True)]
+    fig = new_figure()
+    for i, rate in enumerate(r for r in ("on_time_rate", "satisfaction_rate") if r in rows.columns):
+        values = [None if pd.isna(v) else round(float(v) * 100, 1) for v in rows[rate]]
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=values,
+                orientation="h",
+                name=label(rate, lang),
+                marker={"color": PALETTE[i * 2]},
+                texttemplate="%{x:.1f}%",
+                textposition="outside",
+                cliponaxis=False,
+            )
         )
-    )
-    fig.update_xaxes(title=label(on_time, lang), ticksuffix="%", range=[-5, 108])
-    fig.update_yaxes(title=label(satisfaction, lang), ticksuffix="%", range=[-5, 112])
-    return base_layout(fig)
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(range=[0, 115], ticksuffix="%")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return base_layout(fig, max(CHART_HEIGHT, 40 * len(labels) + 80))
 
 
 def histogram_figure(df: pd.DataFrame, value: str, lang: str | None) -> go.Figure:

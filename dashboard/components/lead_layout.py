@@ -76,7 +76,24 @@ def _multi_dropdown(id_: str, options: list[dict], value, lang, placeholder_key:
         multi=True,
         placeholder=t(placeholder_key, lang),
         className="lead-dropdown",
+        labels=dropdown_labels(lang),
     )
+
+
+DROPDOWN_LABELS = (
+    "select_all",
+    "deselect_all",
+    "selected_count",
+    "search",
+    "clear_search",
+    "clear_selection",
+    "no_options_found",
+)
+
+
+def dropdown_labels(lang: str | None) -> dict[str, str]:
+    """The drop-down's own texts from the catalog (Dash's defaults are English)."""
+    return {k: t(f"leadership.dropdown.{k}", lang) for k in DROPDOWN_LABELS}
 
 
 def township_options(townships: pd.DataFrame) -> list[dict]:
