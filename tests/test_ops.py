@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from dashboard import freshness as fr
 from dashboard import production
 from etl import jobs
-from etl.lock import LockBusy, etl_lock
+from etl.lock import etl_lock
 from etl.ops_store import export_ops
 from etl.status import RunStatus, read_status, write_status
 from tests.security_helpers import create_user, login
@@ -305,18 +305,43 @@ def two_snapshots(loaded) -> Settings:
     return loaded
 
 
-def test_rollback_publishes_the_older_snapshot_under_the_run_lock(two_snapshots):
+def rollback_payload(version: str) -> dict:
+    """What the browser posts when the operator confirms a rollback."""
+    page = ops_page()
+    return {
+        "output": f"..{page.MESSAGE}.children...{page.SNAPSHOTS}.children..",
+        "outputs": [
+            {"id": page.MESSAGE, "property": "children"},
+            {"id": page.SNAPSHOTS, "property": "children"},
+        ],
+        "inputs": [{"id": page.CONFIRM, "property": "submit_n_clicks", "value": 1}],
+        "state": [
+            {"id": page.PENDING, "property": "data", "value": version},
+            {"id": page.LANG, "property": "data", "value": "en"},
+        ],
+        "changedPropIds": [f"{page.CONFIRM}.submit_n_clicks"],
+    }
+
+
+def test_rollback_from_ops_publishes_the_older_snapshot_under_the_run_lock(two_snapshots):
     from warehouse.publish import list_snapshots, published_version
 
     settings = two_snapshots
-    admin_client(settings)
+    client = admin_client(settings)
     older, newer = [s.version for s in list_snapshots(settings)][-2:]
     assert published_version(settings) == newer
-    with etl_lock(settings):
-        with pytest.raises(LockBusy):
-            ops_page().roll_back(older)
+    with etl_lock(settings):  # an ETL run in progress: the rollback is refused, nothing changes
+        response = client.post("/_dash-update-component", json=rollback_payload(older))
+    assert response.status_code == 200
+    message = response.get_json()["response"][ops_page().MESSAGE]["children"]["props"]["children"]
+    assert message == "Rollback failed: another ETL run is in progress; try again later"
     assert published_version(settings) == newer
-    assert ops_page().roll_back(older) == older
+    response = client.post("/_dash-update-component", json=rollback_payload(older))
+    message = response.get_json()["response"][ops_page().MESSAGE]["children"]["props"]["children"]
+    assert message == f"Rolled back to snapshot {older}"
+    assert published_version(settings) == older
+    leader = admin_client(settings, role="leader")
+    assert leader.post("/_dash-update-component", json=rollback_payload(newer)).status_code == 403
     assert published_version(settings) == older
 
 

@@ -456,9 +456,9 @@ def do_rollback(_submitted, version, lang):
         )
     except Exception as exc:  # LockBusy, SnapshotNotFound, I/O: say so, keep the page
         log.warning("rollback to %s refused: %s", version, type(exc).__name__)
-        alert = dbc.Alert(
-            t("ops.page.rollback_failed", lang, error=str(exc)), color="danger", dismissable=True
-        )
+        # LockBusy carries its catalog key: say it in the page's language only.
+        error = t(exc.key, lang) if isinstance(getattr(exc, "key", None), str) else str(exc)
+        alert = dbc.Alert(t("ops.page.rollback_failed", lang, error=error), color="danger", dismissable=True)
     return alert, snapshot_table(load_snapshots(), lang, _zone())
 
 
