@@ -271,6 +271,8 @@ def run_etl(
         started_at=started,
     )
     try:
+        # A run still "running" here was killed (runs are serialised by the run lock and DuckDB's file lock).
+        con.execute("update etl_runs set status = 'failed', message = 'interrupted' where status = 'running'")
         con.execute(
             "insert into etl_runs (run_id, started_at, status, trigger, run_date) values (?, ?, 'running', ?, ?)",
             [summary.run_id, started, trigger, summary.run_date],
