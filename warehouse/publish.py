@@ -51,13 +51,14 @@ MART_MODELS: tuple[str, ...] = (
     "dim_points_rule",
     "fct_activity",
     "mart_activity_daily",
-    "mart_deputy_activity_daily",
     "mart_deputy_daily",
     "fct_suggestion",
     "fct_case",
     "fct_project",
     "fct_points",
 )
+# Marts published as views (computed when read, from the tables above).
+MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
 ENTITIES: tuple[str, ...] = (
     "townships",
     "homes",
@@ -108,6 +109,8 @@ def _run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
     body = model_sql(layer, name)
     if layer == "staging":
         con.execute(f"create or replace temp view {name} as\n{body}")
+    elif name in MART_VIEWS:
+        con.execute(f"create view {BUILD_ALIAS}.main.{name} as\n{body}")
     else:
         con.execute(f"create table {BUILD_ALIAS}.main.{name} as\n{body}")
 
@@ -241,7 +244,7 @@ def build_snapshot_file(
         _load_rules(con, rules)
         for name in STAGING_MODELS:
             _run_model(con, "staging", name)
-        for name in MART_MODELS:
+        for name in (*MART_MODELS, *MART_VIEWS):
             _run_model(con, "marts", name)
         _write_meta(con, raw_catalog, settings, run_id, version)
 

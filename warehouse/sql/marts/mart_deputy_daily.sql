@@ -1,19 +1,25 @@
--- Participation per deputy x day x activity type x place level: the table per-deputy queries (home
--- visit rate, absences, deputy drill-down) and the points ledger read, sorted by date.
-with participation as (
-    select * from mart_deputy_activity_daily
+-- Participation per deputy x day x activity type x place level, aggregated once from the unnested
+-- participant lists: what per-deputy queries (home visit rate, absences, deputy drill-down) and the points
+-- ledger read. Sorted by date.
+with participants as (
+    select * from stg_activity_participants
+),
+
+places as (
+    select * from stg_homes
 ),
 
 final as (
     select
-        deputy_id,
-        activity_date,
-        activity_type,
-        home_level,
-        is_at_home,
-        cast(sum(attendances) as bigint) as attendances,
-        cast(sum(absences) as bigint) as absences
-    from participation
+        participants.deputy_id,
+        participants.activity_date,
+        participants.activity_type,
+        places.home_level,
+        coalesce(places.is_home, false) as is_at_home,
+        count(*) filter (where not participants.is_absent) as attendances,
+        count(*) filter (where participants.is_absent) as absences
+    from participants
+    left join places on places.home_id = participants.home_id
     group by all
 )
 

@@ -35,7 +35,9 @@ final as (
             as deputy_count,
         len(list_filter(string_split(coalesce(parsed.absent_deputy_ids, ''), ';'), lambda x: trim(x) <> ''))
             as absent_count,
-        coalesce(places.is_home, false) as is_at_home
+        coalesce(places.is_home, false) as is_at_home,
+        parsed.deputy_ids,
+        parsed.absent_deputy_ids
     from parsed
     left join places on places.home_id = parsed.home_id
 )
