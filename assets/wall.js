@@ -145,6 +145,38 @@
       .catch(function () {});
   }
 
+  /* ---------------------------------------------------------------- stepping lists */
+
+  /* Boxes marked data-wall-step="x"|"y" move one child further every data-wall-step-ms, then start
+     over. The box is overflow:hidden, so this is a scroll position, not an animated layer. */
+  function stepLists() {
+    var root = wallRoot();
+    if (!root) return;
+    var now = Date.now();
+    root.querySelectorAll("[data-wall-step]").forEach(function (box) {
+      var every = Number(box.getAttribute("data-wall-step-ms")) || 3000;
+      if (!box._wallNextStep) box._wallNextStep = now + every;
+      if (now < box._wallNextStep) return;
+      box._wallNextStep = now + every;
+      var horizontal = box.getAttribute("data-wall-step") === "x";
+      var pos = horizontal ? box.scrollLeft : box.scrollTop;
+      var max = horizontal ? box.scrollWidth - box.clientWidth : box.scrollHeight - box.clientHeight;
+      if (max <= 1) return;
+      var start = horizontal ? box.children[0].offsetLeft : box.children[0].offsetTop;
+      var target = 0;
+      if (pos < max - 1) {
+        for (var i = 0; i < box.children.length; i++) {
+          var offset = (horizontal ? box.children[i].offsetLeft : box.children[i].offsetTop) - start;
+          if (offset > pos + 1) {
+            target = Math.min(offset, max);
+            break;
+          }
+        }
+      }
+      box.scrollTo(horizontal ? { left: target, behavior: "smooth" } : { top: target, behavior: "smooth" });
+    });
+  }
+
   /* ---------------------------------------------------------------- count-up numbers */
 
   function formatNumber(value, kind) {
@@ -216,6 +248,7 @@
     var observer = watchCounts(root);
     state.timers = [
       window.setInterval(tick, 1000),
+      window.setInterval(stepLists, 500),
       window.setInterval(rotate, Math.max(5, Number(cfg.dwell) || 30) * 1000),
       window.setInterval(maybeReload, 60 * 1000),
     ];

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from dashboard.components import wall_lists
-from tests.wall_tree import by_class, text
+from tests.wall_tree import attr, by_class, text
 
 
 def ranking_rows(count: int) -> list[dict]:
@@ -15,21 +15,21 @@ def ranking_rows(count: int) -> list[dict]:
     ]
 
 
-def test_ranking_shows_the_top_ten_then_loops_the_rest_twice():
+def test_ranking_shows_the_top_ten_then_steps_through_the_rest():
     children = wall_lists.ranking_list(ranking_rows(25), "zh-CN")
     top = by_class(children, "wall-rank-top")[0]
     assert len(by_class(top, "wall-rank-row")) == 10
     assert "is-top1" in by_class(top, "wall-rank-row")[0].className
-    loops = by_class(children, "wall-rank-loop")
-    assert len(loops) == 2
-    assert [text(by_class(r, "wall-rank-no")) for r in by_class(loops[0], "wall-rank-row")] == [
+    rest = by_class(children, "wall-rank-rest")[0]
+    assert attr(rest, "data-wall-step") == "y"
+    assert [text(by_class(r, "wall-rank-no")) for r in by_class(rest, "wall-rank-row")] == [
         str(i) for i in range(11, 26)
     ]
     assert text(by_class(top, "wall-rank-points")[0]) == "199分"
 
 
 def test_short_ranking_has_no_scroller_and_empty_ranking_says_so():
-    assert not by_class(wall_lists.ranking_list(ranking_rows(4), "zh-CN"), "wall-rank-loop")
+    assert not by_class(wall_lists.ranking_list(ranking_rows(4), "zh-CN"), "wall-rank-rest")
     assert text(wall_lists.ranking_list([], "en")) == "No data"
 
 
@@ -46,7 +46,8 @@ def test_ticker_items_join_date_place_type_and_title():
     assert wall_lists.ticker_items(rows) == ["12-30  一号之家 · 议事 · 供暖", "12-29  视察"]
     children = wall_lists.ticker(rows, "zh-CN")
     assert text(children[0]) == "最新活动"
-    assert len(by_class(children, "wall-ticker-item")) == 4  # rendered twice for a seamless loop
+    assert len(by_class(children, "wall-ticker-item")) == 2
+    assert attr(children[1], "data-wall-step") == "x"
     assert text(by_class(wall_lists.ticker([], "zh-CN"), "wall-ticker-item")[0]) == "暂无数据"
 
 

@@ -1,8 +1,9 @@
 """Wall lists: points ranking, activity ticker, township focus and table. Pure functions: rows in, components out.
 
-Scrolling (the ranking beyond the top 10, the ticker) is CSS animation over a list rendered twice, so it
-runs without timers or server calls and loops seamlessly; ``--wall-scroll-seconds`` sets the speed from the
-number of rows.
+Scrolling (the ranking beyond the top 10, the ticker) steps an ``overflow: hidden`` box one item at a time
+(``data-wall-step`` read by ``assets/wall.js``), with a short smooth scroll between still frames. Measured
+in software-rendered Chromium: a continuously animated track of a few hundred rows drops the whole wall to
+under one frame per second; stepping a scroll box costs nothing between steps.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from dashboard.components.wall_kpi import format_count
 from warehouse.i18n import t
 
 TOP = 10
-# Seconds per row of the scrolling rest of the ranking, and per character of the ticker.
-RANK_SECONDS_PER_ROW = 2.0
-TICKER_SECONDS_PER_CHAR = 0.28
+# Milliseconds each position of the stepping lists stays still.
+RANK_STEP_MS = 2500
+TICKER_STEP_MS = 6000
 
 
 def _rank_row(row: Mapping, lang: str) -> html.Div:
@@ -38,26 +39,23 @@ def _rank_row(row: Mapping, lang: str) -> html.Div:
     )
 
 
+def _stepper(children: list, axis: str, step_ms: int, class_name: str) -> html.Div:
+    """A box that wall.js scrolls one child further every ``step_ms`` (back to the start at the end)."""
+    return html.Div(
+        children, className=class_name, **{"data-wall-step": axis, "data-wall-step-ms": str(step_ms)}
+    )
+
+
 def ranking_list(rows: Sequence[Mapping], lang: str) -> list:
-    """Top 10 as a fixed list, then the rest scrolling in a loop (rendered twice for a seamless loop)."""
+    """Top 10 as a fixed list, then the rest stepping through, one row at a time."""
     if not rows:
         return [html.Div(t("wall.no_data", lang), className="wall-empty")]
     top = [_rank_row(r, lang) for r in rows[:TOP]]
     rest = [_rank_row(r, lang) for r in rows[TOP:]]
     children = [html.Div(top, className="wall-rank-top")]
     if rest:
-        seconds = max(10.0, RANK_SECONDS_PER_ROW * len(rest))
         children.append(html.Div(t("wall.rank.rest", lang), className="wall-rank-rest-title"))
-        children.append(
-            html.Div(
-                html.Div(
-                    [html.Div(rest, className="wall-rank-loop"), html.Div(rest, className="wall-rank-loop")],
-                    className="wall-rank-track",
-                    style={"--wall-scroll-seconds": f"{seconds:.0f}s"},
-                ),
-                className="wall-rank-rest",
-            )
-        )
+        children.append(_stepper(rest, "y", RANK_STEP_MS, "wall-rank-rest"))
     return children
 
 
@@ -78,25 +76,14 @@ def ticker_items(rows: Sequence[Mapping]) -> list[str]:
 
 
 def ticker(rows: Sequence[Mapping], lang: str) -> list:
-    """The bottom ticker: a label and the latest activities scrolling right to left in a loop."""
+    """The bottom ticker: a label and the latest activities, stepping right to left one at a time."""
     items = ticker_items(rows)
     if not items:
         items = [t("wall.no_data", lang)]
     spans = [html.Span(text, className="wall-ticker-item") for text in items]
-    seconds = max(20.0, TICKER_SECONDS_PER_CHAR * sum(len(s) + 6 for s in items))
     return [
         html.Div(t("wall.panel.ticker", lang), className="wall-ticker-label"),
-        html.Div(
-            html.Div(
-                [
-                    html.Div(spans, className="wall-ticker-loop"),
-                    html.Div(spans, className="wall-ticker-loop"),
-                ],
-                className="wall-ticker-track",
-                style={"--wall-scroll-seconds": f"{seconds:.0f}s"},
-            ),
-            className="wall-ticker-window",
-        ),
+        _stepper(spans, "x", TICKER_STEP_MS, "wall-ticker-window"),
     ]
 
 
