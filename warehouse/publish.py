@@ -52,6 +52,8 @@ MART_MODELS: tuple[str, ...] = (
     "fct_activity",
     "mart_activity_daily",
     "mart_deputy_daily",
+    "mart_deputy_home_days",
+    "mart_deputy_absence_daily",
     "fct_suggestion",
     "fct_case",
     "fct_project",

@@ -1,6 +1,6 @@
 -- Participation per deputy x day x activity type x place level, aggregated once from the unnested
 -- participant lists: what per-deputy queries (home visit rate, absences, deputy drill-down) and the points
--- ledger read. Sorted by date.
+-- ledger read. Sorted by deputy so that a deputy's drill-down reads few row groups.
 with participants as (
     select * from stg_activity_participants
 ),
@@ -24,4 +24,4 @@ final as (
 )
 
 select * from final
-order by activity_date
+order by deputy_id, activity_date

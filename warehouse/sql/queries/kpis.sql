@@ -51,13 +51,11 @@ deputy_figures as (
 ),
 
 home_visitors as (
-    select count(distinct participation.deputy_id) as deputies_at_homes
-    from mart_deputy_daily as participation
-    inner join deputies on deputies.deputy_id = participation.deputy_id
-    where participation.activity_date between $start and $end
-      and participation.is_at_home
-      and participation.attendances > 0
-      and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], participation.home_level))
+    select count(distinct home_days.deputy_id) as deputies_at_homes
+    from mart_deputy_home_days as home_days
+    inner join deputies on deputies.deputy_id = home_days.deputy_id
+    where home_days.activity_date between $start and $end
+      and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_days.home_level))
 ),
 
 suggestions as (

@@ -13,10 +13,9 @@ points as (
 ),
 
 absences as (
-    select deputy_id, cast(sum(absences) as bigint) as absences
-    from mart_deputy_daily
+    select deputy_id, sum(absences) as absences
+    from mart_deputy_absence_daily
     where activity_date between $start and $end
-      and absences > 0
     group by 1
 ),
 
