@@ -300,16 +300,16 @@
     ];
   }
 
+  /* The trace with uid "highlight" outlines the township in focus (see components/map.py). */
   function withHighlight(figure, outline) {
     if (!figure || !figure.data) return noUpdate();
-    var data = figure.data.slice();
-    for (var i = data.length - 1; i >= 0; i--) {
-      if (data[i] && data[i].uid === "highlight") {
-        data[i] = Object.assign({}, data[i], { x: outline.x, y: outline.y });
-        return Object.assign({}, figure, { data: data });
-      }
-    }
-    return noUpdate();
+    var changed = false;
+    var data = figure.data.map(function (trace) {
+      if (!trace || trace.uid !== "highlight") return trace;
+      changed = true;
+      return Object.assign({}, trace, { x: outline.x, y: outline.y });
+    });
+    return changed ? Object.assign({}, figure, { data: data }) : noUpdate();
   }
 
   window.dash_clientside = window.dash_clientside || {};

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 FOCUS_SECONDS = 8
 TICKER_ROWS = 20
+SMALL_TOWNSHIP_SHARE = 0.1
 # Case outcomes keep one meaning per colour on every screen: resolved green, failed red, withdrawn grey.
 OUTCOME_COLORS = {
     "化解成功": "#4cd98a",
@@ -108,9 +109,18 @@ def _filters(params: dict) -> query.Filters:
 # ---------------------------------------------------------------- panel loaders (query -> builders)
 # Each loader takes a cursor and the params, and returns {component id: content}. The layout calls all of
 # them for the first paint; each panel callback calls one of them when the snapshot version changes.
+# With ``con=None`` a loader draws its panels empty ("—", "暂无数据"): the placeholders of a first paint
+# whose query failed, so that even then no panel is blank.
+
+
+def _fetch(con, function, *args, **kwargs):
+    """A query-layer call, or None when drawing placeholders (no cursor)."""
+    return None if con is None else function(con, *args, **kwargs)
 
 
 def load_header(con, params: dict, settings: Settings) -> dict:
+    if con is None:
+        return {Ids.AS_OF: as_of_block(None, None, 0, params["lang"])}
     info = query.snapshot_info(con)
     as_of_values = [v for v in (info.as_of or {}).values() if v is not None]
     newest = max(as_of_values) if as_of_values else info.built_at
@@ -122,9 +132,9 @@ def load_header(con, params: dict, settings: Settings) -> dict:
 
 def load_kpis(con, params: dict, settings: Settings) -> dict:
     lang = params["lang"]
-    values = as_mapping(query.kpis(con, _filters(params)))
-    as_of = as_mapping(query.kpi_as_of(con))
-    level_counts = wall_kpi.homes_by_level(rows(query.home_map(con, _filters(params))))
+    values = as_mapping(_fetch(con, query.kpis, _filters(params)))
+    as_of = as_mapping(_fetch(con, query.kpi_as_of))
+    level_counts = wall_kpi.homes_by_level(rows(_fetch(con, query.home_map, _filters(params))))
     return {
         "wall-kpi-tiles": wall_kpi.kpi_tiles(values, as_of, level_counts, lang),
         "wall-rings": wall_kpi.rate_rings(values, as_of, lang),
@@ -148,9 +158,9 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
     filters = _filters(params)
     towns = [
         {**r, "cases": (r.get("petition_cases") or 0) + (r.get("mediation_cases") or 0)}
-        for r in rows(query.township_summary(con, filters))
+        for r in rows(_fetch(con, query.township_summary, filters))
     ]
-    homes = rows(query.home_map(con, filters))
+    homes = rows(_fetch(con, query.home_map, filters))
     district, townships, schematic = _map_inputs(settings)
     values = {r["township_code"]: r.get("activities") for r in towns}
     names = {r["township_code"]: r.get("township_name") or "" for r in towns}
@@ -159,8 +169,9 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
     note = t("wall.map.note", lang) if schematic and townships else None
     legend = (t("wall.map.homes_legend", lang), t("wall.map.stations_legend", lang))
     content = {}
-    # The small urban subdistricts get no label on the overview map (the focus card names them in turn).
-    for panel_id, label_size, min_share in (("wall-map", 18, 0.1), ("wall-map-big", 20, 0.0)):
+    # Townships under SMALL_TOWNSHIP_SHARE of the area (the urban subdistricts) are labelled by callouts
+    # from the map's empty corner rather than inside their polygons, where the labels would collide.
+    for panel_id, label_size in (("wall-map", 18), ("wall-map-big", 20)):
         width, height = panel_by_id(panel_id).body_size
         content[panel_id] = wall_map.map_figure(
             district,
@@ -174,7 +185,8 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
             note=note,
             legend_names=legend,
             label_size=label_size,
-            label_min_share=min_share,
+            label_min_share=SMALL_TOWNSHIP_SHARE,
+            callouts=True,
         )
     order = [r.get("township_name") or "" for r in towns]
     series = [
@@ -196,7 +208,7 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
 
 
 def load_ranking(con, params: dict, settings: Settings) -> dict:
-    ranking = rows(query.points_ranking(con, _filters(params)))
+    ranking = rows(_fetch(con, query.points_ranking, _filters(params)))
     return {"wall-ranking": wall_lists.ranking_list(ranking, params["lang"])}
 
 
@@ -213,8 +225,8 @@ def load_trends(con, params: dict, settings: Settings) -> dict:
     content = {}
     for panel_id, measure in (("wall-trend", "activities"), ("wall-sugg-trend", "suggestions")):
         width, height = panel_by_id(panel_id).body_size
-        this_rows = rows(query.monthly_trend(con, filters, measure))
-        last_rows = rows(query.monthly_trend(con, last_filters, measure))
+        this_rows = rows(_fetch(con, query.monthly_trend, filters, measure))
+        last_rows = rows(_fetch(con, query.monthly_trend, last_filters, measure))
         content[panel_id] = wall_charts.trend_figure(
             wall_charts.monthly_series(this_rows, "value"),
             wall_charts.monthly_series(last_rows, "value"),
@@ -228,7 +240,7 @@ def load_trends(con, params: dict, settings: Settings) -> dict:
 
 
 def load_ticker(con, params: dict, settings: Settings) -> dict:
-    latest = rows(query.latest_activities(con, _filters(params), limit=TICKER_ROWS))
+    latest = rows(_fetch(con, query.latest_activities, _filters(params), limit=TICKER_ROWS))
     return {Ids.TICKER: wall_lists.ticker(latest, params["lang"])}
 
 
@@ -236,7 +248,7 @@ def load_cases(con, params: dict, settings: Settings) -> dict:
     lang = params["lang"]
     filters = _filters(params)
     no_data = t("wall.no_data", lang)
-    outcomes = rows(query.case_outcomes(con, filters))
+    outcomes = rows(_fetch(con, query.case_outcomes, filters))
     groups = list(dict.fromkeys(r.get("case_type") for r in outcomes if r.get("case_type")))
     open_label = t("wall.cases.open", lang)
     kinds = list(dict.fromkeys(r.get("outcome") or open_label for r in outcomes))
@@ -249,7 +261,7 @@ def load_cases(con, params: dict, settings: Settings) -> dict:
     content["wall-case-outcomes"] = wall_charts.stacked_outcomes_figure(
         groups, kinds, counts, width, height, no_data, colors={**OUTCOME_COLORS, open_label: "#ffc34d"}
     )
-    regulations = rows(query.legislative_by_regulation(con, filters))
+    regulations = rows(_fetch(con, query.legislative_by_regulation, filters))
     width, height = panel_by_id("wall-regulations").body_size
     content["wall-regulations"] = wall_charts.hbar_figure(
         [str(r.get("regulation") or "") for r in regulations],
@@ -258,7 +270,7 @@ def load_cases(con, params: dict, settings: Settings) -> dict:
         height,
         empty_message=no_data,
     )
-    projects = rows(query.projects_by_township(con, filters))
+    projects = rows(_fetch(con, query.projects_by_township, filters))
     width, height = panel_by_id("wall-projects").body_size
     content["wall-projects"] = wall_charts.hbar_figure(
         [str(r.get("township_name") or "") for r in projects],
@@ -284,14 +296,26 @@ LOADERS: dict[str, Callable[..., dict]] = {
 
 
 def load_all(reader, settings: Settings, params: dict) -> dict:
-    """Every loader's content; a loader that fails is logged and its panels start with placeholders."""
+    """Every loader's content for the first paint.
+
+    A loader that fails is logged and its panels get placeholders; the version is then left out, so the
+    wall's first poll finds a "new" version and retries every panel.
+    """
     content: dict = {}
+    failed = False
     for name, loader in LOADERS.items():
         try:
             with reader.cursor() as con:
                 content.update(loader(con, params, settings))
         except Exception:  # a broken panel must not take the wall down
             log.exception("wall: loading %s failed", name)
+            failed = True
+            try:
+                content.update(loader(None, params, settings))
+            except Exception:
+                log.exception("wall: placeholders for %s failed", name)
+    if failed:
+        content.pop(Ids.VERSION, None)
     return content
 
 

@@ -120,3 +120,8 @@ def test_first_paint_survives_a_broken_snapshot(settings, tmp_path):
     root = wall_data.build_layout(settings, Unreadable())
     assert by_id(root, Ids.VERSION).data is None  # the first successful poll will fill the panels
     assert text(by_id(root, Ids.AS_OF)) == "数据时间未知"
+    # Placeholders, never blank panels: every KPI shows "—", lists say there is no data.
+    counts = by_class(by_id(root, "wall-kpi-tiles"), "wall-count")
+    assert len(counts) == 6 and {c.children for c in counts} == {"—"}
+    assert text(by_id(root, "wall-ranking")) == "暂无数据"
+    assert by_id(root, "wall-map").figure.data  # the district outline is drawn without any data

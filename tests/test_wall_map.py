@@ -117,6 +117,22 @@ def test_map_figure_labels_note_and_small_township_threshold(district, townships
     assert list(labels.text) == ["甲镇"]
 
 
+def test_small_townships_get_callouts_instead_of_inner_labels(district, townships):
+    fig = wall_map.map_figure(
+        district,
+        townships,
+        [],
+        township_labels={"B": "乙街道\n7"},
+        label_min_share=0.1,
+        callouts=True,
+        height=400,
+    )
+    callouts = [a for a in fig.layout.annotations if a.showarrow]
+    assert [a.text for a in callouts] == ["乙街道 7"]
+    assert callouts[0].x == pytest.approx(110.21)  # the leader line ends inside township B
+    assert callouts[0].ax > callouts[0].x  # the text sits to the right, in the corner
+
+
 def test_township_outlines_keyed_by_code(townships):
     outlines = wall_map.township_outlines(townships)
     assert set(outlines) == {"A", "B"}

@@ -46,6 +46,7 @@ class MapTheme:
     highlight_color: str = "#ffe066"
     highlight_fill: str = "rgba(255,224,102,0.28)"
     note_color: str = "#8aa4c8"
+    callout_fill: str = "rgba(4,14,34,0.75)"
     label_shadow: str = "0px 0px 4px #000, 1px 1px 2px #000"
 
 
@@ -63,6 +64,7 @@ LIGHT = MapTheme(
     highlight_color="#d6336c",
     highlight_fill="rgba(214,51,108,0.18)",
     note_color="#5c6f8a",
+    callout_fill="rgba(255,255,255,0.85)",
     label_shadow="0px 0px 3px #fff",
 )
 
@@ -223,6 +225,7 @@ def map_figure(
     theme: MapTheme = DARK,
     label_size: int = 20,
     label_min_share: float = 0.0,
+    callouts: bool = False,
     static: bool = True,
 ) -> go.Figure:
     """The district map.
@@ -240,8 +243,10 @@ def map_figure(
         legend_names: (homes, stations) legend labels; None hides the legend.
         theme: colours and font.
         label_size: township label font size in px.
-        label_min_share: townships smaller than this share of the total area get no label (their
-            labels would collide on a small map).
+        label_min_share: townships smaller than this share of the total area get no label inside their
+            polygon (their labels would collide on a small map).
+        callouts: label those small townships from a column in the map's lower-right corner instead, each
+            with a leader line to its polygon.
         static: no hover (the wall); False adds hover text on homes (the leadership view).
     """
     township_values = township_values or {}
@@ -286,13 +291,17 @@ def map_figure(
             fill = "none"
 
     label_x, label_y, label_text = [], [], []
+    small: list[tuple[tuple[float, float], str]] = []
     shares = area_shares(features)
     for feature, code, share in zip(features, codes, shares, strict=True):
         point = label_point(feature.get("geometry") or {})
-        if point is None or share < label_min_share:
+        if point is None:
             continue
         text = (township_labels or {}).get(code) if code else None
         text = text if text is not None else feature_name(feature) or code or ""
+        if share < label_min_share:
+            small.append((point, text))
+            continue
         label_x.append(point[0])
         label_y.append(point[1])
         label_text.append(text.replace("\n", "<br>"))
@@ -373,8 +382,13 @@ def map_figure(
         layout["yaxis"]["range"] = [min_lat - pad_y, max_lat + pad_y]
         layout["yaxis"]["scaleanchor"] = "x"
         layout["yaxis"]["scaleratio"] = aspect_scaleratio((min_lat + max_lat) / 2)
+    annotations = []
+    if callouts and small and bounds:
+        annotations += callout_annotations(
+            small, layout["xaxis"]["range"], layout["yaxis"]["range"], height, theme, label_size
+        )
     if note:
-        layout["annotations"] = [
+        annotations += [
             {
                 "text": note,
                 "xref": "paper",
@@ -387,8 +401,50 @@ def map_figure(
                 "font": {"size": 16, "color": theme.note_color},
             }
         ]
+    layout["annotations"] = annotations
     fig.update_layout(**layout)
     return fig
+
+
+def callout_annotations(
+    small: Sequence[tuple[tuple[float, float], str]],
+    x_range: Sequence[float],
+    y_range: Sequence[float],
+    height: int | None,
+    theme: MapTheme,
+    size: int,
+) -> list[dict]:
+    """Labels stacked in the lower-right corner, each with a leader line to its township.
+
+    The highest township gets the highest slot so that the lines do not cross more than they must.
+    """
+    span = y_range[1] - y_range[0]
+    step = span * (size * 1.9 / height if height else 0.06)
+    ordered = sorted(small, key=lambda item: -item[0][1])
+    top = y_range[0] + span * 0.08 + step * (len(ordered) - 1)
+    x_text = x_range[1] - (x_range[1] - x_range[0]) * 0.01
+    return [
+        {
+            "x": point[0],
+            "y": point[1],
+            "ax": x_text,
+            "ay": top - index * step,
+            "axref": "x",
+            "ayref": "y",
+            "xref": "x",
+            "yref": "y",
+            "text": text.replace("\n", " "),
+            "xanchor": "right",
+            "showarrow": True,
+            "arrowhead": 0,
+            "arrowwidth": 1.5,
+            "arrowcolor": theme.note_color,
+            "standoff": 2,
+            "font": {"size": size, "color": theme.label_color, "family": theme.font_family},
+            "bgcolor": theme.callout_fill,
+        }
+        for index, (point, text) in enumerate(ordered)
+    ]
 
 
 def _is_home(home: Mapping) -> bool:
