@@ -122,6 +122,7 @@ def guarded_run(settings: Settings, trigger: str, work: Work, recover: bool = Tr
             )
             _finish(settings, status, None)
             raise
+        _log_files(result)
         summary = summarise(result)
         status = RunStatus(
             run_id=summary["run_id"] or f"{trigger}-{started:%Y%m%dT%H%M%S}",
@@ -145,7 +146,6 @@ def guarded_run(settings: Settings, trigger: str, work: Work, recover: bool = Tr
             status.snapshot_version,
             counts,
         )
-        _log_files(result)
         _finish(settings, status, result)
         return status
 
@@ -171,9 +171,14 @@ def _publish_if_behind(settings: Settings, result: Any) -> None:
 
 
 def _log_files(result: Any) -> None:
-    """One line per file of the run (file name, outcome, counts; never a cell value)."""
+    """One line per file of the run (file name, outcome, counts; never a cell value).
+
+    Files skipped as already loaded are logged at DEBUG: the inbox keeps them, and a line for each every
+    half hour would bury the lines that matter.
+    """
     for item in _attr(result, "files") or ():
-        log.info(
+        log.log(
+            logging.DEBUG if _attr(item, "status") == "already_loaded" else logging.INFO,
             "file %s status=%s entity=%s rows_read=%s loaded=%s rejected=%s duplicate=%s%s",
             _attr(item, "file_name"),
             _attr(item, "status"),
