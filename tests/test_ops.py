@@ -409,3 +409,20 @@ def test_wall_and_leadership_pages_carry_the_banner_after_a_failed_run(loaded):
         jobs.run_incremental(loaded, work=lambda s: (_ for _ in ()).throw(RuntimeError("boom")))
     assert "最近一次数据更新失败" in str(wall.layout())
     assert "The last data update failed" in str(leadership.layout(lang="en"))
+
+
+def test_run_logs_one_line_per_file_and_per_run_without_personal_data(tmp_path, caplog):
+    settings = Settings(data_dir=tmp_path / "data")
+    write_inbox(settings)
+    with caplog.at_level("DEBUG", logger="cockpit"):
+        jobs.run_incremental(settings, trigger="scheduler")
+    lines = [r.getMessage() for r in caplog.records if r.name == "cockpit.jobs"]
+    file_lines = [line for line in lines if line.startswith("file ")]
+    assert len(file_lines) == 3
+    assert any("代表_20240101.csv status=loaded entity=deputies rows_read=3" in line for line in file_lines)
+    assert any("garbage.csv status=rejected" in line and "reason=unreadable" in line for line in file_lines)
+    run_lines = [line for line in lines if line.startswith("run succeeded")]
+    assert len(run_lines) == 1 and "rows_rejected=" in run_lines[0]
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    for personal in (PHONE, "张三", "李四", "王五"):
+        assert personal not in everything
