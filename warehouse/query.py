@@ -128,7 +128,8 @@ _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 def _sql(name: str) -> tuple[str, frozenset[str]]:
     """The text of ``sql/queries/<name>.sql`` and the named parameters it uses."""
     text = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return text, frozenset(_PARAM_RE.findall(text))
+    code = "\n".join(line.split("--", 1)[0] for line in text.splitlines())  # comments may name parameters
+    return text, frozenset(_PARAM_RE.findall(code))
 
 
 def _params(f: Filters) -> dict[str, Any]:
