@@ -92,6 +92,12 @@ def label(key: str, lang: str) -> str:
     return t(key, lang) if key in catalog() else key.rsplit(".", 1)[-1]
 
 
+def grid_locale(lang: str) -> dict:
+    """AG Grid's own words (pager, filters) in the page's language."""
+    keys = ("page", "of", "to", "more", "noRowsToShow", "filterOoo", "contains", "equals", "loadingOoo")
+    return {k: t(f"ops.grid.{k}", lang) for k in keys}
+
+
 def reason_label(code: str | None, lang: str) -> str:
     return label(f"etl.reason.{code}", lang) if code else ""
 
@@ -114,8 +120,29 @@ def local_text(value, zone: ZoneInfo) -> str:
     return "" if value is None else str(value)
 
 
+# Wider columns for long text (file names carry the export's date; messages name the column and value).
+COLUMN_WIDTHS = {
+    "started_at": 170,
+    "file_name": 260,
+    "message": 320,
+    "reason": 160,
+    "run_id": 190,
+    "snapshot_version": 210,
+}
+
+
 def column_defs(columns: tuple[str, ...], lang: str) -> list[dict]:
-    return [{"field": c, "headerName": t(f"ops.col.{c}", lang)} for c in columns]
+    defs = []
+    for c in columns:
+        spec = {"field": c, "headerName": t(f"ops.col.{c}", lang)}
+        if c in COLUMN_WIDTHS:
+            spec.update(minWidth=COLUMN_WIDTHS[c], tooltipField=c)
+        defs.append(spec)
+    return defs
+
+
+def entity_label(entity: str | None, lang: str) -> str:
+    return label(f"ops.entity.{entity}", lang) if entity else ""
 
 
 def run_rows(runs: list[dict], lang: str, zone: ZoneInfo) -> list[dict]:
@@ -137,6 +164,7 @@ def file_rows(files: list[dict], lang: str) -> list[dict]:
             {
                 **{c: f.get(c) for c in FILE_COLUMNS},
                 "status": status_label(f.get("status"), lang),
+                "entity": entity_label(f.get("entity"), lang),
                 "reason": message or reason_label(f.get("reason_code"), lang),
             }
         )
@@ -241,7 +269,14 @@ def grid(id_: str, columns: tuple[str, ...], rows: list[dict], lang: str, page_s
         rowData=rows,
         columnDefs=column_defs(columns, lang),
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90, "flex": 1},
-        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "domLayout": "autoHeight"},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": page_size,
+            "paginationPageSizeSelector": False,
+            "domLayout": "autoHeight",
+            "localeText": grid_locale(lang),
+            "tooltipShowDelay": 300,
+        },
         style={"width": "100%"},
     )
 
