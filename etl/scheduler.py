@@ -186,7 +186,8 @@ def run_scheduler(settings: Settings, run_now: bool = False) -> int:
         The process exit code (0 after a clean stop).
     """
     configure_logging()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # An operator drops files into the inbox; a missing one would fail every run until created.
+    settings.inbox.mkdir(parents=True, exist_ok=True)
     with scheduler_lock(settings):
         scheduler = build_scheduler(settings, run_now=run_now)
         stop = GracefulStop(settings, scheduler)
