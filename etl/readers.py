@@ -110,6 +110,19 @@ def _detect_encoding(head: bytes, complete: bool) -> str:
     raise ReadError("unreadable", "neither UTF-8 nor GB18030 text")
 
 
+def _is_utf8(path: Path) -> bool:
+    """Strict, streaming UTF-8 check of a whole file (only on the rare fallback path)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _transcode(path: Path, encoding: str, tmp_dir: Path) -> Path:
     """Write a UTF-8 copy of ``path`` (streaming, strict): DuckDB reads only UTF-8 without extensions."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
@@ -201,35 +214,105 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
     data_path, temp = path, None
     if encoding not in ("utf-8", "utf-8-sig"):
         data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
+    bad_rows: list[tuple[int, str]] = []
     try:
+        record_lines = None
         try:
             _load_csv(con, data_path, table, header_row, headers, delimiter)
-        except duckdb.InvalidInputException as exc:
-            if "unicode" not in str(exc).lower() or temp is not None:
-                raise ReadError("unreadable", str(exc).splitlines()[0]) from None
-            # Valid UTF-8 at the top but not further down: the whole file is GB18030.
-            encoding = "gb18030"
-            data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
-            _load_csv(con, data_path, table, header_row, headers, delimiter)
-        _number_rows(con, table, _blank_lines(data_path, header_row), header_row)
+        except duckdb.Error as exc:
+            unicode_error = "unicode" in str(exc).lower()
+            if unicode_error and temp is None and not _is_utf8(path):
+                # Valid UTF-8 at the top but not further down: the whole file is GB18030.
+                encoding = "gb18030"
+                data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
+            # Quoted cells spanning lines defeat the parallel reader, and a malformed line (an unterminated
+            # quote, too many cells) stops it: read serially, keeping the malformed lines as row rejects.
+            try:
+                bad_lines = _load_csv(con, data_path, table, header_row, headers, delimiter, serial=True)
+            except duckdb.Error as retry:
+                raise ReadError("unreadable", str(retry).splitlines()[0]) from None
+            skipped = {line for line, _ in bad_lines}
+            record_lines = [n for n in _record_lines(data_path, header_row, delimiter) if n not in skipped]
+            bad_rows = bad_lines
+        if record_lines is not None:
+            _number_rows_by_list(con, table, record_lines)
+        else:
+            _number_rows(con, table, _blank_lines(data_path, header_row), header_row)
         edge_spaces = _has_edge_spaces(data_path, delimiter)
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
     return Source(
-        table=table, headers=headers, header_row=header_row, encoding=encoding, edge_spaces=edge_spaces
+        table=table,
+        headers=headers,
+        header_row=header_row,
+        encoding=encoding,
+        bad_rows=bad_rows,
+        edge_spaces=edge_spaces,
     )
 
 
-def _load_csv(con, data_path: Path, table: str, header_row: int, headers: list[str], delimiter: str) -> None:
+def _load_csv(
+    con,
+    data_path: Path,
+    table: str,
+    header_row: int,
+    headers: list[str],
+    delimiter: str,
+    serial: bool = False,
+) -> list[tuple[int, str]]:
+    """Read the rows under the header into ``<table>_raw``; returns the malformed lines (serial mode only)
+    as (line number, DuckDB error type). Strict mode: an unterminated quote is an error, never a cell
+    that silently swallows the following rows."""
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _column_names(len(headers))) + "}"
+    mode = "strict_mode=true"
+    if serial:
+        mode += f", parallel=false, ignore_errors=true, store_rejects=true, rejects_table='{table}_rej', rejects_scan='{table}_rejscan'"
     drop_source(con, table)
     # Insertion order is preserved, so the table's rowid is the data row's ordinal in the file.
     con.execute(
         f"create temp table {table}_raw as select * from read_csv(?, header=false, skip=?, delim=?, "
         f"quote='\"', escape='\"', columns={columns}, all_varchar=true, null_padding=true, "
-        f"auto_detect=false, strict_mode=false)",
+        f"auto_detect=false, {mode})",
         [str(data_path), header_row, delimiter],
+    )
+    if not serial:
+        return []
+    bad = con.execute(f"select distinct line, error_type from {table}_rej order by line").fetchall()
+    con.execute(f"drop table if exists {table}_rej")
+    con.execute(f"drop table if exists {table}_rejscan")
+    return [(int(line), str(kind)) for line, kind in bad]
+
+
+def _record_lines(path: Path, header_row: int, delimiter: str) -> list[int]:
+    """First physical line of every non-empty record after the header (Python's csv module counts lines
+    across quoted line breaks). Only on the serial fallback path, where cells span lines."""
+    lines = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        # strict: an unterminated quote is an error here, where DuckDB's serial reader lets the cell run on.
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        previous_end = 0
+        try:
+            for record in reader:
+                first_line = previous_end + 1
+                previous_end = reader.line_num
+                if first_line > header_row and record:
+                    lines.append(first_line)
+        except csv.Error as exc:
+            raise ReadError("unreadable", f"line {previous_end + 1}: {exc}") from None
+    return lines
+
+
+def _number_rows_by_list(con, table: str, lines: list[int]) -> None:
+    cols = ", ".join(f"r.{c}" for c in _column_names(_width(con, f"{table}_raw")))
+    con.execute(f"create or replace temp table {table}_blanks (ord bigint, line bigint)")
+    con.execute(
+        f"insert into {table}_blanks select * from (select unnest($1) as ord, unnest($2) as line)",
+        [list(range(len(lines))), lines],
+    )
+    con.execute(
+        f"create temp view {table} as select coalesce(b.line, r.rowid + 1)::bigint as __row, {cols} "
+        f"from {table}_raw r left join {table}_blanks b on b.ord = r.rowid"
     )
 
 
@@ -268,6 +351,8 @@ def drop_source(con: duckdb.DuckDBPyConnection, table: str) -> None:
         con.execute(f"drop {kind} if exists {table}")
     con.execute(f"drop table if exists {table}_raw")
     con.execute(f"drop table if exists {table}_blanks")
+    con.execute(f"drop table if exists {table}_rej")
+    con.execute(f"drop table if exists {table}_rejscan")
 
 
 def _width(con, table: str) -> int:

@@ -353,6 +353,8 @@ def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path,
                 _recognise(item, mapping)
             except ReadError as exc:
                 _file_reject(result, exc.code, exc.detail)
+            except Exception as exc:  # a reader bug or an odd file must not stop the other files
+                _file_reject(result, "unreadable", f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:300])
         result.seconds = time.monotonic() - clock
         pending.append(item)
 

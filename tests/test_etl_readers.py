@@ -151,3 +151,26 @@ def test_user_mapping_file_adds_headers_without_code(tmp_path: Path) -> None:
     found = mapping.entities["activities"].match_headers(["活动编号", "群众人数", "接待人数"])
     assert found["visitors"] == 1
     assert "接待人数" in mapping.entities["activities"].columns["visitors"].headers
+
+
+def test_csv_cells_spanning_lines_keep_their_first_line_number(tmp_path: Path, con) -> None:
+    path = tmp_path / "活动.csv"
+    path.write_text(
+        '标题\n活动编号,活动日期,活动类型,活动主题\nA1,2023-01-02,学习,"第一行\n第二行"\n\nA2,2023-01-03,议事,x\n',
+        encoding="utf-8",
+    )
+    source = read_source(con, path, load_mapping(), "src")
+    assert _rows(con, source) == [
+        (3, "A1", "2023-01-02", "学习", "第一行\n第二行"),
+        (6, "A2", "2023-01-03", "议事", "x"),
+    ]
+
+
+def test_csv_with_an_unterminated_quote_is_unreadable_not_silently_merged(tmp_path: Path, con) -> None:
+    path = tmp_path / "活动.csv"
+    path.write_text(
+        '活动编号,活动日期,活动类型\nA1,2023-01-02,学习\nA2,"2023-01-03,议事\nA3,2023-01-04,学习\n'
+    )
+    with pytest.raises(ReadError) as err:
+        read_source(con, path, load_mapping(), "src")
+    assert err.value.code == "unreadable"

@@ -298,7 +298,7 @@ def test_stray_and_full_width_spaces_and_digits_are_cleaned(tmp_path: Path) -> N
     csv = (
         "活动编号,活动日期,活动类型,接待人数,参加代表编号\n"
         " A1 ,２０２３年５月６日,\u3000学习\u3000,\u00a0１２ ,D1；D2\n"
-        'A2\t,2023-05-06,议事,"",D1, D2\n'
+        'A2\t,2023-05-06,议事,"","D1, D2"\n'
     )
     _base(tmp_path, **{"04_活动.csv": csv})
     summary = _run(tmp_path)
@@ -308,7 +308,7 @@ def test_stray_and_full_width_spaces_and_digits_are_cleaned(tmp_path: Path) -> N
         "select activity_id, activity_date, activity_type, visitors, deputy_ids from activities order by 1",
     ) == [
         ("A1", date(2023, 5, 6), "学习", 12, "D1;D2"),
-        ("A2", date(2023, 5, 6), "议事", None, "D1"),
+        ("A2", date(2023, 5, 6), "议事", None, "D1;D2"),
     ]
 
 
@@ -363,3 +363,18 @@ def test_raw_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> N
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_malformed_csv_line_is_a_row_reject_and_the_rest_loads(tmp_path: Path) -> None:
+    csv = (
+        "活动编号,活动日期,活动类型\nA1,2023-01-02,学习\nA2,2023-01-03,议事,多出的一格\nA3,2023-01-04,学习,\n"
+    )
+    _base(tmp_path, **{"04_活动.csv": csv})
+    summary = _run(tmp_path)
+    f = _file(summary, "04_活动.csv")
+    assert (f.rows_read, f.rows_loaded, f.rows_rejected) == (3, 2, 1)
+    assert _reasons(tmp_path, summary.run_id, "04_活动.csv") == {3: {"bad_row"}}
+    assert _query(tmp_path, "select activity_id, source_row from activities order by 1") == [
+        ("A1", 2),
+        ("A3", 4),
+    ]
