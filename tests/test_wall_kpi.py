@@ -45,8 +45,9 @@ def test_tile_shows_name_value_unit_and_its_own_as_of_time():
     assert text(by_class(tile, "wall-count")) == "243"
     assert text(by_class(tile, "wall-unit")) == "人"
     assert text(by_class(tile, "wall-asof")) == "截至 01-19 10:05"
-    english = wall_kpi.kpi_tile("deputies_total", 243, AS_OF, "en")
+    english = wall_kpi.kpi_tile("deputies_total", 243, AS_OF, "en", unit_key="people")
     assert text(by_class(english, "wall-tile-name")) == "Deputies"
+    assert text(by_class(english, "wall-unit")) == ""
     assert text(by_class(english, "wall-asof")) == "as of 01-19 10:05"
     unknown = wall_kpi.kpi_tile("visitors_total", 5, AS_OF, "zh-CN")
     assert text(by_class(unknown, "wall-asof")) == ""

@@ -94,14 +94,21 @@ def test_map_figure_uses_only_cartesian_scatter_traces(district, townships):
     assert (fig.layout.width, fig.layout.height) == (800, 600)
 
 
-def test_map_figure_shades_townships_and_outlines_the_highlight_last(district, townships):
+def highlight_of(fig):
+    (trace,) = [tr for tr in fig.data if tr.uid == wall_map.HIGHLIGHT_UID]
+    return trace
+
+
+def test_map_figure_shades_townships_and_outlines_the_highlight_above_them(district, townships):
     fig = wall_map.map_figure(district, townships, [], {"A": 10, "B": 0}, highlight="B")
     fills = {tr.name: tr.fillcolor for tr in fig.data if tr.name in ("A", "B")}
     assert fills["A"] != fills["B"]
-    last = fig.data[-1]
-    assert last.uid == wall_map.HIGHLIGHT_UID
-    assert max(last.x) == pytest.approx(110.22)  # township B's outline
-    assert wall_map.map_figure(district, townships, [])["data"][-1]["x"] in ((), None)
+    outline = highlight_of(fig)
+    assert max(outline.x) == pytest.approx(110.22)  # township B's outline
+    assert list(fig.data).index(outline) > max(
+        i for i, tr in enumerate(fig.data) if tr.fill == "toself" and tr.name
+    )
+    assert highlight_of(wall_map.map_figure(district, townships, [])).x in ((), None)
 
 
 def test_map_figure_labels_note_and_small_township_threshold(district, townships):

@@ -290,6 +290,34 @@ def map_figure(
             )
             fill = "none"
 
+    located = [h for h in homes if h.get("lon") is not None and h.get("lat") is not None]
+    sizes = marker_sizes([h.get("activities") for h in located])
+    for is_home_group, color, legend_index in ((True, theme.home_color, 0), (False, theme.station_color, 1)):
+        group = [(h, s) for h, s in zip(located, sizes, strict=True) if _is_home(h) == is_home_group]
+        if not group:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[h["lon"] for h, _ in group],
+                y=[h["lat"] for h, _ in group],
+                mode="markers",
+                marker={
+                    "size": [s for _, s in group],
+                    "color": color,
+                    "opacity": 0.9,
+                    "line": {"color": theme.marker_line, "width": 1.5},
+                },
+                text=[f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
+                hoverinfo="skip" if static else "text",
+                name=legend_names[legend_index] if legend_names else "",
+                showlegend=legend_names is not None,
+            )
+        )
+
+    outlines = township_outlines(townships)
+    fig.add_trace(highlight_trace(outlines.get(highlight) if highlight else None, theme))
+
+    # Labels last: names stay readable over markers and the focus outline.
     label_x, label_y, label_text = [], [], []
     small: list[tuple[tuple[float, float], str]] = []
     shares = area_shares(features)
@@ -322,33 +350,6 @@ def map_figure(
                 showlegend=False,
             )
         )
-
-    located = [h for h in homes if h.get("lon") is not None and h.get("lat") is not None]
-    sizes = marker_sizes([h.get("activities") for h in located])
-    for is_home_group, color, legend_index in ((True, theme.home_color, 0), (False, theme.station_color, 1)):
-        group = [(h, s) for h, s in zip(located, sizes, strict=True) if _is_home(h) == is_home_group]
-        if not group:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=[h["lon"] for h, _ in group],
-                y=[h["lat"] for h, _ in group],
-                mode="markers",
-                marker={
-                    "size": [s for _, s in group],
-                    "color": color,
-                    "opacity": 0.9,
-                    "line": {"color": theme.marker_line, "width": 1.5},
-                },
-                text=[f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
-                hoverinfo="skip" if static else "text",
-                name=legend_names[legend_index] if legend_names else "",
-                showlegend=legend_names is not None,
-            )
-        )
-
-    outlines = township_outlines(townships)
-    fig.add_trace(highlight_trace(outlines.get(highlight) if highlight else None, theme))
 
     bounds = collection_bounds(district, townships)
     layout: dict = {

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from dash import html
 
-from warehouse.i18n import t
+from warehouse.i18n import normalize_lang, t
 
 DASH = "—"
 HOME_LEVEL_KEYS = (
@@ -82,7 +82,8 @@ def kpi_tile(
     prefix: str = "",
 ) -> html.Div:
     """A number tile: name, the animated value with its unit, an optional sub-line, its own as-of time."""
-    unit = t(f"wall.unit.{unit_key}", lang) if unit_key else ""
+    # Chinese counts carry a measure word (人, 个, 件); English needs none.
+    unit = t(f"wall.unit.{unit_key}", lang) if unit_key and normalize_lang(lang) != "en" else ""
     return html.Div(
         [
             html.Div(t(f"kpi.{kpi_id}.name", lang), className="wall-tile-name"),
