@@ -47,33 +47,73 @@ CHROMIUM_ARGS = [
 DEMO_ENV = {"COCKPIT_DEFAULT_START": "2023-01-01", "COCKPIT_DEFAULT_END": "2023-12-31"}
 SERVER_START_TIMEOUT = 90.0
 BROWSER_ADMIN = ("browser-admin", "browser-admin-password")
-# origin -> data dir of the server listening there; (origin, kind) -> session cookie value.
+# origin -> data dir of a LiveServer listening there; data dir -> its browser wall token;
+# (origin, kind) -> session cookie value.
 _SERVER_DATA_DIRS: dict[str, Path] = {}
-_AUTH_COOKIES: dict[tuple[str, str], str] = {}
 _KIOSK_TOKENS: dict[Path, str] = {}
+_AUTH_COOKIES: dict[tuple[str, str], str] = {}
+_DEMO_DIRS: list[Path] = []
+
+
+def ensure_browser_credentials(data_dir: Path) -> str:
+    """The browser admin (``BROWSER_ADMIN``) and a wall token in ``data_dir``; returns the token.
+
+    Made in the demo data dir before any test copies it, so every copy (and any server on it, the
+    gunicorn ones included) accepts the same credentials.
+    """
+    from dashboard.auth_store import AuthStore
+    from tests.security_helpers import create_kiosk_token, create_user
+
+    if data_dir not in _KIOSK_TOKENS:
+        if AuthStore.for_data_dir(data_dir).get_user(BROWSER_ADMIN[0]) is None:
+            create_user(data_dir, BROWSER_ADMIN[0], "admin", BROWSER_ADMIN[1])
+        _KIOSK_TOKENS[data_dir] = create_kiosk_token(data_dir, f"browser-wall-{os.urandom(3).hex()}")
+    return _KIOSK_TOKENS[data_dir]
+
+
+def _cookie_works(origin: str, cookie: str) -> bool:
+    from dashboard.security import SESSION_COOKIE_NAME
+
+    request = urllib.request.Request(origin + "/_dash-layout")
+    request.add_header("Cookie", f"{SESSION_COOKIE_NAME}={cookie}")
+    try:
+        urllib.request.urlopen(request, timeout=10).read()
+        return True
+    except OSError:
+        return False
+
+
+def _try(get_cookie, *args) -> str | None:
+    try:
+        return get_cookie(*args)
+    except (AssertionError, OSError):
+        return None
 
 
 def auth_cookie(url: str, kind: str | None = None) -> str | None:
-    """The session cookie (``kind`` "kiosk" for the wall, else "admin") for a URL of a live server."""
-    from tests.security_helpers import create_kiosk_token, create_user, kiosk_cookie, session_cookie
+    """The session cookie (``kind`` "kiosk" for the wall, else "admin") for a URL of a live server.
+
+    None when the server knows none of the test credentials (its data dir was not made by these fixtures).
+    """
+    from tests.security_helpers import kiosk_cookie, session_cookie
 
     origin = _origin(url)
-    data_dir = _SERVER_DATA_DIRS.get(origin)
-    if data_dir is None:
-        return None
     kind = kind or ("kiosk" if urlsplit(url).path.startswith("/wall") else "admin")
-    if (origin, kind) not in _AUTH_COOKIES:
-        if data_dir not in _KIOSK_TOKENS:
-            from dashboard.auth_store import AuthStore
-
-            if AuthStore.for_data_dir(data_dir).get_user(BROWSER_ADMIN[0]) is None:
-                create_user(data_dir, BROWSER_ADMIN[0], "admin", BROWSER_ADMIN[1])
-            _KIOSK_TOKENS[data_dir] = create_kiosk_token(data_dir, f"browser-wall-{os.urandom(3).hex()}")
-        if kind == "kiosk":
-            _AUTH_COOKIES[origin, kind] = kiosk_cookie(origin, _KIOSK_TOKENS[data_dir])
-        else:
-            _AUTH_COOKIES[origin, kind] = session_cookie(origin, *BROWSER_ADMIN)
-    return _AUTH_COOKIES[origin, kind]
+    cached = _AUTH_COOKIES.get((origin, kind))
+    if cached and _cookie_works(origin, cached):
+        return cached
+    data_dir = _SERVER_DATA_DIRS.get(origin)
+    if data_dir is not None:
+        ensure_browser_credentials(data_dir)
+    tokens = [_KIOSK_TOKENS[data_dir]] if data_dir in _KIOSK_TOKENS else []
+    tokens += [_KIOSK_TOKENS[d] for d in _DEMO_DIRS if d in _KIOSK_TOKENS]
+    if kind == "kiosk":
+        cookie = next((c for c in (_try(kiosk_cookie, origin, t) for t in tokens) if c), None)
+    else:
+        cookie = _try(session_cookie, origin, *BROWSER_ADMIN)
+    if cookie:
+        _AUTH_COOKIES[origin, kind] = cookie
+    return cookie
 
 
 def cockpit_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -188,8 +228,11 @@ def demo_data_dir(tmp_path_factory) -> Path:
         shutil.copytree(
             prebuilt, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.log", "*.lock")
         )
-        return data_dir
-    run_cockpit(data_dir, "demo", "--no-serve")
+    else:
+        run_cockpit(data_dir, "demo", "--no-serve")
+    # Before any test copies it: every copy then knows the browser admin and wall token.
+    ensure_browser_credentials(data_dir)
+    _DEMO_DIRS.append(data_dir)
     return data_dir
 
 
