@@ -1,8 +1,8 @@
 """Validation, set-wise: every problem of every row of ``stg_parsed`` becomes a row of ``stg_rejects``.
 
 ``stg_rejects(__row, column_name, reason_code, raw_value)`` holds one row per problem (a row with
-three problems has three rejects but counts once as rejected). ``stg_valid`` is what is left: the
-canonical columns of the entity, ``source_row`` and ``row_hash`` (md5 over the canonical values, so
+three problems has three rejects but counts once as rejected). ``stg_valid`` (a view) is what is left:
+the canonical columns of the entity, ``source_row`` and ``row_hash`` (md5 over the canonical values, so
 the same record read from xlsx or CSV hashes the same).
 """
 
