@@ -442,6 +442,22 @@ def test_roles_reach_only_their_areas(app_env):
     assert admin.get("/ops", headers={"Accept": "text/html"}).status_code != 403
 
 
+def test_only_admins_call_ops_callbacks(app_env):
+    ops = [d for d in _dependencies(app_env) if d["output"].lstrip(".").startswith("ops-")]
+    assert ops, "the ops page's callbacks should be in the graph"
+    for who in ("leader1", "town1"):
+        client = _client(app_env, who)
+        for dep in ops:
+            assert client.post("/_dash-update-component", json=_body(dep)).status_code == 403, (
+                who,
+                dep["output"],
+            )
+    town = _client(app_env, "town1")
+    for dep in _dependencies(app_env):
+        if _area_of(dep) == "wall":
+            assert town.post("/_dash-update-component", json=_body(dep)).status_code == 403, dep["output"]
+
+
 def test_scope_filters_pins_a_township_user_to_their_township(app_env):
     from flask import g
 
