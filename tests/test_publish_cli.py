@@ -26,7 +26,7 @@ def test_kpis_json(snapshot, tmp_settings, capsys):
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["period"] == {"start": "2023-01-01", "end": "2023-12-31"}
-    assert doc["township"] is None and doc["snapshot_version"].endswith("-runfixtu")
+    assert doc["township"] is None and doc["snapshot_version"].endswith("-ixture")
     assert doc["kpis"]["activities_total"] == 5
     assert abs(doc["kpis"]["suggestion_closure_rate"] - EXPECTED_KPIS_2023["suggestion_closure_rate"]) < 1e-9
 

@@ -88,7 +88,7 @@ def test_kpi_as_of_uses_the_newest_loaded_file_of_the_entity(snapshot_con):
 
 def test_snapshot_info_and_period(snapshot_con):
     info = q.snapshot_info(snapshot_con)
-    assert info.run_id == "run-fixture" and info.version.endswith("-runfixtu")
+    assert info.run_id == "run-fixture" and info.version.endswith("-ixture")
     assert info.as_of["townships"] == datetime(2024, 1, 19, 8, 0)
     assert q.data_period(snapshot_con) == (date(2022, 6, 1), date(2023, 9, 29))
     assert list(q.township_options(snapshot_con)["township_code"]) == [T1, T2, T3]
