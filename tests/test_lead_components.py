@@ -200,8 +200,10 @@ def test_links_escape_record_text():
 def test_column_defs_label_and_format():
     df = pd.DataFrame({"unit": ["x"], "suggestions": [3], "on_time_rate": [0.5]})
     defs = L.column_defs(df, "zh-CN")
-    assert [d["headerName"] for d in defs] == ["承办单位", "建议件数", "按期办理率"]
-    assert defs[2]["valueFormatter"] == L.RATE_FORMATTER and defs[1]["type"] == "numericColumn"
+    assert [d["headerName"] for d in defs] == ["承办单位", "建议件数", "按期办理率 (%)"]
+    assert defs[1]["type"] == "numericColumn"
+    assert not any("function" in str(d) for d in defs)  # no eval under the page's CSP
+    assert L.records(df)[0]["on_time_rate"] == 50.0
 
 
 def test_records_are_json_safe():
@@ -274,3 +276,39 @@ def test_custom_dates_and_unchanged_state():
     out = sync(L.DATE_FROM, date_from="2023-03-01", date_to="2023-03-31")
     assert out[0] == "?from=2023-03-01&to=2023-03-31" and out[1] == "month" or out[1] == "custom"
     assert sync(L.TOWNSHIP)[0] is no_update
+
+
+def test_map_points_carry_township_codes_for_clicks():
+    from dashboard.components.lead_map import lead_map_figure
+
+    square = {
+        "type": "Feature",
+        "properties": {"township_code": "150205002000", "township_name": "大发街道"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[110, 40], [110, 41], [111, 41], [111, 40], [110, 40]]],
+        },
+    }
+    townships = {"type": "FeatureCollection", "features": [square]}
+    homes = pd.DataFrame(
+        {
+            "home_name": ["家"],
+            "home_level": ["区级"],
+            "is_home": [True],
+            "township_code": ["150205002000"],
+            "lon": [110.5],
+            "lat": [40.5],
+            "activities": [3],
+        }
+    )
+    summary = pd.DataFrame(
+        {"township_code": ["150205002000"], "township_name": ["大发街道"], "activities": [3]}
+    )
+    fig = lead_map_figure(None, townships, homes, summary, "zh-CN", ("150205002000",))
+    assert fig.data[0].hoveron == "fills" and fig.data[0].name == "大发街道"
+    labels = next(tr for tr in fig.data if tr.mode == "text")
+    markers = next(tr for tr in fig.data if tr.mode == "markers")
+    assert list(labels.customdata) == ["150205002000"] and list(markers.customdata) == ["150205002000"]
+    assert (
+        map_click_code({"points": [{"curveNumber": 2, "customdata": "150205002000"}]}, []) == "150205002000"
+    )

@@ -295,11 +295,21 @@ def _json_value(value):
 
 
 def records(df: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-safe dicts (dates as ISO strings, missing values as ``None``)."""
-    return [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict("records")]
+    """Rows as JSON-safe dicts (dates as ISO strings, missing values as ``None``, rates in %)."""
+    return [{k: _json_value(v) for k, v in row.items()} for row in grid_frame(df).to_dict("records")]
 
 
-RATE_FORMATTER = {"function": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'"}
+def is_rate(column: str) -> bool:
+    return column.endswith("_rate")
+
+
+def grid_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows as a grid shows them: rates as percentages with one decimal (no JavaScript formatter:
+    the page's CSP forbids the ``eval`` that AG Grid's function strings need)."""
+    rates = [c for c in df.columns if is_rate(c)]
+    if not rates:
+        return df
+    return df.assign(**{c: (df[c].astype(float) * 100).round(1) for c in rates})
 
 
 def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None = None) -> list[dict]:
@@ -316,8 +326,10 @@ def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None
         spec: dict = {"field": col, "headerName": label(col, lang)}
         if col in links:
             spec = {"field": links[col], "headerName": label(col, lang), "cellRenderer": "markdown"}
-        elif col.endswith("_rate"):
-            spec.update(type="numericColumn", valueFormatter=RATE_FORMATTER, filter="agNumberColumnFilter")
+        elif is_rate(col):
+            spec.update(
+                headerName=f"{label(col, lang)} (%)", type="numericColumn", filter="agNumberColumnFilter"
+            )
         elif pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
             spec.update(type="numericColumn", filter="agNumberColumnFilter")
         defs.append(spec)

@@ -119,6 +119,7 @@ def lead_map_figure(
             text=names.get(code, code),
             name=names.get(code, code),
         )
+    _tag_points_with_codes(fig, townships, home_rows)
     fig.update_layout(
         font={"family": FONT, "size": 12},
         legend={"font": {"size": 12}},
@@ -126,3 +127,28 @@ def lead_map_figure(
         clickmode="event",
     )
     return fig
+
+
+def _tag_points_with_codes(fig: go.Figure, townships: Mapping | None, homes: list[dict]) -> None:
+    """Give the label and home-marker points their township code (``customdata``) and make them clickable.
+
+    With ``hovermode="closest"`` a click near a label or a home lands on that point rather than on the
+    polygon's fill, so those points must say which township they belong to.
+    """
+    features = (townships or {}).get("features", [])
+    label_codes = [
+        district_map.feature_code(f)
+        for f in features
+        if district_map.label_point(f.get("geometry") or {}) is not None
+    ]
+    located = [h for h in homes if h.get("lon") is not None and h.get("lat") is not None]
+    groups = [
+        [str(h.get("township_code") or "") for h in located if district_map._is_home(h) == is_home]
+        for is_home in (True, False)
+    ]
+    groups = [g for g in groups if g]
+    for trace in fig.data:
+        if trace.mode == "text" and len(trace.x or ()) == len(label_codes):
+            trace.update(customdata=label_codes, hoverinfo="none")
+        elif trace.mode == "markers" and groups:
+            trace.update(customdata=groups.pop(0))
