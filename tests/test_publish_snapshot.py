@@ -27,7 +27,7 @@ def meta_of(path: Path) -> dict[str, str]:
 
 def test_publish_writes_a_versioned_snapshot_with_metadata(raw_store, tmp_settings):
     version = publish_snapshot(raw_store, tmp_settings, "7c9e6679-7425-40de")
-    assert re.fullmatch(r"\d{8}T\d{6}Z-7c9e6679", version)
+    assert re.fullmatch(r"\d{8}T\d{6}Z-2540de", version)  # the run id's distinctive tail
     meta = meta_of(tmp_settings.published_db)
     assert meta["version"] == version
     assert meta["run_id"] == "7c9e6679-7425-40de"

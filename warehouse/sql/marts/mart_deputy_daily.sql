@@ -1,6 +1,6 @@
 -- Participation per deputy x day x activity type x place level, aggregated once from the unnested
 -- participant lists: what per-deputy queries (home visit rate, absences, deputy drill-down) and the points
--- ledger read. Sorted by deputy so that a deputy's drill-down reads few row groups.
+-- ledger read. Not sorted: sorting it cost 40 % of its build, more than the drill-down gains.
 with participants as (
     select * from stg_activity_participants
 ),
@@ -24,4 +24,3 @@ final as (
 )
 
 select * from final
-order by deputy_id, activity_date
