@@ -31,9 +31,47 @@
     return (n < 10 ? "0" : "") + n;
   }
 
-  function hhmm(ms) {
+  /* Wall-clock parts in the district's time zone (settings.timezone), whatever the zone of the PC that
+     drives the screen; the browser's own zone if the name is unknown. */
+  var WEEKDAYS = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+  var formatters = {};
+
+  function zoned(ms, timeZone) {
     var d = new Date(ms);
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+    var key = timeZone || "";
+    if (!(key in formatters)) {
+      try {
+        formatters[key] = new Intl.DateTimeFormat("en-US", {
+          timeZone: timeZone || undefined,
+          hourCycle: "h23",
+          year: "numeric",
+          month: "2-digit",
+          day: "2-digit",
+          hour: "2-digit",
+          minute: "2-digit",
+          second: "2-digit",
+          weekday: "short",
+        });
+      } catch (e) {
+        formatters[key] = null;
+      }
+    }
+    var fmt = formatters[key];
+    if (!fmt) {
+      return { y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate(), H: d.getHours(), M: d.getMinutes(),
+               S: d.getSeconds(), wd: d.getDay() };
+    }
+    var parts = {};
+    fmt.formatToParts(d).forEach(function (p) {
+      parts[p.type] = p.value;
+    });
+    return { y: Number(parts.year), m: Number(parts.month), d: Number(parts.day), H: Number(parts.hour) % 24,
+             M: Number(parts.minute), S: Number(parts.second), wd: WEEKDAYS[parts.weekday] };
+  }
+
+  function hhmm(ms, timeZone) {
+    var z = zoned(ms, timeZone);
+    return pad(z.H) + ":" + pad(z.M);
   }
 
   /* ---------------------------------------------------------------- scaling and playlist */
@@ -105,14 +143,15 @@
     if (!root) return;
     var cfg = config(root);
     var now = new Date();
+    var z = zoned(now.getTime(), cfg.timezone);
     var date = (cfg.date_format || "{y}-{m}-{d}")
-      .replace("{y}", now.getFullYear())
-      .replace("{m}", pad(now.getMonth() + 1))
-      .replace("{d}", pad(now.getDate()));
+      .replace("{y}", z.y)
+      .replace("{m}", pad(z.m))
+      .replace("{d}", pad(z.d));
     var weekdays = cfg.weekdays || [];
     setText(root, ".wall-clock-date", date);
-    setText(root, ".wall-clock-weekday", weekdays[now.getDay()] || "");
-    setText(root, ".wall-clock-time", pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds()));
+    setText(root, ".wall-clock-weekday", weekdays[z.wd] || "");
+    setText(root, ".wall-clock-time", pad(z.H) + ":" + pad(z.M) + ":" + pad(z.S));
 
     var status = "fresh";
     var badge = root.querySelector(".wall-badge");
@@ -136,8 +175,8 @@
     if (!root) return;
     var cfg = config(root);
     if (cfg.reload_hour === null || cfg.reload_hour === undefined) return;
-    var now = new Date();
-    if (now.getHours() !== Number(cfg.reload_hour) || Date.now() - state.loadedAt < 2 * 3600 * 1000) return;
+    if (zoned(Date.now(), cfg.timezone).H !== Number(cfg.reload_hour)) return;
+    if (Date.now() - state.loadedAt < 2 * 3600 * 1000) return;
     fetch(cfg.version_url, { cache: "no-store" })
       .then(function (res) {
         if (res.ok) window.location.reload();
@@ -333,7 +372,7 @@
           return [version && version !== current ? version : nu, "", "wall-badge"];
         })
         .catch(function () {
-          return [nu, (cfg.offline || "{time}").replace("{time}", hhmm(state.lastOk)), "wall-badge is-visible"];
+          return [nu, (cfg.offline || "{time}").replace("{time}", hhmm(state.lastOk, cfg.timezone)), "wall-badge is-visible"];
         })
         .finally(function () {
           window.clearTimeout(timer);

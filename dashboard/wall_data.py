@@ -331,6 +331,7 @@ def client_config(settings, lang: str, screens: list[str], dwell: int) -> dict:
         "version_url": "/wall/version",
         "poll_seconds": settings.wall_poll_seconds,
         "reload_hour": settings.wall_reload_hour,
+        "timezone": settings.timezone,
         "dwell": dwell,
         "screens": screens,
         "focus_seconds": FOCUS_SECONDS,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -123,6 +125,15 @@ def test_wall_in_english_with_a_chosen_period_and_playlist(page_opener, live_ser
     assert "2023-07-01" in page.inner_text(".wall-period")
     assert page.evaluate("() => document.querySelector('.wall-screen.is-active').dataset.screen") == "cases"
     assert "Mediation success rate" in page.inner_text("#wall-screen-cases")
+    # The clock ticks in the browser in the district's time zone (settings.timezone), not the PC's.
+    page.wait_for_function(
+        "() => /^\\d\\d:\\d\\d:\\d\\d$/.test(document.querySelector('.wall-clock-time').textContent)"
+    )
+    shown = page.inner_text(".wall-clock-time")
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    candidates = {(now + timedelta(minutes=delta)).strftime("%H:%M") for delta in (-1, 0, 1)}
+    assert shown[:5] in candidates, (shown, candidates)
+    assert page.inner_text(".wall-clock-weekday") == now.strftime("%A")
     assert recorded.outside_requests == []
     assert recorded.console_errors == []
 
