@@ -90,6 +90,11 @@ def test_png_is_scale_2_and_svg_is_svg(lead_context):
     assert png.mimetype == "image/png" and png.filename.endswith(".png")
     width, height = png_size(png.content)
     assert width == 2400 and height >= 840
+    map_png = download("map", "png", f"{YEAR}&township={DAFA}")
+    assert (
+        map_png.filename == "代表之家分布与活动_2023-01-01至2023-12-31.png"
+        and png_size(map_png.content)[0] == 2400
+    )
     svg = download("townships", "svg")
     assert svg.content.lstrip().startswith(b"<svg") and "大发街道".encode() in svg.content
 

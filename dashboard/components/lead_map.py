@@ -64,6 +64,23 @@ def bar_click_code(click: Mapping | None) -> str | None:
     return str(custom) if custom not in (None, "") else None
 
 
+def township_summary_from_homes(homes: pd.DataFrame) -> pd.DataFrame:
+    """``township_code, township_name, activities``: activities at the four home levels per township."""
+    if homes.empty or "township_code" not in homes.columns:
+        return pd.DataFrame(columns=["township_code", "township_name", "activities"])
+    rows = homes[homes["is_home"].fillna(False).astype(bool)] if "is_home" in homes.columns else homes
+    count = pick(rows, "activities", "activities_total")
+    names = homes.groupby("township_code", sort=True)["township_name"].first()
+    totals = rows.groupby("township_code", sort=True)[count].sum()
+    return pd.DataFrame(
+        {
+            "township_code": names.index.astype(str),
+            "township_name": names.values,
+            "activities": [int(totals.get(c, 0)) for c in names.index],
+        }
+    )
+
+
 def lead_map_figure(
     district: Mapping | None,
     townships: Mapping | None,

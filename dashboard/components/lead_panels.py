@@ -107,6 +107,8 @@ class Panel:
     width: int = 6
     # The columns shown and exported (in this order); None keeps every column the query returns.
     columns: tuple[str, ...] | None = None
+    # Drawn in a graph of its own (the map: ``lead-map``) rather than a pattern-matched panel graph.
+    own_graph: bool = False
 
     def rows(self, con, filters: Filters) -> pd.DataFrame:
         """The panel's rows: the query's result restricted to :attr:`columns`."""
@@ -128,6 +130,26 @@ class Panel:
     @property
     def is_chart(self) -> bool:
         return self.figure is not None
+
+
+def _map_figure(df, lang, filters):
+    """The clickable district map; townships shaded by the activities at their homes (rows of ``df``)."""
+    from dashboard import context
+    from dashboard.components.lead_map import (
+        lead_map_figure,
+        load_geojson_cached,
+        township_summary_from_homes,
+    )
+
+    settings = context.settings()
+    return lead_map_figure(
+        load_geojson_cached(settings.district_geojson),
+        load_geojson_cached(settings.townships_geojson_path),
+        df,
+        township_summary_from_homes(df),
+        lang,
+        filters.townships,
+    )
 
 
 def _trend_figure(df, lang, filters):
@@ -231,8 +253,23 @@ ACTIVITY_COLUMNS = (
 )
 RANK_COLUMNS = ("rank", "deputy_id", "deputy_name", "township_name", "levels", "points", "absences")
 
+MAP_COLUMNS = (
+    "home_id",
+    "home_name",
+    "home_level",
+    "is_home",
+    "township_code",
+    "township_name",
+    "lon",
+    "lat",
+    "deputies",
+    "activities",
+    "visitors",
+)
+
 PANELS: tuple[Panel, ...] = (
     Panel("trend", _trend, _trend_figure, width=12),
+    Panel("map", _call("home_map"), _map_figure, columns=MAP_COLUMNS, own_graph=True),
     Panel("townships", _call("township_summary"), _townships),
     Panel("idle_homes", _idle_homes, columns=HOME_COLUMNS),
     Panel("activities", _latest, columns=ACTIVITY_COLUMNS),

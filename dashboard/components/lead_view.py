@@ -19,12 +19,9 @@ from dashboard import context
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_figures import empty_figure
 from dashboard.components.lead_kpi import kpi_grid
-from dashboard.components.lead_map import (
-    lead_map_figure,
-    load_geojson_cached,
-)
 from dashboard.components.lead_panels import (
     PANELS,
+    PANELS_BY_KEY,
     as_frame,
     as_of_text,
     fetch_all,
@@ -43,7 +40,7 @@ from dashboard.freshness import freshness_alert
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 
-CHART_KEYS = tuple(p.key for p in PANELS if p.is_chart)
+CHART_KEYS = tuple(p.key for p in PANELS if p.is_chart and not p.own_graph)
 TABLE_KEYS = tuple(p.key for p in PANELS if not p.is_chart)
 DOWNLOAD_KEYS = tuple(
     (p.key, fmt) for p in PANELS for fmt in (L.CHART_FORMATS if p.is_chart else L.TABLE_FORMATS)
@@ -83,16 +80,9 @@ def page_layout(**params):
         if width_used + panel.width > 12:
             rows.append(dbc.Row(row, className="g-3 mb-3"))
             row, width_used = [], 0
-        row.append(
-            dbc.Col(L.panel_card(panel, state, lang, L.panel_body(panel, lang)), lg=panel.width, xs=12)
-        )
+        body = map_body(lang) if panel.own_graph else L.panel_body(panel, lang)
+        row.append(dbc.Col(L.panel_card(panel, state, lang, body), lg=panel.width, xs=12))
         width_used += panel.width
-        if panel.key == "trend":
-            # The map sits right after the trend, beside the township bar chart.
-            rows.append(dbc.Row(row, className="g-3 mb-3"))
-            row, width_used = [], 0
-            row.append(dbc.Col(map_card(lang), lg=6, xs=12))
-            width_used = 6
     if row:
         rows.append(dbc.Row(row, className="g-3 mb-3"))
 
@@ -166,22 +156,12 @@ def page_layout(**params):
     )
 
 
-def map_card(lang: str | None) -> dbc.Card:
-    return dbc.Card(
+def map_body(lang: str | None) -> html.Div:
+    return html.Div(
         [
-            dbc.CardHeader(
-                [
-                    html.Span(t("leadership.map_title", lang), className="lead-panel-title"),
-                    html.Span(t("leadership.map_hint", lang), className="lead-hint"),
-                ],
-                className="lead-panel-head",
-            ),
-            dbc.CardBody(
-                dcc.Graph(id=L.MAP_GRAPH, config=L.GRAPH_CONFIG, className="lead-graph lead-map"),
-                className="lead-panel-body",
-            ),
-        ],
-        className="lead-panel h-100",
+            html.Div(t("leadership.map_hint", lang), className="lead-hint"),
+            dcc.Graph(id=L.MAP_GRAPH, config=L.GRAPH_CONFIG, className="lead-graph lead-map"),
+        ]
     )
 
 
@@ -274,7 +254,6 @@ def render(search: str | None) -> tuple:
         frames = fetch_all(con, filters)
         townships = township_frame(con)
         info = query.snapshot_info(con)
-        homes = as_frame(query.home_map(con, filters))
     names = township_names(townships)
 
     figures = []
@@ -292,15 +271,11 @@ def render(search: str | None) -> tuple:
         frame, links = table_links(key, frame, query_string)
         grids_rows.append(L.records(frame))
         grids_cols.append(L.column_defs(frame, lang, links))
-    summary = frames["townships"] if frames["townships"] is not None else pd.DataFrame()
-    map_fig = lead_map_figure(
-        load_geojson_cached(settings.district_geojson),
-        load_geojson_cached(settings.townships_geojson_path),
-        homes,
-        summary,
-        lang,
-        filters.townships,
-    )
+    map_panel = PANELS_BY_KEY["map"]
+    if frames["map"] is None:
+        map_fig = empty_figure(lang, message="leadership.unavailable")
+    else:
+        map_fig = map_panel.figure(frames["map"], lang, filters)
     hrefs = [L.download_href(key, fmt, state) for key, fmt in DOWNLOAD_KEYS]
     return (
         kpi_grid(values, yoy, previous, lang),
