@@ -89,6 +89,7 @@
     for (var i = 0; i < state.slots && i < names.length; i++) {
       visible[names[(state.offset + i) % names.length]] = i;
     }
+    var shown = [];
     canvas.querySelectorAll(".wall-screen").forEach(function (el) {
       var slot = visible[el.getAttribute("data-screen")];
       if (slot === undefined) {
@@ -96,8 +97,16 @@
       } else {
         el.style.left = slot * DESIGN_W + "px";
         el.classList.add("is-active");
+        var name = el.querySelector(".wall-screen-name");
+        shown[slot] = name ? name.textContent : "";
       }
     });
+    /* When screens rotate, the header says which one is up and where it is in the playlist. */
+    var tag = canvas.querySelector(".wall-screen-tag");
+    if (tag) {
+      var rotating = names.length > state.slots;
+      tag.textContent = rotating ? shown.join(" · ") + "  " + (state.offset + 1) + "/" + names.length : "";
+    }
   }
 
   /* Fit the canvas to the viewport: N designs side by side when the screen is that wide (an LED strip),

@@ -168,7 +168,10 @@ def header(title: str, period_text: str, as_of, lang: str) -> html.Header:
                         [html.Span(className="wall-dot"), html.Span(as_of, id=Ids.AS_OF)],
                         className="wall-status",
                     ),
-                    html.Div(period_text, className="wall-period"),
+                    html.Div(
+                        [html.Span(period_text), html.Span(className="wall-screen-tag")],
+                        className="wall-period",
+                    ),
                     html.Div(id=Ids.BADGE, className="wall-badge"),
                 ],
                 className="wall-header-left",
