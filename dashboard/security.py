@@ -429,6 +429,7 @@ class Guard:
             LOGIN_TEMPLATE,
             lang=lang,
             html_lang="en" if lang == "en" else "zh-CN",
+            theme=_theme(),
             other_lang_url=LOGIN_PATH
             + "?"
             + urlencode(
@@ -482,6 +483,7 @@ class Guard:
             MESSAGE_TEMPLATE,
             lang=lang,
             html_lang="en" if lang == "en" else "zh-CN",
+            theme=_theme(),
             title=t("security.logout", lang),
             message=t("security.logout_confirm", lang),
             principal=current_principal(),
@@ -565,6 +567,11 @@ def _id_text(component_id) -> str:
     return str(component_id)
 
 
+def _theme() -> str:
+    """Bootstrap colour mode of the plain pages: dark (the cockpit's), or light with ``?theme=light``."""
+    return "light" if request.args.get("theme") == "light" else "dark"
+
+
 def _same_origin() -> bool:
     """False when a state-changing request names another site as its origin (CSRF defence in depth)."""
     origin = request.headers.get("Origin")
@@ -583,7 +590,7 @@ def _safe_next(value: str | None) -> str | None:
 
 
 _PAGE_HEAD = """<!DOCTYPE html>
-<html lang="{{ html_lang }}" data-bs-theme="dark">
+<html lang="{{ html_lang }}" data-bs-theme="{{ theme }}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
