@@ -138,6 +138,24 @@ def test_wall_in_english_with_a_chosen_period_and_playlist(page_opener, live_ser
     assert recorded.console_errors == []
 
 
+def test_playlist_rotates_whole_screens_and_the_focus_township(page_opener, live_server):
+    recorded = page_opener(f"{live_server}/wall?screens=townships,cases&dwell=5")
+    page = recorded.page
+    page.wait_for_selector(".wall-root.is-scaled")
+    active = (
+        "() => Array.from(document.querySelectorAll('.wall-screen.is-active')).map((e) => e.dataset.screen)"
+    )
+    assert page.evaluate(active) == ["townships"]
+    first_focus = page.inner_text("#wall-focus-big .wall-focus-name")
+    page.wait_for_function(f"() => ({active})().join() === 'cases'", timeout=20_000)
+    assert "2/2" in page.inner_text(".wall-screen-tag")
+    page.wait_for_function(f"() => ({active})().join() === 'townships'", timeout=20_000)
+    # The township in focus has moved on by now (every 8 s, in the browser).
+    assert page.inner_text("#wall-focus-big .wall-focus-name") != first_focus
+    assert recorded.outside_requests == []
+    assert recorded.console_errors == []
+
+
 @pytest.fixture
 def own_server(demo_data_dir, tmp_path):
     """A server on a private copy of the demo data (this test may stop it or publish a new snapshot)."""
