@@ -137,3 +137,30 @@ def test_metric_dictionary_lists_every_kpi(lead_context):
         assert kpi in text
     assert "调解成功率" in text and "成功化解 ÷ 诉前调解案件。" in text
     assert "Mediation success rate" in texts(metrics_page(lang="en"))
+
+
+class CountingReader:
+    """A reader that counts the cursors it hands out."""
+
+    def __init__(self, reader):
+        self.reader, self.cursors = reader, 0
+
+    @property
+    def version(self):
+        return self.reader.version
+
+    def cursor(self):
+        self.cursors += 1
+        return self.reader.cursor()
+
+
+def test_a_view_seen_before_costs_no_query(lead_context):
+    counting = CountingReader(context.reader())
+    context.configure(lead_context, counting)
+    search = f"{YEAR}&township={SHIGUAI}&deputy_level=town"
+    first = kpi_texts(render(search)[0])
+    used = counting.cursors
+    assert used >= 1
+    assert kpi_texts(render(search)[0]) == first and counting.cursors == used
+    render(f"{YEAR}&township={DAFA}&deputy_level=town")
+    assert counting.cursors == used + 1

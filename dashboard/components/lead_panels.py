@@ -8,6 +8,8 @@ iterate this one registry, so a panel's chart on screen, its PNG and its XLSX co
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -339,3 +341,44 @@ def kpi_triple(con, filters: Filters) -> tuple[dict, dict, dict]:
         kpi_dict(query.kpis(con, yoy_filters(filters))),
         kpi_dict(query.kpis(con, previous_filters(filters))),
     )
+
+
+@dataclass(frozen=True)
+class ViewData:
+    """Everything the leadership view queries for one set of filters."""
+
+    kpis: tuple[dict, dict, dict]
+    frames: dict[str, pd.DataFrame | None]
+    townships: pd.DataFrame
+    info: object
+
+
+_VIEW_CACHE: OrderedDict[tuple, ViewData] = OrderedDict()
+_VIEW_CACHE_SIZE = 32
+_VIEW_CACHE_LOCK = threading.Lock()
+
+
+def view_data(reader, filters: Filters) -> ViewData:
+    """The view's data for ``filters``, memoised per (snapshot version, filters).
+
+    A new snapshot has a new version, so nothing stale is served; results with a failed panel are not
+    kept. Back/forward and a leader toggling between two views then cost no query at all.
+    """
+    key = (getattr(reader, "version", None), filters)
+    with _VIEW_CACHE_LOCK:
+        if key[0] is not None and key in _VIEW_CACHE:
+            _VIEW_CACHE.move_to_end(key)
+            return _VIEW_CACHE[key]
+    with reader.cursor() as con:
+        data = ViewData(
+            kpis=kpi_triple(con, filters),
+            frames=fetch_all(con, filters),
+            townships=as_frame(query.township_options(con)),
+            info=query.snapshot_info(con),
+        )
+    if key[0] is not None and all(frame is not None for frame in data.frames.values()):
+        with _VIEW_CACHE_LOCK:
+            _VIEW_CACHE[key] = data
+            while len(_VIEW_CACHE) > _VIEW_CACHE_SIZE:
+                _VIEW_CACHE.popitem(last=False)
+    return data

@@ -24,9 +24,8 @@ from dashboard.components.lead_panels import (
     PANELS_BY_KEY,
     as_frame,
     as_of_text,
-    fetch_all,
-    kpi_triple,
     township_names,
+    view_data,
 )
 from dashboard.filters import (
     ViewState,
@@ -249,12 +248,10 @@ def render(search: str | None) -> tuple:
     state = parse_search(search, settings.default_period())
     lang = normalize_lang(state.lang)
     filters = filters_from_state(state)
-    with context.reader().cursor() as con:
-        values, yoy, previous = kpi_triple(con, filters)
-        frames = fetch_all(con, filters)
-        townships = township_frame(con)
-        info = query.snapshot_info(con)
-    names = township_names(townships)
+    data = view_data(context.reader(), filters)
+    values, yoy, previous = data.kpis
+    frames, info = data.frames, data.info
+    names = township_names(data.townships)
 
     figures = []
     for key in CHART_KEYS:
