@@ -39,6 +39,7 @@ def test_hbar_sorts_largest_on_top_and_shortens_long_labels():
     fig = wall_charts.hbar_figure(["短", "一个非常非常非常非常长的法规名称"], [1, 9], 600, 400, max_label=8)
     assert list(fig.data[0].x) == [1, 9]
     assert fig.data[0].y[1] == "一个非常非常非…"
+    assert fig.layout.yaxis.range == (-4.5, 1.5)  # two bars keep a bar's thickness, at the top
     empty = wall_charts.hbar_figure([], [], 600, 400, empty_message="暂无数据")
     assert empty.layout.annotations[0].text == "暂无数据"
 

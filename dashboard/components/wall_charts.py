@@ -16,6 +16,7 @@ MUTED = "#7f98bd"
 GRID = "rgba(120,160,220,0.15)"
 ACCENT = "#35c3e8"
 ACCENT_2 = "#ffc34d"
+MIN_BAR_SLOTS = 6
 SERIES = ("#35c3e8", "#ffc34d", "#5be38f", "#ff7b7b", "#b58cff", "#7fa7ff", "#ff9f43", "#a3e635")
 
 
@@ -220,11 +221,18 @@ def hbar_figure(
         )
     )
     top = max((v for _, v in pairs), default=0) or 1
+    # At least MIN_BAR_SLOTS rows of height: one or two bars stay bars, not blocks filling the panel.
+    slots = max(len(pairs), MIN_BAR_SLOTS)
     fig.update_layout(
         margin={"l": label_width, "r": 24, "t": 8, "b": 8},
         bargap=0.3,
         xaxis={"visible": False, "range": [0, top * 1.2], "fixedrange": True},
-        yaxis={"fixedrange": True, "tickfont": {"size": 18}, "automargin": False},
+        yaxis={
+            "fixedrange": True,
+            "tickfont": {"size": 18},
+            "automargin": False,
+            "range": [len(pairs) - slots - 0.5, len(pairs) - 0.5],
+        },
     )
     return fig
 
