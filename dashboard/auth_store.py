@@ -382,6 +382,24 @@ class AuthStore:
                 remaining = max(remaining, int((until - now).total_seconds() + 0.999))
         return max(remaining, 0)
 
+    def record_ip_failure(self, ip: str) -> None:
+        """Count a failure against an address only (e.g. a forged wall token)."""
+        now = utcnow()
+        with self.transaction() as con:
+            con.execute(
+                "insert into login_failures (scope, key, failed_at) values ('ip', ?, ?)", (ip, _iso(now))
+            )
+            con.execute("delete from login_failures where failed_at < ?", (_iso(now - FAILURE_WINDOW),))
+
+    def audited_recently(self, event: str, ip: str | None, seconds: int) -> bool:
+        """Whether ``event`` from ``ip`` was audited in the last ``seconds`` (to keep floods out of the trail)."""
+        with self.connect() as con:
+            row = con.execute(
+                "select 1 from audit where event = ? and ip is ? and at > ? limit 1",
+                (event, ip, _iso(utcnow() - timedelta(seconds=seconds))),
+            ).fetchone()
+        return row is not None
+
     def authenticate(self, name: str, password: str, ip: str) -> LoginResult:
         """Check a login; count failures per user name and per address; refuse while locked.
 

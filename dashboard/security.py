@@ -386,9 +386,14 @@ class Guard:
     def exchange_token(self):
         """Trade ``?token=`` for a kiosk session cookie, then drop the token from the address bar."""
         token = request.args.get("token", "")
+        ip = request.remote_addr or "-"
+        # Forged tokens count against the address like failed logins: guessing is throttled and the
+        # audit trail gets one row per attempt only until the address is locked.
+        if self.store.lock_remaining("", ip):
+            return self.deny(429, "bad_token")
         name = self.store.token_name(token)
-        ip = request.remote_addr
         if name is None:
+            self.store.record_ip_failure(ip)
             self.store.audit("kiosk.token_rejected", ip=ip, path=request.path)
             return self.deny(403, "bad_token")
         session.clear()
@@ -418,7 +423,11 @@ class Guard:
                 result = self.store.authenticate(name, password, request.remote_addr or "-")
                 if result.principal is not None:
                     return self.start_user_session(result.principal, next_path)
-                self.store.audit("login.failure", actor=name, ip=request.remote_addr, reason=result.reason)
+                ip = request.remote_addr
+                # While locked, one audit row a minute per address is enough: a flood must not fill the disk.
+                if result.reason != "locked" or not self.store.audited_recently("login.locked", ip, 60):
+                    event = "login.locked" if result.reason == "locked" else "login.failure"
+                    self.store.audit(event, actor=name, ip=ip, reason=result.reason)
                 if result.reason == "locked":
                     minutes = max(1, (result.retry_after + 59) // 60)
                     error, status = t("security.login.locked", lang, minutes=minutes), 429
