@@ -150,8 +150,12 @@ def test_playlist_rotates_whole_screens_and_the_focus_township(page_opener, live
     page.wait_for_function(f"() => ({active})().join() === 'cases'", timeout=20_000)
     assert "2/2" in page.inner_text(".wall-screen-tag")
     page.wait_for_function(f"() => ({active})().join() === 'townships'", timeout=20_000)
-    # The township in focus has moved on by now (every 8 s, in the browser).
-    assert page.inner_text("#wall-focus-big .wall-focus-name") != first_focus
+    # The township in focus moves on every 8 s, in the browser.
+    page.wait_for_function(
+        "(first) => document.querySelector('#wall-focus-big .wall-focus-name').textContent !== first",
+        arg=first_focus,
+        timeout=20_000,
+    )
     assert recorded.outside_requests == []
     assert recorded.console_errors == []
 
