@@ -173,7 +173,7 @@ def csrf_token() -> str:
 
 def user_menu(lang: str | None = None):
     """A small "signed in as NAME · sign out" form for page headers (call inside a layout function)."""
-    from dash import html
+    from dash import dcc, html
 
     principal = current_principal()
     if principal is None or not principal.is_user:
@@ -181,7 +181,7 @@ def user_menu(lang: str | None = None):
     return html.Form(
         [
             html.Span(t("security.signed_in_as", lang, name=principal.name), className="me-2 small"),
-            html.Input(type="hidden", name="csrf_token", value=csrf_token()),
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_token()),
             html.Button(
                 t("security.logout", lang), type="submit", className="btn btn-sm btn-outline-secondary"
             ),

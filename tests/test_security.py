@@ -487,3 +487,20 @@ def test_scope_filters_pins_a_township_user_to_their_township(app_env):
         g.cockpit_principal = None
         with pytest.raises(Exception):  # noqa: B017  (werkzeug Forbidden)
             scope_filters(wanted)
+
+
+def test_user_menu_posts_logout_with_the_session_csrf_token(app_env):
+    from flask import g, session
+
+    from dashboard.auth_store import Principal
+    from dashboard.security import user_menu
+
+    with app_env["app"].server.test_request_context("/"):
+        g.cockpit_principal = Principal("user", "leader1", "leader")
+        form = user_menu("en").to_plotly_json()["props"]
+        assert form["action"] == "/logout" and form["method"] == "POST"
+        hidden = form["children"][1].to_plotly_json()["props"]
+        assert hidden["name"] == "csrf_token" and hidden["value"] == session["csrf"]
+        assert "leader1" in form["children"][0].to_plotly_json()["props"]["children"]
+        g.cockpit_principal = Principal("kiosk", "hall", "kiosk")
+        assert user_menu().to_plotly_json()["props"].get("children") is None
