@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 FOCUS_SECONDS = 8
 TICKER_ROWS = 20
+# The ranking steps through at most this many deputies (the demo has 243); a district with thousands of
+# deputies would otherwise send a list nobody on the hall floor can wait through.
+RANKING_ROWS = 300
 SMALL_TOWNSHIP_SHARE = 0.1
 # Case outcomes keep one meaning per colour on every screen: resolved green, failed red, withdrawn grey.
 OUTCOME_COLORS = {
@@ -208,7 +211,7 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
 
 
 def load_ranking(con, params: dict, settings: Settings) -> dict:
-    ranking = rows(_fetch(con, query.points_ranking, _filters(params)))
+    ranking = rows(_fetch(con, query.points_ranking, _filters(params), limit=RANKING_ROWS))
     return {"wall-ranking": wall_lists.ranking_list(ranking, params["lang"])}
 
 
