@@ -53,7 +53,7 @@ MIME = {
 IMAGE_WIDTH, IMAGE_HEIGHT, IMAGE_SCALE = 1200, 600, 2
 REPORT = "report"
 
-_kaleido_lock = threading.Lock()
+_kaleido_lock = threading.RLock()
 _kaleido_started = False
 
 
@@ -214,7 +214,8 @@ def build_image(fig: go.Figure, fmt: str) -> bytes:
 
     _ensure_kaleido()
     height = fig.layout.height or IMAGE_HEIGHT
-    with warnings.catch_warnings():
+    # One browser per process serves every image: requests take turns rather than interleave.
+    with _kaleido_lock, warnings.catch_warnings():
         # plotly passes its default kaleido options even to the running server, which ignores them.
         warnings.filterwarnings("ignore", message="The kopts argument is ignored", category=UserWarning)
         return pio.to_image(fig, format=fmt, width=IMAGE_WIDTH, height=max(height, 420), scale=IMAGE_SCALE)

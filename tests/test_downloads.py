@@ -17,6 +17,7 @@ from dashboard import context
 from dashboard.auth_store import Principal
 from dashboard.components.lead_format import fmt_kpi
 from dashboard.components.lead_panels import PANELS, panel
+from dashboard.components.lead_view import clear_caches
 from dashboard.downloads import register_download_routes, serve_download
 from dashboard.filters import filters_from_state, parse_search
 from warehouse import query
@@ -33,6 +34,7 @@ def lead_context(snapshot, tmp_settings):
     settings = tmp_settings.with_(default_start=date(2023, 1, 1), default_end=date(2023, 12, 31))
     reader = SnapshotReader(snapshot)
     context.configure(settings, reader)
+    clear_caches()
     yield settings
     reader.close()
 

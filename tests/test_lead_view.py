@@ -18,7 +18,14 @@ from dashboard.components.lead_home import home_page
 from dashboard.components.lead_metrics import metrics_page
 from dashboard.components.lead_panels import PANELS
 from dashboard.components.lead_township import township_page
-from dashboard.components.lead_view import CHART_KEYS, DOWNLOAD_KEYS, TABLE_KEYS, page_layout, render
+from dashboard.components.lead_view import (
+    CHART_KEYS,
+    DOWNLOAD_KEYS,
+    TABLE_KEYS,
+    clear_caches,
+    page_layout,
+    render,
+)
 from tests.test_lead_components import texts, walk
 from warehouse import query
 from warehouse.query import KPI_IDS, Filters
@@ -35,6 +42,7 @@ def lead_context(snapshot, tmp_settings):
     settings = tmp_settings.with_(default_start=date(2023, 1, 1), default_end=date(2023, 12, 31))
     reader = SnapshotReader(snapshot)
     context.configure(settings, reader)
+    clear_caches()
     yield settings
     reader.close()
 

@@ -9,6 +9,8 @@ page module so tests import it without registering a page.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 
 import dash_bootstrap_components as dbc
@@ -242,13 +244,49 @@ def breadcrumb_items(state: ViewState, names: dict[str, str], lang: str | None) 
     return [(t("leadership.crumb_district", lang, district=district), "/" + root), (label, None)]
 
 
+_RENDER_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_RENDER_CACHE_SIZE = 16
+_RENDER_LOCK = threading.Lock()
+
+
+def clear_caches() -> None:
+    """Forget memoised views (tests; a snapshot change needs no call: its version is in the key)."""
+    from dashboard.components import lead_panels
+
+    with _RENDER_LOCK:
+        _RENDER_CACHE.clear()
+    with lead_panels._VIEW_CACHE_LOCK:
+        lead_panels._VIEW_CACHE.clear()
+
+
 def render(search: str | None) -> tuple:
-    """Everything on screen for the query string ``search`` (see the callback's outputs)."""
+    """Everything on screen for the query string ``search`` (see the callback's outputs).
+
+    Memoised per (snapshot version, view state, scoped filters): building ~15 figures costs more than
+    the queries, and back/forward or toggling between two views repeats the same states.
+    """
     settings = context.settings()
     state = parse_search(search, settings.default_period())
-    lang = normalize_lang(state.lang)
     filters = filters_from_state(state)
-    data = view_data(context.reader(), filters)
+    reader = context.reader()
+    key = (getattr(reader, "version", None), state, filters)
+    with _RENDER_LOCK:
+        if key[0] is not None and key in _RENDER_CACHE:
+            _RENDER_CACHE.move_to_end(key)
+            return _RENDER_CACHE[key]
+    out, complete = _render(state, filters, reader)
+    if key[0] is not None and complete:
+        with _RENDER_LOCK:
+            _RENDER_CACHE[key] = out
+            while len(_RENDER_CACHE) > _RENDER_CACHE_SIZE:
+                _RENDER_CACHE.popitem(last=False)
+    return out
+
+
+def _render(state: ViewState, filters, reader) -> tuple[tuple, bool]:
+    """(outputs, whether every panel's query succeeded)."""
+    lang = normalize_lang(state.lang)
+    data = view_data(reader, filters)
     values, yoy, previous = data.kpis
     frames, info = data.frames, data.info
     names = township_names(data.townships)
@@ -274,6 +312,7 @@ def render(search: str | None) -> tuple:
     else:
         map_fig = map_panel.figure(frames["map"], lang, filters)
     hrefs = [L.download_href(key, fmt, state) for key, fmt in DOWNLOAD_KEYS]
+    complete = all(frame is not None for frame in frames.values())
     return (
         kpi_grid(values, yoy, previous, lang),
         figures,
@@ -285,7 +324,7 @@ def render(search: str | None) -> tuple:
         scope_text(state, names, as_of_text(info), lang),
         L.report_href(state),
         map_fig,
-    )
+    ), complete
 
 
 def breadcrumb_children(state: ViewState, names: dict[str, str], lang: str | None) -> list:
