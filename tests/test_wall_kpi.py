@@ -56,12 +56,12 @@ def test_tile_shows_name_value_unit_and_its_own_as_of_time():
 def test_ring_fill_follows_the_rate_and_null_is_an_empty_ring():
     ring = wall_kpi.rate_ring("mediation_success_rate", 0.9017, AS_OF, "zh-CN")
     dial = by_class(ring, "wall-ring-dial")[0]
-    assert dial.style["--p"] == "90.17"
+    assert dial.style["--wall-p"] == "90.17"
     assert "is-null" not in dial.className
     null = wall_kpi.rate_ring("petition_satisfaction_rate", None, AS_OF, "zh-CN")
     dial = by_class(null, "wall-ring-dial")[0]
     assert "is-null" in dial.className
-    assert dial.style["--p"] == "0.00"
+    assert dial.style["--wall-p"] == "0.00"
     assert text(by_class(null, "wall-count")) == "—"
 
 

@@ -101,14 +101,14 @@ def kpi_tile(
 def rate_ring(
     kpi_id: str, value: float | None, as_of: Mapping[str, datetime | None], lang: str, *, prefix: str = ""
 ) -> html.Div:
-    """A rate as a ring (CSS conic gradient driven by ``--p``; ``—`` and an empty ring when null)."""
+    """A rate as a ring (CSS conic gradient driven by ``--wall-p``; ``—`` and an empty ring when null)."""
     percent = 0.0 if value is None else max(0.0, min(100.0, value * 100))
     return html.Div(
         [
             html.Div(
                 html.Div(count_span(kpi_id, value, prefix=prefix), className="wall-ring-hole"),
                 className="wall-ring-dial" + (" is-null" if value is None else ""),
-                style={"--p": f"{percent:.2f}"},
+                style={"--wall-p": f"{percent:.2f}"},
             ),
             html.Div(t(f"kpi.{kpi_id}.name", lang), className="wall-ring-name"),
             _as_of_line(kpi_id, as_of, lang),
