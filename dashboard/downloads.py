@@ -64,6 +64,8 @@ class Download:
     content: bytes
     filename: str
     mimetype: str
+    # For clients that ignore RFC 5987's filename*: e.g. "ranking_2023-01-01_2023-12-31.xlsx".
+    ascii_filename: str = "download"
 
 
 @dataclass(frozen=True)
@@ -322,7 +324,7 @@ def serve_download(panel_key: str, fmt: str, state: ViewState, filters: Filters)
             items = [(p, frames[p.key] if frames[p.key] is not None else pd.DataFrame()) for p in PANELS]
             content = build_report_zip(items, filters, ctx, kpi_frame(values, lang))
             name = f"{t('leadership.report', lang)}_{ctx.period}.zip"
-            return Download(content, name, MIME["zip"])
+            return Download(content, name, MIME["zip"], ascii_name(REPORT, filters, "zip"))
         df = panel.rows(con, filters)
     if fmt == "csv":
         content = build_csv(panel, df, ctx)
@@ -330,13 +332,17 @@ def serve_download(panel_key: str, fmt: str, state: ViewState, filters: Filters)
         content = build_xlsx([(panel, df)], ctx)
     else:
         content = build_image(chart_for_export(panel, df, filters, ctx), fmt)
-    return Download(content, file_name(panel, ctx, fmt), MIME[fmt])
+    return Download(content, file_name(panel, ctx, fmt), MIME[fmt], ascii_name(panel_key, filters, fmt))
+
+
+def ascii_name(key: str, filters: Filters, fmt: str) -> str:
+    return f"{key}_{filters.start}_{filters.end}.{fmt}"
 
 
 def attachment(download: Download) -> Response:
     """A Flask response with an RFC 5987 file name (Chinese names survive every browser)."""
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", download.filename) or "download"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download.filename)}"
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", download.ascii_filename) or "download"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(download.filename)}"
     response = Response(download.content, mimetype=download.mimetype)
     response.headers["Content-Disposition"] = disposition
     response.headers["Cache-Control"] = "no-store"

@@ -146,7 +146,8 @@ def test_route_serves_an_attachment_with_a_chinese_file_name(lead_context):
     response = client.get(f"/download/watchlist.csv{YEAR}&lang=en")
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;") and "filename*=UTF-8''" in disposition
+    assert disposition.startswith('attachment; filename="watchlist_2023-01-01_2023-12-31.csv";')
+    assert "filename*=UTF-8''" in disposition
     assert response.data.decode("utf-8-sig").splitlines()[0] == "Low-points watchlist"
     assert client.get(f"/download/nope.csv{YEAR}").status_code == 404
     assert client.get(f"/download/ranking.svg{YEAR}").status_code == 404
