@@ -272,7 +272,7 @@ def stacked_outcomes_figure(
         margin={"l": 150, "r": 16, "t": 64, "b": 16},
         bargap=0.35,
         xaxis={"visible": False, "fixedrange": True},
-        yaxis={"fixedrange": True, "tickfont": {"size": 20}, "autorange": "reversed"},
+        yaxis={"fixedrange": True, "tickfont": {"size": 20}, "autorange": "reversed", "ticksuffix": "  "},
         legend={"x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom", "font": {"size": 18}},
     )
     return fig
