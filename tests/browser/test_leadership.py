@@ -114,6 +114,18 @@ def test_clicking_a_township_on_the_map_filters_everything(live_server, page_ope
     page.wait_for_function("() => location.search.includes('township=150205003000')")
     wait_for_kpis(page, expected_kpis[DACI[0]])
     assert DACI[1] in page.inner_text("#lead-breadcrumb")
+    # The township bar chart cross-filters the same way.
+    page.click("#lead-reset")
+    wait_for_kpis(page, expected_kpis[None])
+    bars = page.locator('.lead-panel:has-text("各苏木镇街道进家活动") .bars path')
+    bars.first.scroll_into_view_if_needed()
+    names = page.locator('.lead-panel:has-text("各苏木镇街道进家活动") .xtick text').evaluate_all(
+        "(els) => els.map((el) => el.textContent)"
+    )
+    bar = bars.nth(names.index(DAFA[1])).bounding_box()
+    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    page.wait_for_function("() => location.search.includes('township=150205002000')")
+    wait_for_kpis(page, expected_kpis[DAFA[0]])
     assert_clean(recorded)
 
 
