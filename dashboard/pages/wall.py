@@ -19,8 +19,15 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from dashboard import context, wall_data
 from dashboard.components.wall_layout import Ids
 from dashboard.freshness import wall_banner
+from warehouse.i18n import t
 
-dash.register_page(__name__, path="/wall", title="大屏", name="wall")
+
+def page_title(**_) -> str:
+    """The browser tab's title (the wall's title in Chinese; the tab is rarely seen on a wall)."""
+    return t("wall.title", district=context.settings().district_name)
+
+
+dash.register_page(__name__, path="/wall", title=page_title, name="wall")
 
 
 def layout(lang: str | None = None, screens: str | None = None, dwell: str | None = None, **query_args):
