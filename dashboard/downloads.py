@@ -18,6 +18,7 @@ import threading
 import warnings
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 import pandas as pd
@@ -130,7 +131,9 @@ def _cell(value):
     except (TypeError, ValueError):
         pass
     if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+        value = value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones
     if hasattr(value, "item"):
         return value.item()
     return value
@@ -273,8 +276,9 @@ def build_report_zip(
 KPI_PANEL = Panel("kpis", lambda con, filters: pd.DataFrame())
 
 
-def kpi_frame(values: dict, lang: str) -> pd.DataFrame:
-    """KPIs as rows: id, name, value, 口径 (rates as fractions)."""
+def kpi_frame(values: dict, lang: str, as_of: dict | None = None) -> pd.DataFrame:
+    """KPIs as rows: id, name, value (rates as fractions), 口径, and the as-of time of its source."""
+    as_of = as_of or {}
     return pd.DataFrame(
         [
             {
@@ -282,6 +286,7 @@ def kpi_frame(values: dict, lang: str) -> pd.DataFrame:
                 "kpi_name": t(f"kpi.{k}.name", lang),
                 "value": values.get(k),
                 "kpi_def": t(f"kpi.{k}.def", lang),
+                "as_of": as_of.get(k),
             }
             for k in query.KPI_IDS
         ]
@@ -322,7 +327,7 @@ def serve_download(panel_key: str, fmt: str, state: ViewState, filters: Filters)
             frames = fetch_all(con, filters)
             values = kpi_dict(query.kpis(con, filters))
             items = [(p, frames[p.key] if frames[p.key] is not None else pd.DataFrame()) for p in PANELS]
-            content = build_report_zip(items, filters, ctx, kpi_frame(values, lang))
+            content = build_report_zip(items, filters, ctx, kpi_frame(values, lang, query.kpi_as_of(con)))
             name = f"{t('leadership.report', lang)}_{ctx.period}.zip"
             return Download(content, name, MIME["zip"], ascii_name(REPORT, filters, "zip"))
         df = panel.rows(con, filters)

@@ -117,6 +117,7 @@ def test_report_zip_has_every_chart_a_workbook_and_captions(lead_context):
     with context.reader().cursor() as con:
         values = query.kpis(con, Filters(date(2023, 1, 1), date(2023, 12, 31), townships=(DAFA,)))
     kpi_values = {row[0]: row[2] for row in table[1:]}
+    assert table[0][-1] == "数据截至" and any(row[-1] is not None for row in table[1:])
     assert set(kpi_values) == set(KPI_IDS)
     for kpi in KPI_IDS:
         assert fmt_kpi(kpi, kpi_values[kpi]) == fmt_kpi(kpi, values[kpi])

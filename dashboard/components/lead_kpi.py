@@ -32,8 +32,12 @@ def _delta_span(kpi_id: str, current, previous, label_key: str, lang: str | None
     )
 
 
-def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None) -> dbc.Card:
-    """One KPI card; ``data-kpi``/``data-value`` carry the raw value for tests and scripts."""
+def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=None) -> dbc.Card:
+    """One KPI card; ``data-kpi``/``data-value`` carry the raw value for tests and scripts.
+
+    ``as_of`` is the load time of the newest file of the entity the KPI is computed from (shown with
+    the 口径, since each source arrives on its own schedule).
+    """
     name = t(f"kpi.{kpi_id}.name", lang)
     definition = t(f"kpi.{kpi_id}.def", lang)
     raw = as_number(value)
@@ -70,7 +74,7 @@ def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None) -> dbc
                 ),
                 html.Div(deltas, className="lead-deltas"),
                 dbc.Popover(
-                    [dbc.PopoverHeader(name), dbc.PopoverBody(definition)],
+                    [dbc.PopoverHeader(name), dbc.PopoverBody([definition, *_as_of_line(as_of, lang)])],
                     target=kpi_info_id(kpi_id),
                     trigger="hover focus",
                     placement="bottom",
@@ -81,9 +85,20 @@ def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None) -> dbc
     )
 
 
-def kpi_grid(values: dict, yoy: dict, previous: dict, lang: str | None) -> list:
-    """A card per KPI in :data:`warehouse.query.KPI_IDS`, in that order."""
+def _as_of_line(as_of, lang: str | None) -> list:
+    if as_of is None:
+        return []
+    text = as_of.strftime("%Y-%m-%d %H:%M") if hasattr(as_of, "strftime") else str(as_of)
+    return [html.Div(t("leadership.as_of", lang, as_of=text), className="lead-kpi-asof")]
+
+
+def kpi_grid(values: dict, yoy: dict, previous: dict, lang: str | None, as_of: dict | None = None) -> list:
+    """A card per KPI in :data:`warehouse.query.KPI_IDS`, in that order (``as_of``: per KPI id)."""
+    as_of = as_of or {}
     return [
-        dbc.Col(kpi_card(k, values.get(k), yoy.get(k), previous.get(k), lang), className="lead-kpi-col")
+        dbc.Col(
+            kpi_card(k, values.get(k), yoy.get(k), previous.get(k), lang, as_of.get(k)),
+            className="lead-kpi-col",
+        )
         for k in KPI_IDS
     ]

@@ -348,6 +348,7 @@ class ViewData:
     """Everything the leadership view queries for one set of filters."""
 
     kpis: tuple[dict, dict, dict]
+    kpi_as_of: dict
     frames: dict[str, pd.DataFrame | None]
     townships: pd.DataFrame
     info: object
@@ -372,6 +373,7 @@ def view_data(reader, filters: Filters) -> ViewData:
     with reader.cursor() as con:
         data = ViewData(
             kpis=kpi_triple(con, filters),
+            kpi_as_of=query.kpi_as_of(con),
             frames=fetch_all(con, filters),
             townships=as_frame(query.township_options(con)),
             info=query.snapshot_info(con),

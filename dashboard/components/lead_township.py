@@ -40,6 +40,7 @@ def township_view(
     ranking: pd.DataFrame,
     district: str,
     lang: str | None,
+    as_of: dict | None = None,
 ) -> html.Div:
     """The township page from its data (pure)."""
     local = state.with_(townships=(code,))
@@ -52,7 +53,7 @@ def township_view(
     ranking_panel = PANELS_BY_KEY["ranking"]
     children = [
         L.facts([(t("leadership.fact.period", lang), f"{state.start} – {state.end}")]),
-        dbc.Row(kpi_grid(*kpis, lang), className="g-2 mb-3 row-cols-2 row-cols-md-3 row-cols-xl-5"),
+        dbc.Row(kpi_grid(*kpis, lang, as_of), className="g-2 mb-3 row-cols-2 row-cols-md-3 row-cols-xl-5"),
         dbc.Row(
             dbc.Col(L.panel_card(trend_panel, local, lang, L.static_graph(trend_fig)), xs=12),
             className="g-3 mb-3",
@@ -99,10 +100,20 @@ def township_page(code: str | None = None, **params):
         if code not in names:
             return L.not_found(t("leadership.township_not_found", lang), back, lang)
         kpis = kpi_triple(con, filters)
+        as_of = query.kpi_as_of(con)
         trend = PANELS_BY_KEY["trend"].rows(con, filters)
         homes = as_frame(query.home_map(con, filters))
         ranking = as_frame(query.points_ranking(con, filters))
     trend_fig = PANELS_BY_KEY["trend"].figure(trend, lang, filters)
     return township_view(
-        state, code, names[code], kpis, trend_fig, homes, ranking, context.settings().district_name, lang
+        state,
+        code,
+        names[code],
+        kpis,
+        trend_fig,
+        homes,
+        ranking,
+        context.settings().district_name,
+        lang,
+        as_of,
     )

@@ -314,7 +314,7 @@ def _render(state: ViewState, filters, reader) -> tuple[tuple, bool]:
     hrefs = [L.download_href(key, fmt, state) for key, fmt in DOWNLOAD_KEYS]
     complete = all(frame is not None for frame in frames.values())
     return (
-        kpi_grid(values, yoy, previous, lang),
+        kpi_grid(values, yoy, previous, lang, data.kpi_as_of),
         figures,
         grids_rows,
         grids_cols,
