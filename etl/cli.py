@@ -28,9 +28,15 @@ class CliError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cockpit", description="人大代表履职数据驾驶舱 / deputy-work data cockpit")
-    parser.add_argument("--config", type=Path, help="cockpit.toml to read (default: ./cockpit.toml if present)")
-    parser.add_argument("--data-dir", type=Path, help="data directory (inbox, raw store, snapshots); default ./data")
+    parser = argparse.ArgumentParser(
+        prog="cockpit", description="人大代表履职数据驾驶舱 / deputy-work data cockpit"
+    )
+    parser.add_argument(
+        "--config", type=Path, help="cockpit.toml to read (default: ./cockpit.toml if present)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="data directory (inbox, raw store, snapshots); default ./data"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

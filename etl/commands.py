@@ -11,7 +11,9 @@ DEMO_PERIOD = (date(2023, 1, 1), date(2023, 12, 31))
 
 
 def register(sub) -> None:
-    demo = sub.add_parser("demo", help="generate demo exports, load them, publish and serve / 生成演示数据并启动")
+    demo = sub.add_parser(
+        "demo", help="generate demo exports, load them, publish and serve / 生成演示数据并启动"
+    )
     demo.add_argument("--data-dir", type=Path, default=None)
     demo.add_argument("--port", type=int, default=None)
     demo.add_argument("--host", default=None)
