@@ -504,3 +504,17 @@ def test_user_menu_posts_logout_with_the_session_csrf_token(app_env):
         assert "leader1" in form["children"][0].to_plotly_json()["props"]["children"]
         g.cockpit_principal = Principal("kiosk", "hall", "kiosk")
         assert user_menu().to_plotly_json()["props"].get("children") is None
+
+
+def test_wall_poll_stays_small_and_the_kiosk_cookie_is_renewed_daily(app_env):
+    client = _client(app_env, "kiosk")
+    first = client.get("/wall/version")  # the first request of the day renews the kiosk cookie
+    assert first.status_code == 200
+    poll = client.get("/wall/version")
+    assert poll.status_code == 200 and "Set-Cookie" not in poll.headers
+    assert "Content-Security-Policy" not in poll.headers  # JSON, never rendered as a document
+    assert poll.headers["X-Content-Type-Options"] == "nosniff"
+    header_bytes = sum(len(k) + len(v) + 4 for k, v in poll.headers.items())
+    assert header_bytes + len(poll.get_data()) < 1024
+    page = client.get("/wall", headers={"Accept": "text/html"})
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
