@@ -111,7 +111,8 @@ def test_trend_merges_measures_by_month():
     assert merged.to_dict("list") == {"month": months, "activities": [3, 4], "visitors": [30, 40]}
     fig = figs.trend_figure(merged, "zh-CN")
     assert [tr.name for tr in fig.data] == ["活动场次", "接待群众人次"]
-    assert list(fig.data[0].x) == ["2023-01", "2023-02"] and fig.data[1].yaxis == "y2"
+    assert list(fig.data[0].x) == ["2023-01-01", "2023-02-01"] and fig.data[1].yaxis == "y2"
+    assert fig.layout.xaxis.type == "date" and fig.layout.xaxis.tickformat == "%Y-%m"
 
 
 def test_empty_rows_draw_a_no_data_note_not_zeros():

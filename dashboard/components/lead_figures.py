@@ -100,13 +100,12 @@ def with_title(fig: go.Figure, title: str) -> go.Figure:
     return out
 
 
-def _month_labels(values: pd.Series) -> list[str]:
+def _month_starts(values: pd.Series) -> list[str]:
+    """Months as ISO dates of their first day (a date axis thins its ticks on narrow screens)."""
     out = []
     for value in values:
-        if hasattr(value, "strftime"):
-            out.append(value.strftime("%Y-%m"))
-        else:
-            out.append(str(value)[:7])
+        text = value.strftime("%Y-%m") if hasattr(value, "strftime") else str(value)[:7]
+        out.append(f"{text}-01")
     return out
 
 
@@ -118,7 +117,7 @@ def trend_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
     if df.empty:
         return empty_figure(lang)
     month = pick(df, "month", "month_start", "period")
-    x = _month_labels(df[month])
+    x = _month_starts(df[month])
     fig = new_figure()
     for i, measure in enumerate(m for m in TREND_MEASURES if m in df.columns):
         fig.add_trace(
@@ -140,7 +139,12 @@ def trend_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
             "showgrid": False,
             "title": label("visitors", lang),
         },
-        xaxis={"type": "category"},
+        xaxis={
+            "type": "date",
+            "tickformat": "%Y-%m",
+            "hoverformat": "%Y-%m",
+            "dtick": "M1" if len(x) <= 6 else None,
+        },
         hovermode="x unified",
     )
     return base_layout(fig)
