@@ -43,8 +43,33 @@ def open_raw(path: Path) -> duckdb.DuckDBPyConnection:
             raise RawStoreLocked(str(exc).splitlines()[0]) from None
         raise
     _migrate_history_tables(con)
-    con.execute(RAW_DDL.read_text(encoding="utf-8"))
+    keyed = _entity_tables_with_primary_key(con)
+    con.execute("begin transaction")
+    try:
+        for name in keyed:
+            con.execute(f"alter table {name} rename to {name}__keyed")
+        con.execute(RAW_DDL.read_text(encoding="utf-8"))
+        for name in keyed:
+            con.execute(f"insert into {name} by name select * from {name}__keyed")
+            con.execute(f"drop table {name}__keyed")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        con.close()
+        raise
     return con
+
+
+def _entity_tables_with_primary_key(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Entity tables of a store made before the PRIMARY KEY was dropped (``raw.sql``): they are rebuilt
+    without it (same columns, same rows; the loader keeps ids unique)."""
+    entities = re.findall(r"create table if not exists (\w+)_past ", RAW_DDL.read_text(encoding="utf-8"))
+    rows = con.execute(
+        "select distinct table_name from duckdb_constraints() "
+        "where database_name = current_database() and schema_name = 'main' and constraint_type = 'PRIMARY KEY'"
+    ).fetchall()
+    keyed = {r[0] for r in rows}
+    return [n for n in entities if n in keyed and _IDENT_TABLE.match(n)]
 
 
 def _migrate_history_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -378,3 +378,85 @@ def test_malformed_csv_line_is_a_row_reject_and_the_rest_loads(tmp_path: Path) -
         ("A1", 2),
         ("A3", 4),
     ]
+
+
+def test_ids_stay_unique_after_loads_with_duplicates_and_updates(tmp_path: Path) -> None:
+    # The entity tables have no PRIMARY KEY (its index dominated large loads): the loader keeps ids unique.
+    head = "活动编号,活动日期,活动类型,接待人数\n"
+    _base(
+        tmp_path,
+        **{
+            "04_活动_1.csv": head
+            + "A1,2023-05-06,学习,1\nA2,2023-05-06,学习,2\nA2,2023-05-06,学习,2\nA3,2023-05-07,议事,3\n"
+            + "A3,2023-05-07,议事,4\nA3,2023-05-07,议事,3\n"
+        },
+    )
+    first = _run(tmp_path)
+    _inbox(
+        tmp_path,
+        {
+            "04_活动_2.csv": head
+            + "A1,2023-05-06,学习,1\nA2,2023-05-06,学习,5\nA4,2023-05-08,视察,0\nA4,2023-05-08,视察,0\n"
+            + "A3,2023-05-07,议事,9\nA3,2023-05-07,议事,9\n"
+        },
+    )
+    second = _run(tmp_path)
+    f1, f2 = _file(first, "04_活动_1.csv"), _file(second, "04_活动_2.csv")
+    assert (f1.rows_read, f1.rows_new, f1.rows_updated, f1.rows_duplicate) == (6, 3, 1, 2)
+    assert (f2.rows_read, f2.rows_new, f2.rows_updated, f2.rows_duplicate) == (6, 1, 2, 3)
+    for table, key in (
+        ("townships", "township_code"),
+        ("homes", "home_id"),
+        ("deputies", "deputy_id"),
+        ("activities", "activity_id"),
+    ):
+        assert _query(tmp_path, f"select count(*) - count(distinct {key}) from {table}") == [(0,)]
+    assert _query(tmp_path, "select activity_id, visitors from activities order by 1") == [
+        ("A1", 1),
+        ("A2", 5),
+        ("A3", 9),
+        ("A4", 0),
+    ]
+    assert _query(
+        tmp_path,
+        "select visitors, change from activities_history where activity_id = 'A3' order by loaded_at, source_row",
+    ) == [(3, "new"), (4, "updated"), (9, "updated")]
+
+
+def test_store_created_with_primary_keys_is_migrated_and_keeps_loading(tmp_path: Path) -> None:
+    from etl.load import RAW_DDL
+
+    _base(tmp_path, **{"04_活动_1.csv": "活动编号,活动日期,活动类型\nA1,2023-05-06,学习\n"})
+    # A store of the earlier layout: the entity tables keyed by their id.
+    old_ddl = RAW_DDL.read_text(encoding="utf-8")
+    for key in (
+        "township_code",
+        "home_id",
+        "deputy_id",
+        "activity_id",
+        "suggestion_id",
+        "case_id",
+        "project_id",
+    ):
+        old_ddl = old_ddl.replace(f"    {key} varchar not null,\n", f"    {key} varchar primary key,\n", 1)
+    raw_db = _settings(tmp_path).raw_db
+    raw_db.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(raw_db)) as con:
+        con.execute(old_ddl)
+        keyed = "select count(*) from duckdb_constraints() where constraint_type = 'PRIMARY KEY' and table_name = ?"
+        assert con.execute(keyed, ["activities"]).fetchall() == [(1,)]
+    first = _run(tmp_path)
+    assert first.status == "succeeded" and first.files_loaded == 4
+    with duckdb.connect(str(raw_db), read_only=True) as con:
+        assert con.execute(keyed, ["activities"]).fetchall() == [(0,)]
+        assert con.execute(keyed, ["etl_runs"]).fetchall() == [(1,)]
+    _inbox(
+        tmp_path, {"04_活动_2.csv": "活动编号,活动日期,活动类型\nA1,2023-05-06,议事\nA2,2023-05-07,学习\n"}
+    )
+    f = _file(_run(tmp_path), "04_活动_2.csv")
+    assert (f.rows_new, f.rows_updated) == (1, 1)
+    assert _query(tmp_path, "select activity_id, activity_type from activities order by 1") == [
+        ("A1", "议事"),
+        ("A2", "学习"),
+    ]
+    assert _query(tmp_path, "select count(*) from activities_history") == [(3,)]

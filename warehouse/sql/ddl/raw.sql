@@ -4,16 +4,20 @@
 -- data (phone, party_name, party_phone) lives here and nowhere else.
 -- Bookkeeping columns on every entity row: row_hash (hash of the canonical values, to tell a
 -- duplicate from an update), file_id and source_row (where the current version came from), run_id.
+-- The id (first column) is unique per entity table, guaranteed by the loader (etl/load.py applies each
+-- file set-wise: one row per id, new ids inserted, known ids updated). No PRIMARY KEY: maintaining
+-- its index dominated the load of large exports. Stores created with the key are migrated when opened
+-- (etl.load.open_raw).
 
 create table if not exists townships (
-    township_code varchar primary key,
+    township_code varchar not null,
     township_name varchar not null,
     kind varchar,
     row_hash varchar not null, file_id varchar, source_row integer, run_id varchar
 );
 
 create table if not exists homes (
-    home_id varchar primary key,
+    home_id varchar not null,
     home_name varchar not null,
     home_level varchar not null,      -- 区级/苏木镇街道级/嘎查村级/企业/代表工作站/立法联络站
     township_code varchar not null,
@@ -23,7 +27,7 @@ create table if not exists homes (
 );
 
 create table if not exists deputies (
-    deputy_id varchar primary key,
+    deputy_id varchar not null,
     name varchar not null,
     gender varchar,
     ethnicity varchar,
@@ -36,7 +40,7 @@ create table if not exists deputies (
 );
 
 create table if not exists activities (
-    activity_id varchar primary key,
+    activity_id varchar not null,
     home_id varchar,
     activity_date date not null,
     activity_type varchar not null,   -- 学习/议事/接待选民/视察/调研/培训/听证旁听/列席常委会/值班/述职
@@ -48,7 +52,7 @@ create table if not exists activities (
 );
 
 create table if not exists suggestions (
-    suggestion_id varchar primary key,
+    suggestion_id varchar not null,
     channel varchar not null,         -- 代表之家/平台/民呼我为/立法联系点/联动监督/接待岗
     deputy_id varchar,
     home_id varchar,
@@ -68,7 +72,7 @@ create table if not exists suggestions (
 );
 
 create table if not exists cases (
-    case_id varchar primary key,
+    case_id varchar not null,
     case_type varchar not null,       -- 信访代办/诉前调解
     township_code varchar,
     home_id varchar,
@@ -84,7 +88,7 @@ create table if not exists cases (
 );
 
 create table if not exists projects (
-    project_id varchar primary key,
+    project_id varchar not null,
     year integer not null,
     township_code varchar,
     name varchar not null,
