@@ -1,0 +1,101 @@
+"""ETL benchmark: full load, incremental load (one more day of exports), and DuckDB's bare read_csv.
+
+Every measured step runs in its own child process; its peak memory is the child's ``ru_maxrss``
+(``os.wait4``). The full ETL is one ``run_incremental`` job (read, validate, load with history, build
+marts, publish) on an empty data dir whose inbox holds the scale's exports (hard links, no copy); the
+incremental ETL is the next job after the next day's files arrive (every earlier file is hashed again
+and skipped as already loaded, then the marts are rebuilt and published).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import cockpit_env, dir_bytes, parse_child_json
+from benchmarks.data import export_files, scale_dir, write_next_day
+
+
+def run_measured(args: list[str], timeout: float | None = None) -> dict:
+    """Run ``python -m benchmarks.etl_child ARGS``: its JSON result, wall seconds and its own peak RSS (``os.wait4``)."""
+    started = time.perf_counter()
+    out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-child-{os.getpid()}-{time.monotonic_ns()}.out"
+    with out_path.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.etl_child", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=cockpit_env(),
+        )
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                process.returncode = -9
+                out_path.unlink(missing_ok=True)
+                return {"timeout_s": timeout}
+            time.sleep(0.05)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stdout = out_path.read_text(errors="replace")
+    out_path.unlink(missing_ok=True)
+    result = parse_child_json(stdout) if process.returncode == 0 else {"error": stdout[-3000:]}
+    result["wall_seconds"] = round(time.perf_counter() - started, 3)
+    result["max_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    return result
+
+
+def link_inbox(files: list[Path], inbox: Path) -> None:
+    inbox.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        target = inbox / path.name
+        try:
+            os.link(path, target)
+        except OSError:
+            target.symlink_to(path)
+
+
+def bench_etl(scale: int, timeout: float | None = None) -> dict:
+    """Full and incremental ETL of the scale's exports, and the bare read_csv ceiling of the same files.
+
+    Leaves the data dir (with its published snapshot) at ``benchmarks/out/data/s<scale>/cockpit`` for the
+    dashboard benchmarks.
+    """
+    files = export_files(scale)
+    data_dir = scale_dir(scale) / "cockpit"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    link_inbox(files, data_dir / "inbox")
+    input_bytes = sum(p.stat().st_size for p in files)
+
+    ceiling = run_measured(["read_csv", *map(str, files)], timeout=timeout)
+    full = run_measured(["etl", str(data_dir)], timeout=timeout)
+    result: dict = {"input_bytes": input_bytes, "files": len(files), "read_csv": ceiling, "full": full}
+    if "error" in full or "timeout_s" in full:
+        return result
+    published = data_dir / "published.duckdb"
+    result["snapshot_bytes"] = published.stat().st_size if published.exists() else None
+    result["raw_store_bytes"] = (data_dir / "raw.duckdb").stat().st_size
+
+    next_day = write_next_day(scale_dir(scale) / "exports", scale_dir(scale) / "next_day")
+    link_inbox(next_day, data_dir / "inbox")
+    result["incremental"] = run_measured(["etl", str(data_dir)], timeout=timeout)
+    result["incremental"]["new_bytes"] = sum(p.stat().st_size for p in next_day)
+    result["snapshot_bytes_after_incremental"] = published.stat().st_size if published.exists() else None
+    result["data_dir_bytes"] = dir_bytes(data_dir) - input_bytes
+    for key in ("full", "incremental"):
+        run = result[key]
+        if "seconds" in run:
+            run["rows_per_s"] = round(run["rows_read"] / run["seconds"]) if run["seconds"] else None
+            run["mb_per_s"] = round(input_bytes / 1e6 / run["seconds"], 1) if key == "full" else None
+    if "seconds" in ceiling and "seconds" in full:
+        ceiling["rows_per_s"] = round(ceiling["rows"] / ceiling["seconds"])
+        ceiling["mb_per_s"] = round(input_bytes / 1e6 / ceiling["seconds"], 1)
+        result["etl_vs_read_csv"] = round(ceiling["seconds"] / full["seconds"], 3)
+    return result

@@ -1,0 +1,67 @@
+"""Child processes of the ETL benchmark (run apart so that their peak memory is theirs alone).
+
+python -m benchmarks.etl_child etl DATA_DIR        # one ETL job (run_incremental), as the scheduler runs it
+python -m benchmarks.etl_child read_csv FILE...    # DuckDB's bare read_csv of the files (the ceiling)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import emit_json
+
+
+def etl(data_dir: Path) -> None:
+    from etl.jobs import run_incremental
+    from warehouse.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir)
+    started = time.perf_counter()
+    status = run_incremental(settings, trigger="bench")
+    seconds = time.perf_counter() - started
+    summary = status.result
+    files = [f for f in summary.files if f.status != "already_loaded"]
+    load_seconds = sum(f.seconds for f in summary.files)
+    emit_json(
+        {
+            "status": status.status,
+            "seconds": seconds,
+            "load_seconds": load_seconds,
+            "publish_seconds": max(0.0, seconds - load_seconds),
+            "files_loaded": len(files),
+            "files_skipped": len(summary.files) - len(files),
+            "rows_read": summary.rows_read,
+            "rows_loaded": summary.rows_loaded,
+            "rows_rejected": summary.rows_rejected,
+            "activity_rows_read": summary.entities.get("activities").rows_read
+            if "activities" in summary.entities
+            else 0,
+            "snapshot_version": summary.snapshot_version,
+        }
+    )
+
+
+def read_csv(paths: list[str]) -> None:
+    """Each file into a table with ``read_csv`` (bytes as latin-1: DuckDB has no GB18030 decoder; all VARCHAR)."""
+    import duckdb
+
+    con = duckdb.connect()
+    rows = 0
+    started = time.perf_counter()
+    for i, path in enumerate(paths):
+        con.execute(
+            f"create table t{i} as select * from read_csv(?, encoding='latin-1', all_varchar=true, header=true)",
+            [path],
+        )
+        rows += con.execute(f"select count(*) from t{i}").fetchall()[0][0]
+        con.execute(f"drop table t{i}")
+    emit_json({"seconds": time.perf_counter() - started, "rows": rows})
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "etl":
+        etl(Path(sys.argv[2]))
+    else:
+        read_csv(sys.argv[2:])

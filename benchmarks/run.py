@@ -1,0 +1,377 @@
+"""The benchmark suite in one command: ``make bench`` / ``python -m benchmarks.run [--scales ...] [--quick]``.
+
+For each scale (about 100k, 1M and 10M activity rows, with the generator's proportional suggestions,
+cases, deputies and homes) it:
+
+1. generates the exports with ``cockpit generate --scale`` into ``benchmarks/out/data/`` (reused later);
+2. times DuckDB's bare ``read_csv`` of the files (the ceiling), the full ETL and an incremental ETL
+   (one more day of exports), each in a child process with its peak memory (``benchmarks/etl.py``);
+3. times four panels in-process: the cockpit's query layer on the published snapshot against the
+   pandas baseline of the Dash tutorials (``benchmarks/panels.py``);
+4. starts ``cockpit serve --workers 1`` signed in, opens the wall and the leadership view in headless
+   Chromium (first full render, bytes), records the callbacks' payloads and replays them over HTTP
+   (p50/p95), with the server's memory (``benchmarks/dashboard.py``).
+
+It prints markdown tables, writes ``benchmarks/out/results.json`` (with the machine's description) and
+``benchmarks/out/results.md``; ``--readme`` also replaces the ``## Performance`` section of README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from benchmarks.common import OUT_DIR, REPO_ROOT, cockpit_env, machine, machine_line, parse_child_json
+from benchmarks.data import SCALES, ensure_exports, scale_dir
+
+TARGETS = {
+    "etl_full_s": 60.0,
+    "etl_vs_read_csv": 1 / 3,
+    "callback_p95_ms": 50.0,
+    "speedup_vs_pandas": 20.0,
+    "worker_rss_mb": 300.0,
+    "wall_first_render_s": 1.5,
+    "poll_bytes": 1024,
+}
+
+
+def parse_scales(text: str) -> list[tuple[str, int]]:
+    out = []
+    for item in (s.strip() for s in text.split(",") if s.strip()):
+        if item in SCALES:
+            out.append((item, SCALES[item]))
+        else:
+            scale = int(item)
+            out.append((next((k for k, v in SCALES.items() if v == scale), f"x{scale}"), scale))
+    return out
+
+
+def run_panels(mode: str, path: Path, budget: float, calls: int, timeout: float) -> dict:
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.panels",
+                mode,
+                str(path),
+                "--budget",
+                str(budget),
+                "--calls",
+                str(calls),
+            ],
+            capture_output=True,
+            text=True,
+            env=cockpit_env(),
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"timeout_s": timeout}
+    if done.returncode != 0:
+        return {"error": (done.stdout + done.stderr)[-3000:]}
+    result = parse_child_json(done.stdout)
+    result["wall_seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def bench_scale(name: str, scale: int, args) -> dict:
+    from benchmarks.dashboard import bench_dashboard
+    from benchmarks.etl import bench_etl
+
+    out: dict = {
+        "name": name,
+        "scale": scale,
+        "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+    log(f"[{name}] exports (scale {scale})")
+    out["exports"] = ensure_exports(scale)
+    log(f"[{name}] ETL: read_csv ceiling, full, incremental")
+    out["etl"] = bench_etl(scale, timeout=args.etl_timeout)
+    published = scale_dir(scale) / "cockpit" / "published.duckdb"
+    if not published.exists():
+        log(f"[{name}] no published snapshot: skipping the dashboard benchmarks")
+        return out
+    log(f"[{name}] panels in-process: query layer")
+    out["panels_ours"] = run_panels("duckdb", published, args.budget, args.calls, args.panel_timeout)
+    if not args.no_baseline:
+        log(f"[{name}] panels in-process: pandas baseline")
+        out["panels_pandas"] = run_panels(
+            "pandas", scale_dir(scale) / "exports", args.budget, args.calls, args.panel_timeout
+        )
+    if not args.no_server:
+        log(f"[{name}] server, browser and HTTP replay")
+        try:
+            out["dashboard"] = bench_dashboard(
+                scale_dir(scale) / "cockpit", calls=args.calls, budget_s=args.budget, opens=args.opens
+            )
+        except Exception as exc:  # keep the figures of the other steps
+            out["dashboard"] = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
+    return out
+
+
+def log(message: str) -> None:
+    print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
+
+
+# ---- report ---------------------------------------------------------------------------------------
+
+
+def _f(value, fmt: str = "{:,.0f}", missing: str = "—") -> str:
+    if value is None:
+        return missing
+    try:
+        return fmt.format(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _pp(timing: dict | None) -> str:
+    if not timing or "p50_ms" not in timing:
+        return "—"
+    return f"{timing['p50_ms']:,.1f} / {timing['p95_ms']:,.1f}"
+
+
+def _failure(step: dict | None) -> str | None:
+    if not step:
+        return "not run"
+    if "timeout_s" in step:
+        return f"timed out after {step['timeout_s']:.0f} s"
+    if "error" in step:
+        return "failed"
+    return None
+
+
+def report(results: dict) -> str:
+    runs = "; ".join(
+        f"{s['name']} {s.get('started', results['date'])[:16].replace('T', ' ')} "
+        f"(load avg {s.get('load_avg_at_start', results['machine']['load_avg_at_start'])[0]})"
+        for s in results["scales"]
+    )
+    lines = [
+        f"Machine: {machine_line(results['machine'])}. Runs: {runs}.",
+        "",
+        "**ETL** (child processes; peak = max RSS; ceiling = DuckDB `read_csv` of the same files, all VARCHAR)",
+        "",
+        "| scale | activity rows | all rows | input MB | read_csv s | full ETL s | rows/s | ETL ÷ read_csv "
+        "| peak MB | incremental s | incr. peak MB | snapshot MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in results["scales"]:
+        etl, ex = s.get("etl", {}), s.get("exports", {})
+        full, inc, ceil = etl.get("full", {}), etl.get("incremental", {}), etl.get("read_csv", {})
+        full_s = _failure(full) or _f(full.get("seconds"), "{:,.1f}")
+        lines.append(
+            f"| {s['name']} | {_f(ex.get('activity_rows'))} | {_f(ex.get('total_rows'))} "
+            f"| {_f(etl.get('input_bytes', 0) / 1e6)} | {_failure(ceil) or _f(ceil.get('seconds'), '{:,.1f}')} "
+            f"| {full_s} | {_f(full.get('rows_per_s'))} | {_f(etl.get('etl_vs_read_csv'), '{:.2f}')} "
+            f"| {_f(full.get('max_rss_mb'))} | {_failure(inc) or _f(inc.get('seconds'), '{:,.1f}')} "
+            f"| {_f(inc.get('max_rss_mb'))} | {_f((etl.get('snapshot_bytes') or 0) / 1e6, '{:,.1f}')} |"
+        )
+    lines += [
+        "",
+        "**Panels in-process**, p50 / p95 ms (period: calendar 2023). Ours: `warehouse.query` on the "
+        "published snapshot. Baseline: the exports in pandas DataFrames, filtered per call.",
+        "",
+        "| scale | panel | ours | pandas baseline | speed-up (p95) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for s in results["scales"]:
+        ours, base = s.get("panels_ours", {}), s.get("panels_pandas", {})
+        for panel in ("kpis", "monthly_trend", "township_summary", "points_ranking"):
+            o, b = ours.get("panels", {}).get(panel), base.get("panels", {}).get(panel)
+            speed = b["p95_ms"] / o["p95_ms"] if o and b and o.get("p95_ms") else None
+            lines.append(
+                f"| {s['name']} | {panel} | {_failure(ours) or _pp(o)} | {_failure(base) or _pp(b)} "
+                f"| {_f(speed, '{:,.1f}×')} |"
+            )
+    lines += [
+        "",
+        "**Memory and start-up**",
+        "",
+        "| scale | server worker RSS MB (peak) | server tree RSS MB | query-layer process MB | "
+        "pandas process MB (after load) | pandas start-up s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in results["scales"]:
+        mem = s.get("dashboard", {}).get("memory_end", {})
+        ours, base = s.get("panels_ours", {}), s.get("panels_pandas", {})
+        lines.append(
+            f"| {s['name']} | {_f(mem.get('worker_rss_mb'))} ({_f(mem.get('worker_peak_rss_mb'))}) "
+            f"| {_f(mem.get('tree_rss_mb'))} | {_f(ours.get('max_rss_mb'))} "
+            f"| {_failure(base) or _f(base.get('rss_loaded_mb'))} | {_f(base.get('startup_s'), '{:,.1f}')} |"
+        )
+    lines += [
+        "",
+        "**Callbacks over HTTP** (gunicorn, 1 worker, signed in; payloads recorded from Chromium), p50 / p95 ms",
+        "",
+        "| scale | callback | p50 / p95 ms | response bytes (gzip) |",
+        "|---|---|---:|---:|",
+    ]
+    for s in results["scales"]:
+        dash = s.get("dashboard", {})
+        if "error" in dash:
+            lines.append(f"| {s['name']} | failed: {dash['error'][:120]} | — | — |")
+        for cb, timing in dash.get("callbacks", {}).items():
+            lines.append(
+                f"| {s['name']} | {cb} | {timing.get('error', '')[:80] or _pp(timing)} "
+                f"| {_f(timing.get('response_bytes'))} |"
+            )
+    lines += [
+        "",
+        "**Browser** (headless Chromium, loopback, empty cache; until every panel has drawn)",
+        "",
+        "| scale | wall cold / warm s | wall KB | leadership cold / warm s | leadership KB | unchanged poll bytes |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in results["scales"]:
+        br = s.get("dashboard", {}).get("browser", {})
+        wall, lead, poll = br.get("wall", {}), br.get("leadership", {}), br.get("wall_poll", {})
+        lines.append(
+            f"| {s['name']} | {_f(wall.get('cold_s'), '{:.2f}')} / {_f(wall.get('warm_s'), '{:.2f}')} "
+            f"| {_f((wall.get('bytes') or 0) / 1024)} | {_f(lead.get('cold_s'), '{:.2f}')} / "
+            f"{_f(lead.get('warm_s'), '{:.2f}')} | {_f((lead.get('bytes') or 0) / 1024)} "
+            f"| {_f(poll.get('response_bytes'))} |"
+        )
+    lines += ["", "**Targets** (largest scale run)", ""] + [f"- {t}" for t in targets(results)]
+    return "\n".join(lines)
+
+
+def targets(results: dict) -> list[str]:
+    if not results["scales"]:
+        return []
+    s = results["scales"][-1]
+    etl, ours, base = s.get("etl", {}), s.get("panels_ours", {}), s.get("panels_pandas", {})
+    dash = s.get("dashboard", {})
+    out = []
+
+    def check(label: str, ok: bool | None, detail: str) -> None:
+        mark = "n/a" if ok is None else ("met" if ok else "**missed**")
+        out.append(f"{label}: {detail} — {mark}")
+
+    full = etl.get("full", {}).get("seconds")
+    check(
+        f"full ETL ≤ {TARGETS['etl_full_s']:.0f} s",
+        None if full is None else full <= TARGETS["etl_full_s"],
+        _f(full, "{:.1f} s"),
+    )
+    ratio = etl.get("etl_vs_read_csv")
+    check(
+        "ETL ≥ 1/3 of read_csv throughput",
+        None if ratio is None else ratio >= TARGETS["etl_vs_read_csv"],
+        _f(ratio, "{:.2f}"),
+    )
+    p95s = {k: v.get("p95_ms") for k, v in dash.get("callbacks", {}).items() if "p95_ms" in v}
+    worst = max(p95s.items(), key=lambda kv: kv[1], default=(None, None))
+    check(
+        f"every callback p95 ≤ {TARGETS['callback_p95_ms']:.0f} ms",
+        None if worst[1] is None else worst[1] <= TARGETS["callback_p95_ms"],
+        f"worst {worst[0]}: {_f(worst[1], '{:,.1f} ms')}",
+    )
+    speeds = []
+    for panel, o in ours.get("panels", {}).items():
+        b = base.get("panels", {}).get(panel)
+        if b and o.get("p95_ms"):
+            speeds.append((b["p95_ms"] / o["p95_ms"], panel))
+    low = min(speeds, default=(None, None))
+    check(
+        f"≥ {TARGETS['speedup_vs_pandas']:.0f}× faster than pandas (p95, in-process)",
+        None if low[0] is None else low[0] >= TARGETS["speedup_vs_pandas"],
+        f"lowest {low[1]}: {_f(low[0], '{:.1f}×')}",
+    )
+    rss = dash.get("memory_end", {}).get("worker_peak_rss_mb")
+    check(
+        f"worker RSS ≤ {TARGETS['worker_rss_mb']:.0f} MB",
+        None if rss is None else rss <= TARGETS["worker_rss_mb"],
+        _f(rss, "{:.0f} MB peak"),
+    )
+    wall = dash.get("browser", {}).get("wall", {}).get("warm_s")
+    check(
+        f"wall first render ≤ {TARGETS['wall_first_render_s']} s",
+        None if wall is None else wall <= TARGETS["wall_first_render_s"],
+        _f(wall, "{:.2f} s (warm)"),
+    )
+    poll = dash.get("browser", {}).get("wall_poll", {}).get("response_bytes")
+    check(
+        "unchanged poll ≤ 1 KB", None if poll is None else poll <= TARGETS["poll_bytes"], _f(poll, "{} bytes")
+    )
+    return out
+
+
+def update_readme(markdown: str, readme: Path = REPO_ROOT / "README.md") -> None:
+    """Replace the ``## Performance`` section of README.md (added at the end when absent)."""
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    section = (
+        "## Performance\n\n"
+        "Measured by `make bench` (`python -m benchmarks.run`; `--quick` for 100k rows only). "
+        "Full figures: `benchmarks/out/results.json`.\n\n" + markdown.strip() + "\n"
+    )
+    start = text.find("\n## Performance")
+    if start < 0 and text.startswith("## Performance"):
+        start = 0
+    if start < 0:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[: start + (1 if start else 0)] + section + (text[end:] if end >= 0 else "")
+    readme.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", default="100k,1M,10M", help="names (100k,1M,10M) or generator scales")
+    parser.add_argument("--quick", action="store_true", help="100k only, fewer calls (a couple of minutes)")
+    parser.add_argument("--calls", type=int, default=50, help="timed calls per panel / callback")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds of timed calls per panel at most")
+    parser.add_argument(
+        "--opens", type=int, default=3, help="page opens per page in the browser (first is cold)"
+    )
+    parser.add_argument("--etl-timeout", type=float, default=3600.0)
+    parser.add_argument("--panel-timeout", type=float, default=1800.0)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-server", action="store_true")
+    parser.add_argument(
+        "--readme", action="store_true", help="write the tables into README.md's Performance section"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.scales, args.calls, args.budget, args.opens = "100k", 20, 5.0, 2
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    results = {
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": " ".join(["python -m benchmarks.run", *(argv if argv is not None else sys.argv[1:])]),
+        "machine": machine(),
+        "targets": TARGETS,
+        "scales": [],
+    }
+    previous = OUT_DIR / "results.json"
+    kept = []
+    if args.merge and previous.exists():
+        kept = json.loads(previous.read_text())["scales"]
+    for name, scale in parse_scales(args.scales):
+        kept = [s for s in kept if s["scale"] != scale]
+        results["scales"].append(bench_scale(name, scale, args))
+        merged = sorted(kept + results["scales"], key=lambda s: s["scale"])
+        previous.write_text(
+            json.dumps({**results, "scales": merged}, indent=1, ensure_ascii=False, default=str)
+        )
+    results["scales"] = sorted(kept + results["scales"], key=lambda s: s["scale"])
+    markdown = report(results)
+    (OUT_DIR / "results.md").write_text(markdown + "\n", encoding="utf-8")
+    print(markdown)
+    if args.readme:
+        update_readme(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
