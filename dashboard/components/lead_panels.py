@@ -344,43 +344,71 @@ def kpi_triple(con, filters: Filters) -> tuple[dict, dict, dict]:
 
 
 @dataclass(frozen=True)
-class ViewData:
-    """Everything the leadership view queries for one set of filters."""
+class SummaryData:
+    """What the top of the leadership view shows: KPIs (with 同比/环比), their as-of times, names."""
 
     kpis: tuple[dict, dict, dict]
     kpi_as_of: dict
-    frames: dict[str, pd.DataFrame | None]
     townships: pd.DataFrame
     info: object
 
 
-_VIEW_CACHE: OrderedDict[tuple, ViewData] = OrderedDict()
-_VIEW_CACHE_SIZE = 32
-_VIEW_CACHE_LOCK = threading.Lock()
+_CACHE: OrderedDict[tuple, object] = OrderedDict()
+_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
 
 
-def view_data(reader, filters: Filters) -> ViewData:
-    """The view's data for ``filters``, memoised per (snapshot version, filters).
+def memoised(kind: str, version, key, compute: Callable[[], object], keep: Callable[[object], bool] = bool):
+    """``compute()`` memoised per (``kind``, snapshot ``version``, ``key``); ``version=None``: never kept.
 
-    A new snapshot has a new version, so nothing stale is served; results with a failed panel are not
-    kept. Back/forward and a leader toggling between two views then cost no query at all.
+    A new snapshot has a new version, so nothing stale is served. ``keep(value)`` decides whether a
+    result is worth keeping (not when a panel's query failed).
     """
-    key = (getattr(reader, "version", None), filters)
-    with _VIEW_CACHE_LOCK:
-        if key[0] is not None and key in _VIEW_CACHE:
-            _VIEW_CACHE.move_to_end(key)
-            return _VIEW_CACHE[key]
-    with reader.cursor() as con:
-        data = ViewData(
-            kpis=kpi_triple(con, filters),
-            kpi_as_of=query.kpi_as_of(con),
-            frames=fetch_all(con, filters),
-            townships=as_frame(query.township_options(con)),
-            info=query.snapshot_info(con),
-        )
-    if key[0] is not None and all(frame is not None for frame in data.frames.values()):
-        with _VIEW_CACHE_LOCK:
-            _VIEW_CACHE[key] = data
-            while len(_VIEW_CACHE) > _VIEW_CACHE_SIZE:
-                _VIEW_CACHE.popitem(last=False)
-    return data
+    full_key = (kind, version, key)
+    with _CACHE_LOCK:
+        if version is not None and full_key in _CACHE:
+            _CACHE.move_to_end(full_key)
+            return _CACHE[full_key]
+    value = compute()
+    if version is not None and keep(value):
+        with _CACHE_LOCK:
+            _CACHE[full_key] = value
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return value
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def summary_data(reader, filters: Filters) -> SummaryData:
+    """KPIs for ``filters``, last year and the previous period, plus names and as-of times (memoised)."""
+
+    def compute() -> SummaryData:
+        with reader.cursor() as con:
+            return SummaryData(
+                kpis=kpi_triple(con, filters),
+                kpi_as_of=query.kpi_as_of(con),
+                townships=as_frame(query.township_options(con)),
+                info=query.snapshot_info(con),
+            )
+
+    return memoised("summary", getattr(reader, "version", None), filters, compute)
+
+
+def panel_frames(reader, filters: Filters) -> dict[str, pd.DataFrame | None]:
+    """Every panel's rows for ``filters`` (memoised unless a query failed)."""
+
+    def compute() -> dict[str, pd.DataFrame | None]:
+        with reader.cursor() as con:
+            return fetch_all(con, filters)
+
+    return memoised(
+        "frames",
+        getattr(reader, "version", None),
+        filters,
+        compute,
+        keep=lambda frames: all(frame is not None for frame in frames.values()),
+    )

@@ -9,8 +9,6 @@ page module so tests import it without registering a page.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date
 
 import dash_bootstrap_components as dbc
@@ -26,8 +24,11 @@ from dashboard.components.lead_panels import (
     PANELS_BY_KEY,
     as_frame,
     as_of_text,
+    clear_cache,
+    memoised,
+    panel_frames,
+    summary_data,
     township_names,
-    view_data,
 )
 from dashboard.filters import (
     ViewState,
@@ -244,87 +245,80 @@ def breadcrumb_items(state: ViewState, names: dict[str, str], lang: str | None) 
     return [(t("leadership.crumb_district", lang, district=district), "/" + root), (label, None)]
 
 
-_RENDER_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
-_RENDER_CACHE_SIZE = 16
-_RENDER_LOCK = threading.Lock()
-
-
 def clear_caches() -> None:
     """Forget memoised views (tests; a snapshot change needs no call: its version is in the key)."""
-    from dashboard.components import lead_panels
-
-    with _RENDER_LOCK:
-        _RENDER_CACHE.clear()
-    with lead_panels._VIEW_CACHE_LOCK:
-        lead_panels._VIEW_CACHE.clear()
+    clear_cache()
 
 
-def render(search: str | None) -> tuple:
-    """Everything on screen for the query string ``search`` (see the callback's outputs).
-
-    Memoised per (snapshot version, view state, scoped filters): building ~15 figures costs more than
-    the queries, and back/forward or toggling between two views repeats the same states.
-    """
+def _state(search: str | None) -> tuple[ViewState, object, object]:
     settings = context.settings()
     state = parse_search(search, settings.default_period())
-    filters = filters_from_state(state)
-    reader = context.reader()
-    key = (getattr(reader, "version", None), state, filters)
-    with _RENDER_LOCK:
-        if key[0] is not None and key in _RENDER_CACHE:
-            _RENDER_CACHE.move_to_end(key)
-            return _RENDER_CACHE[key]
-    out, complete = _render(state, filters, reader)
-    if key[0] is not None and complete:
-        with _RENDER_LOCK:
-            _RENDER_CACHE[key] = out
-            while len(_RENDER_CACHE) > _RENDER_CACHE_SIZE:
-                _RENDER_CACHE.popitem(last=False)
+    return state, filters_from_state(state), context.reader()
+
+
+def render_summary(search: str | None) -> tuple:
+    """The top of the view for ``search``: KPI cards, breadcrumb, reset button style, scope line,
+    report link. Separate from the panels so that the numbers show before the charts are drawn."""
+    state, filters, reader = _state(search)
+
+    def build() -> tuple:
+        lang = normalize_lang(state.lang)
+        data = summary_data(reader, filters)
+        values, yoy, previous = data.kpis
+        names = township_names(data.townships)
+        return (
+            kpi_grid(values, yoy, previous, lang, data.kpi_as_of),
+            breadcrumb_children(state, names, lang),
+            {"display": "inline-block"} if state.townships else {"display": "none"},
+            scope_text(state, names, as_of_text(data.info), lang),
+            L.report_href(state),
+        )
+
+    return memoised("render-summary", getattr(reader, "version", None), (state, filters), build)
+
+
+def render_panels(search: str | None) -> tuple:
+    """The panels for ``search``: chart figures, grid rows and columns, download links, the map."""
+    state, filters, reader = _state(search)
+
+    def build() -> tuple[tuple, bool]:
+        lang = normalize_lang(state.lang)
+        frames = panel_frames(reader, filters)
+        figures = []
+        for key in CHART_KEYS:
+            frame = frames[key]
+            if frame is None:
+                figures.append(empty_figure(lang, message="leadership.unavailable"))
+            else:
+                figures.append(PANELS_BY_KEY[key].figure(frame, lang, filters))
+        grids_rows, grids_cols = [], []
+        query_string = to_search(state)
+        for key in TABLE_KEYS:
+            frame = frames[key] if frames[key] is not None else pd.DataFrame()
+            frame, links = table_links(key, frame, query_string)
+            grids_rows.append(L.records(frame))
+            grids_cols.append(L.column_defs(frame, lang, links))
+        if frames["map"] is None:
+            map_fig = empty_figure(lang, message="leadership.unavailable")
+        else:
+            map_fig = PANELS_BY_KEY["map"].figure(frames["map"], lang, filters)
+        hrefs = [L.download_href(key, fmt, state) for key, fmt in DOWNLOAD_KEYS]
+        complete = all(frame is not None for frame in frames.values())
+        return (figures, grids_rows, grids_cols, hrefs, map_fig), complete
+
+    out, _ = memoised(
+        "render-panels", getattr(reader, "version", None), (state, filters), build, keep=lambda v: v[1]
+    )
     return out
 
 
-def _render(state: ViewState, filters, reader) -> tuple[tuple, bool]:
-    """(outputs, whether every panel's query succeeded)."""
-    lang = normalize_lang(state.lang)
-    data = view_data(reader, filters)
-    values, yoy, previous = data.kpis
-    frames, info = data.frames, data.info
-    names = township_names(data.townships)
-
-    figures = []
-    for key in CHART_KEYS:
-        panel = next(p for p in PANELS if p.key == key)
-        frame = frames[key]
-        if frame is None:
-            figures.append(empty_figure(lang, message="leadership.unavailable"))
-        else:
-            figures.append(panel.figure(frame, lang, filters))
-    grids_rows, grids_cols = [], []
-    query_string = to_search(state)
-    for key in TABLE_KEYS:
-        frame = frames[key] if frames[key] is not None else pd.DataFrame()
-        frame, links = table_links(key, frame, query_string)
-        grids_rows.append(L.records(frame))
-        grids_cols.append(L.column_defs(frame, lang, links))
-    map_panel = PANELS_BY_KEY["map"]
-    if frames["map"] is None:
-        map_fig = empty_figure(lang, message="leadership.unavailable")
-    else:
-        map_fig = map_panel.figure(frames["map"], lang, filters)
-    hrefs = [L.download_href(key, fmt, state) for key, fmt in DOWNLOAD_KEYS]
-    complete = all(frame is not None for frame in frames.values())
-    return (
-        kpi_grid(values, yoy, previous, lang, data.kpi_as_of),
-        figures,
-        grids_rows,
-        grids_cols,
-        hrefs,
-        breadcrumb_children(state, names, lang),
-        {"display": "inline-block"} if state.townships else {"display": "none"},
-        scope_text(state, names, as_of_text(info), lang),
-        L.report_href(state),
-        map_fig,
-    ), complete
+def render(search: str | None) -> tuple:
+    """Everything on screen for ``search``, in the order of the old single callback (tests, scripts):
+    KPI cards, figures, grid rows, grid columns, download links, breadcrumb, reset style, scope line,
+    report link, map."""
+    kpis, crumbs, reset, scope, report = render_summary(search)
+    figures, rows, cols, hrefs, map_fig = render_panels(search)
+    return kpis, figures, rows, cols, hrefs, crumbs, reset, scope, report, map_fig
 
 
 def breadcrumb_children(state: ViewState, names: dict[str, str], lang: str | None) -> list:

@@ -11,7 +11,14 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from dashboard import context
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_map import bar_click_code, load_geojson_cached, map_click_code, township_codes
-from dashboard.components.lead_view import anchor_day, default_period, page_layout, render, sync_controls
+from dashboard.components.lead_view import (
+    anchor_day,
+    default_period,
+    page_layout,
+    render_panels,
+    render_summary,
+    sync_controls,
+)
 
 dash.register_page(__name__, path="/", name="leadership")
 
@@ -72,19 +79,26 @@ def _sync(search, preset, date_from, date_to, townships, home_levels, deputy_lev
 
 @callback(
     Output(L.KPI_ROW, "children"),
-    Output({"type": L.GRAPH_TYPE, "panel": ALL}, "figure"),
-    Output({"type": L.GRID_TYPE, "panel": ALL}, "rowData"),
-    Output({"type": L.GRID_TYPE, "panel": ALL}, "columnDefs"),
-    Output({"type": L.DL_TYPE, "panel": ALL, "fmt": ALL}, "href"),
     Output(L.BREADCRUMB, "children"),
     Output(L.RESET, "style"),
     Output(L.SCOPE_LINE, "children"),
     Output(L.REPORT_LINK, "href"),
+    Input(L.LOCATION, "search"),
+)
+def _render_summary(search):
+    return render_summary(search)
+
+
+@callback(
+    Output({"type": L.GRAPH_TYPE, "panel": ALL}, "figure"),
+    Output({"type": L.GRID_TYPE, "panel": ALL}, "rowData"),
+    Output({"type": L.GRID_TYPE, "panel": ALL}, "columnDefs"),
+    Output({"type": L.DL_TYPE, "panel": ALL, "fmt": ALL}, "href"),
     Output(L.MAP_GRAPH, "figure"),
     Input(L.LOCATION, "search"),
 )
-def _render(search):
-    return render(search)
+def _render_panels(search):
+    return render_panels(search)
 
 
 clientside_callback(
