@@ -2,9 +2,11 @@
 
 State lives in the URL (``dcc.Location`` ``lead-location``, ``refresh=False``): :func:`sync_controls`
 turns control changes and clicks into a new query string (and back/forward into control values), and
-:func:`render` turns the query string into everything on screen. Both are plain functions of their
-inputs; the Dash callbacks in ``dashboard/pages/leadership.py`` are thin wrappers. Kept out of the
-page module so tests import it without registering a page.
+:func:`render_summary` (KPI cards, breadcrumb) and :func:`render_panels` (charts, grids, map, download
+links) turn the query string into everything on screen: two callbacks, so the numbers show before the
+charts are drawn. All are plain functions of their inputs, memoised per (snapshot version, state,
+scoped filters); the Dash callbacks in ``dashboard/pages/leadership.py`` are thin wrappers. Kept out
+of the page module so tests import it without registering a page.
 """
 
 from __future__ import annotations
