@@ -46,6 +46,8 @@ from warehouse.i18n import normalize_lang, t
 
 CHART_KEYS = tuple(p.key for p in PANELS if p.is_chart and not p.own_graph)
 TABLE_KEYS = tuple(p.key for p in PANELS if not p.is_chart)
+# Rows a grid receives (10 per page: 50 pages); the downloads carry every row.
+GRID_ROWS = 500
 DOWNLOAD_KEYS = tuple(
     (p.key, fmt) for p in PANELS for fmt in (L.CHART_FORMATS if p.is_chart else L.TABLE_FORMATS)
 )
@@ -297,7 +299,9 @@ def render_panels(search: str | None) -> tuple:
         query_string = to_search(state)
         for key in TABLE_KEYS:
             frame = frames[key] if frames[key] is not None else pd.DataFrame()
-            frame, links = table_links(key, frame, query_string)
+            # A grid shows at most GRID_ROWS rows (the ranking has a row per deputy: tens of thousands
+            # at district scale); the full list is the panel's XLSX/CSV download.
+            frame, links = table_links(key, frame.head(GRID_ROWS), query_string)
             grids_rows.append(L.records(frame))
             grids_cols.append(L.column_defs(frame, lang, links))
         if frames["map"] is None:

@@ -14,6 +14,7 @@ is the caller's job (:func:`load_geojson` is a helper for that).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -70,9 +71,18 @@ LIGHT = MapTheme(
 
 
 def load_geojson(path: Path | str | None) -> dict | None:
-    """Read a GeoJSON file; ``None`` when there is no path or no file (the map then skips that layer)."""
+    """Read a GeoJSON file; ``None`` when there is no path or no file (the map then skips that layer).
+
+    Parsed once per (path, modification time) per process: the shapes do not change between requests.
+    Callers must not mutate the result.
+    """
     if path is None or not Path(path).is_file():
         return None
+    return _load_geojson(str(path), Path(path).stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_geojson(path: str, mtime_ns: int) -> dict:
     with Path(path).open(encoding="utf-8") as fh:
         return json.load(fh)
 
@@ -197,6 +207,7 @@ def highlight_trace(outline: Mapping[str, list] | None, theme: MapTheme = DARK) 
     """The focus outline, always the figure's last trace (empty when nothing is highlighted)."""
     outline = outline or {"x": [], "y": []}
     return go.Scatter(
+        _validate=False,
         x=outline["x"],
         y=outline["y"],
         mode="lines",
@@ -250,7 +261,9 @@ def map_figure(
         static: no hover (the wall); False adds hover text on homes (the leadership view).
     """
     township_values = township_values or {}
-    fig = go.Figure()
+    # Built unvalidated (``_validate=False``): every value below is known-good, and plotly's per-element
+    # validation of thousands of marker coordinates cost about a second per map.
+    fig = go.Figure(_validate=False)
     features = (townships or {}).get("features", [])
     codes = [feature_code(f) for f in features]
     fills = shade_colors({c: township_values.get(c) for c in codes if c}, theme.colorscale, theme.empty_fill)
@@ -259,6 +272,7 @@ def map_figure(
         xs, ys = rings_to_xy(exterior_rings(feature.get("geometry") or {}))
         fig.add_trace(
             go.Scatter(
+                _validate=False,
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -277,6 +291,7 @@ def map_figure(
         for glow_width, opacity in ((9, 0.18), (3, 1.0)):
             fig.add_trace(
                 go.Scatter(
+                    _validate=False,
                     x=xs,
                     y=ys,
                     mode="lines",
@@ -298,8 +313,9 @@ def map_figure(
             continue
         fig.add_trace(
             go.Scatter(
-                x=[h["lon"] for h, _ in group],
-                y=[h["lat"] for h, _ in group],
+                _validate=False,
+                x=[round(float(h["lon"]), 5) for h, _ in group],
+                y=[round(float(h["lat"]), 5) for h, _ in group],
                 mode="markers",
                 marker={
                     "size": [s for _, s in group],
@@ -336,6 +352,7 @@ def map_figure(
     if label_text:
         fig.add_trace(
             go.Scatter(
+                _validate=False,
                 x=label_x,
                 y=label_y,
                 mode="text",
