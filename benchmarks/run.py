@@ -212,16 +212,18 @@ def report(results: dict) -> str:
         "",
         "**Callbacks over HTTP** (gunicorn, 1 worker, signed in; payloads recorded from Chromium), p50 / p95 ms",
         "",
-        "| scale | callback | p50 / p95 ms | response bytes (gzip) |",
-        "|---|---|---:|---:|",
+        "| scale | callback | first call ms | p50 / p95 ms (repeats) | p50 / p95 ms (18 periods, uncached) "
+        "| response bytes (gzip) |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for s in results["scales"]:
         dash = s.get("dashboard", {})
         if "error" in dash:
-            lines.append(f"| {s['name']} | failed: {dash['error'][:120]} | — | — |")
+            lines.append(f"| {s['name']} | failed: {dash['error'][:120]} | — | — | — | — |")
         for cb, timing in dash.get("callbacks", {}).items():
             lines.append(
-                f"| {s['name']} | {cb} | {timing.get('error', '')[:80] or _pp(timing)} "
+                f"| {s['name']} | {cb} | {_f(timing.get('first_ms'), '{:,.1f}')} "
+                f"| {timing.get('error', '')[:80] or _pp(timing)} | {_pp(timing.get('uncached'))} "
                 f"| {_f(timing.get('response_bytes'))} |"
             )
     lines += [
@@ -268,7 +270,12 @@ def targets(results: dict) -> list[str]:
         None if ratio is None else ratio >= TARGETS["etl_vs_read_csv"],
         _f(ratio, "{:.2f}"),
     )
-    p95s = {k: v.get("p95_ms") for k, v in dash.get("callbacks", {}).items() if "p95_ms" in v}
+    # A callback's p95 is the worse of its repeated calls and its uncached calls (distinct periods).
+    p95s = {
+        k: max(v["p95_ms"], v.get("uncached", {}).get("p95_ms", 0))
+        for k, v in dash.get("callbacks", {}).items()
+        if "p95_ms" in v
+    }
     worst = max(p95s.items(), key=lambda kv: kv[1], default=(None, None))
     check(
         f"every callback p95 ≤ {TARGETS['callback_p95_ms']:.0f} ms",
@@ -342,9 +349,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--readme", action="store_true", help="write the tables into README.md's Performance section"
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other scales of the previous results.json (each scale keeps its own date)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
-        args.scales, args.calls, args.budget, args.opens = "100k", 20, 5.0, 2
+        args.scales, args.calls, args.budget, args.opens = "100k", 10, 3.0, 1
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     results = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),

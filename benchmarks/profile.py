@@ -1,0 +1,122 @@
+"""Where the time goes, on a bench data dir (``benchmarks/out/data/s<scale>/cockpit``):
+
+    python -m benchmarks.profile publish DATA_DIR    # seconds per model of a snapshot build (raw store read-only)
+    python -m benchmarks.profile views DATA_DIR      # cProfile of the wall's first paint and the leadership render
+    python -m benchmarks.profile queries DATA_DIR    # ms per query-layer function (median of 5)
+
+Run it on a copy or while no ETL runs: ``publish`` opens the raw store read-only and builds into a
+temporary file (nothing is published).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+
+def profile_publish(data_dir: Path) -> None:
+    import duckdb
+
+    from warehouse import publish
+    from warehouse.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir)
+    timings: list[tuple[float, str]] = []
+    original = publish._run_model
+
+    def timed(con, layer, name):
+        started = time.perf_counter()
+        original(con, layer, name)
+        timings.append((time.perf_counter() - started, f"{layer}/{name}"))
+
+    publish._run_model = timed
+    con = duckdb.connect(str(settings.raw_db), read_only=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        publish.build_snapshot_file(con, Path(tmp) / "s.duckdb", settings, "profile", "profile")
+        total = time.perf_counter() - started
+        size = (Path(tmp) / "s.duckdb").stat().st_size
+    con.close()
+    print(f"snapshot build: {total:.1f} s, {size / 1e6:.0f} MB")
+    for seconds, name in sorted(timings, reverse=True):
+        print(f"{seconds:8.2f} s  {name}")
+
+
+def _context(data_dir: Path):
+    from dashboard import context
+    from warehouse.settings import load_settings
+    from warehouse.snapshot import SnapshotReader
+
+    settings = load_settings(data_dir=data_dir).with_(
+        default_start=date(2023, 1, 1), default_end=date(2023, 12, 31)
+    )
+    reader = SnapshotReader(settings.published_db)
+    context.configure(settings, reader)
+    return settings, reader
+
+
+def profile_views(data_dir: Path) -> None:
+    from dashboard import wall_data
+    from dashboard.components import lead_view
+
+    settings, reader = _context(data_dir)
+    clear = getattr(lead_view, "clear_caches", lambda: None)
+    render = getattr(lead_view, "render_panels", None) or lead_view.render
+    cases = {
+        "wall first paint (wall_data.build_layout)": lambda: wall_data.build_layout(settings, reader),
+        "leadership panels (uncached)": lambda: (clear(), render("?from=2023-01-01&to=2023-12-31")),
+    }
+    for name, fn in cases.items():
+        fn()
+        started = time.perf_counter()
+        fn()
+        print(f"\n=== {name}: {time.perf_counter() - started:.2f} s (warm process)")
+        prof = cProfile.Profile()
+        prof.enable()
+        fn()
+        prof.disable()
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(25)
+        print(out.getvalue())
+
+
+def profile_queries(data_dir: Path) -> None:
+    from warehouse import query as q
+
+    _, reader = _context(data_dir)
+    year = q.Filters(date(2023, 1, 1), date(2023, 12, 31))
+    with reader.cursor() as cur:
+        cases = {
+            "kpis": lambda: q.kpis(cur, year),
+            "monthly_trend activities": lambda: q.monthly_trend(cur, year, "activities"),
+            "monthly_trend points": lambda: q.monthly_trend(cur, year, "points"),
+            "township_summary": lambda: q.township_summary(cur, year),
+            "home_map": lambda: q.home_map(cur, year),
+            "points_ranking": lambda: q.points_ranking(cur, year),
+            "low_points_watchlist": lambda: q.low_points_watchlist(cur, year),
+            "latest_activities": lambda: q.latest_activities(cur, year),
+            "suggestions_by_status": lambda: q.suggestions_by_status(cur, year),
+            "handling_units": lambda: q.handling_units(cur, year),
+            "case_outcomes": lambda: q.case_outcomes(cur, year),
+        }
+        for name, fn in cases.items():
+            fn()
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                result = fn()
+                runs.append((time.perf_counter() - started) * 1000)
+            rows = len(result) if hasattr(result, "__len__") else 1
+            print(f"{name:<28}{statistics.median(runs):>10.1f} ms {rows:>10,} rows")
+
+
+if __name__ == "__main__":
+    command, directory = sys.argv[1], Path(sys.argv[2])
+    {"publish": profile_publish, "views": profile_views, "queries": profile_queries}[command](directory)
