@@ -9,6 +9,8 @@ callback calls one of them when the snapshot version changes.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import date
@@ -38,6 +40,9 @@ TICKER_ROWS = 20
 # deputies would otherwise send a list nobody on the hall floor can wait through.
 RANKING_ROWS = 300
 SMALL_TOWNSHIP_SHARE = 0.1
+# The township bars, table and rotating focus card show at most this many townships (most activities
+# first when there are more): a wall panel has room for a couple of dozen rows, not thousands.
+WALL_TOWNSHIPS = 24
 # Case outcomes keep one meaning per colour on every screen: resolved green, failed red, withdrawn grey.
 OUTCOME_COLORS = {
     "化解成功": "#4cd98a",
@@ -163,12 +168,15 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
         {**r, "cases": (r.get("petition_cases") or 0) + (r.get("mediation_cases") or 0)}
         for r in rows(_fetch(con, query.township_summary, filters))
     ]
+    shown = towns
+    if len(towns) > WALL_TOWNSHIPS:
+        shown = sorted(towns, key=lambda r: -(r.get("activities") or 0))[:WALL_TOWNSHIPS]
     homes = rows(_fetch(con, query.home_map, filters))
     district, townships, schematic = _map_inputs(settings)
     values = {r["township_code"]: r.get("activities") for r in towns}
     names = {r["township_code"]: r.get("township_name") or "" for r in towns}
     labels = {code: f"{names[code]}\n{wall_kpi.format_count(values.get(code))}" for code in names}
-    first = towns[0]["township_code"] if towns else None
+    first = shown[0]["township_code"] if shown else None
     note = t("wall.map.note", lang) if schematic and townships else None
     legend = (t("wall.map.homes_legend", lang), t("wall.map.stations_legend", lang))
     content = {}
@@ -191,19 +199,20 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
             label_min_share=SMALL_TOWNSHIP_SHARE,
             callouts=True,
         )
-    order = [r.get("township_name") or "" for r in towns]
+    order = [r.get("township_name") or "" for r in shown]
     series = [
-        (t("wall.township.activities", lang), [r.get("activities") for r in towns]),
-        (t("wall.township.visitors", lang), [r.get("visitors") for r in towns]),
+        (t("wall.township.activities", lang), [r.get("activities") for r in shown]),
+        (t("wall.township.visitors", lang), [r.get("visitors") for r in shown]),
     ]
     for panel_id in ("wall-towns-bars", "wall-towns-bars-big"):
         width, height = panel_by_id(panel_id).body_size
         content[panel_id] = wall_charts.township_bars_figure(order, series, width, height)
-    content["wall-towns-table"] = wall_lists.township_table(towns, lang)
-    content[Ids.FOCUS_DATA] = {
-        "entries": wall_lists.focus_entries(towns, lang),
-        "outlines": wall_map.township_outlines(townships),
-    }
+    content["wall-towns-table"] = wall_lists.township_table(shown, lang)
+    outlines = wall_map.township_outlines(townships)
+    if shown is not towns:
+        codes = {r.get("township_code") for r in shown}
+        outlines = {code: outline for code, outline in outlines.items() if code in codes}
+    content[Ids.FOCUS_DATA] = {"entries": wall_lists.focus_entries(shown, lang), "outlines": outlines}
     entry = content[Ids.FOCUS_DATA]["entries"][0] if towns else None
     content["wall-focus"] = wall_lists.focus_card(entry)
     content["wall-focus-big"] = wall_lists.focus_card(entry)
@@ -277,6 +286,8 @@ def load_cases(con, params: dict, settings: Settings) -> dict:
         empty_message=no_data,
     )
     projects = rows(_fetch(con, query.projects_by_township, filters))
+    if len(projects) > WALL_TOWNSHIPS:
+        projects = sorted(projects, key=lambda r: -(r.get("elected") or 0))[:WALL_TOWNSHIPS]
     width, height = panel_by_id("wall-projects").body_size
     content["wall-projects"] = wall_charts.hbar_figure(
         [str(r.get("township_name") or "") for r in projects],
@@ -288,6 +299,42 @@ def load_cases(con, params: dict, settings: Settings) -> dict:
         empty_message=no_data,
     )
     return content
+
+
+# ---------------------------------------------------------------- memo per snapshot version
+# Every wall shows the same few URLs, and the data only changes with a new snapshot: a loader's content
+# is kept per (loader, snapshot version, params, settings). A new snapshot has a new version, so nothing
+# stale is served; the oldest entries are dropped past _MEMO_SIZE. Content is shared between requests:
+# callers must not mutate it.
+
+_MEMO: OrderedDict[tuple, dict] = OrderedDict()
+_MEMO_SIZE = 64
+_MEMO_LOCK = threading.Lock()
+
+
+def memoised_load(loader: Callable[..., dict], reader, params: dict, settings: Settings) -> dict:
+    """``loader(cursor, params, settings)``, memoised per snapshot version (never when it is unknown)."""
+    version = getattr(reader, "version", None)
+    key = (loader.__module__, loader.__qualname__, version, tuple(sorted(params.items())), repr(settings))
+    if version is not None:
+        with _MEMO_LOCK:
+            if key in _MEMO:
+                _MEMO.move_to_end(key)
+                return _MEMO[key]
+    with reader.cursor() as con:
+        content = loader(con, params, settings)
+    if version is not None:
+        with _MEMO_LOCK:
+            _MEMO[key] = content
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    return content
+
+
+def clear_cache() -> None:
+    """Forget memoised panel content (tests; a new snapshot needs no call: its version is in the key)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
 
 
 LOADERS: dict[str, Callable[..., dict]] = {
@@ -311,8 +358,7 @@ def load_all(reader, settings: Settings, params: dict) -> dict:
     failed = False
     for name, loader in LOADERS.items():
         try:
-            with reader.cursor() as con:
-                content.update(loader(con, params, settings))
+            content.update(memoised_load(loader, reader, params, settings))
         except Exception:  # a broken panel must not take the wall down
             log.exception("wall: loading %s failed", name)
             failed = True
@@ -399,8 +445,7 @@ def refresh(loader: Callable[..., dict], output_ids: list[str], get_settings: Ca
         if not version or not params:
             return [no_update] * len(output_ids)
         try:
-            with get_reader().cursor() as con:
-                content = loader(con, params, get_settings())
+            content = memoised_load(loader, get_reader(), params, get_settings())
         except Exception:
             log.exception("wall: refreshing %s failed; panels keep their last value", loader.__name__)
             return [no_update] * len(output_ids)

@@ -200,7 +200,7 @@ def marker_sizes(counts: Sequence[float | None], smallest: float = 8.0, largest:
     top = max((c or 0 for c in counts), default=0)
     if top <= 0:
         return [smallest for _ in counts]
-    return [smallest + (largest - smallest) * math.sqrt(max(c or 0, 0) / top) for c in counts]
+    return [round(smallest + (largest - smallest) * math.sqrt(max(c or 0, 0) / top), 1) for c in counts]
 
 
 def highlight_trace(outline: Mapping[str, list] | None, theme: MapTheme = DARK) -> go.Scatter:
@@ -323,7 +323,10 @@ def map_figure(
                     "opacity": 0.9,
                     "line": {"color": theme.marker_line, "width": 1.5},
                 },
-                text=[f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
+                # Hover text only where there is hover (the wall is static: thousands of unused strings).
+                text=None
+                if static
+                else [f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
                 hoverinfo="skip" if static else "text",
                 name=legend_names[legend_index] if legend_names else "",
                 showlegend=legend_names is not None,
