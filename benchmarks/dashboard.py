@@ -182,7 +182,8 @@ def kiosk_session(url: str, token: str) -> requests.Session:
 
 CALLBACK_LABELS = {
     "_pages_content.children": "page layout (Dash Pages; the wall's first paint is built here)",
-    "lead-kpis.children": "render: KPIs, charts, tables and map (one callback)",
+    "lead-kpis.children": "render summary: KPI cards, breadcrumb, scope line",
+    '{"panel":["ALL"],"type":"lead-graph"}.figure': "render panels: charts, tables, map",
     "lead-location.search": "filter sync (controls to URL)",
 }
 

@@ -1,5 +1,15 @@
 """Bench data: the platform's exports at a scale (``cockpit generate --scale``) and one more day of exports.
 
+Two shapes of the same records:
+
+- ``districts`` (the generator's own ``--scale N``): the district replicated N times, so townships, homes
+  and deputies grow with the records (at 10M activity rows: 205k townships, 1.2M homes, 6.4M deputies);
+- ``district``: one district with N times the records: the same activity, suggestion and case files
+  with their home, deputy and township references folded back onto the one district (the replica
+  suffixes removed), and the district's own townships, homes, deputies and projects (scale 1, xlsx).
+  This is what the cockpit is for (one district's People's Congress), and what "marts keep callback
+  cost flat as volume grows" claims.
+
 Exports are generated once per scale under ``benchmarks/out/data/s<scale>/exports`` and reused by later
 runs (a marker file records the generator's time and size). The next day's exports are a small set of
 new activities, suggestions and cases dated 2024-01-21 (the generated exports end on 2024-01-20): rows of
@@ -32,8 +42,14 @@ NEXT_DAY_SOURCES = {
 DATE_HEADERS = {"日期", "活动日期", "收集日期", "提出日期", "办理期限", "答复日期", "办结日期", "受理日期"}
 
 
-def scale_dir(scale: int) -> Path:
-    return OUT_DIR / "data" / f"s{scale}"
+SHAPES = ("districts", "district")
+RECORD_PREFIXES = ("履职活动", "意见建议", "案件")
+HOME_HEADERS = {"活动阵地编号", "阵地编号", "代表之家编号"}
+DEPUTY_HEADERS = {"参加代表编号", "参加代表", "缺席代表编号", "无故缺席代表编号", "提出代表编号", "代表编号"}
+
+
+def scale_dir(scale: int, shape: str = "districts") -> Path:
+    return OUT_DIR / "data" / (f"s{scale}" if shape == "districts" else f"s{scale}-district")
 
 
 def count_lines(path: Path) -> int:
@@ -84,8 +100,92 @@ def ensure_exports(scale: int) -> dict:
     return {**info, "reused": False}
 
 
-def export_files(scale: int) -> list[Path]:
-    return sorted(p for p in (scale_dir(scale) / "exports").iterdir() if p.is_file())
+def export_files(scale: int, shape: str = "districts") -> list[Path]:
+    return sorted(p for p in (scale_dir(scale, shape) / "exports").iterdir() if p.is_file())
+
+
+def _transcode(source: Path, target: Path) -> None:
+    """GB18030 -> UTF-8, streaming (DuckDB reads UTF-8 only)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    with source.open("rb") as src, target.open("w", encoding="utf-8") as out:
+        while block := src.read(1 << 24):
+            out.write(decoder.decode(block))
+        out.write(decoder.decode(b"", final=True))
+
+
+def ensure_district_exports(scale: int) -> dict:
+    """The ``district`` shape of ``scale`` (see the module doc), derived from the ``districts`` exports."""
+    from etl.geo import TOWNSHIP_CODES
+
+    base = ensure_exports(scale)
+    root = scale_dir(scale, "district")
+    exports, marker = root / "exports", root / "exports.json"
+    if marker.exists() and exports.is_dir():
+        return {**json.loads(marker.read_text()), "reused": True}
+    exports.mkdir(parents=True, exist_ok=True)
+    for path in exports.iterdir():
+        path.unlink()
+    started = time.perf_counter()
+    subprocess.run(
+        cockpit_cmd("generate", "--out", str(exports), "--entities", "townships,homes,deputies,projects"),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=cockpit_env(),
+    )
+    codes = "[" + ", ".join(f"'{c}'" for c in TOWNSHIP_CODES) + "]"
+    rows: dict[str, int] = {}
+    with duckdb.connect() as con:
+        for source in export_files(scale):
+            entity = source.name.split("_", 1)[0]
+            if entity not in RECORD_PREFIXES:
+                continue
+            tmp = exports / (source.stem + ".utf8.tmp")
+            _transcode(source, tmp)
+            headers = [
+                d[0]
+                for d in con.execute(
+                    "select * from read_csv(?, all_varchar=true) limit 0", [str(tmp)]
+                ).description
+            ]
+            columns = []
+            for header in headers:
+                q = '"' + header.replace('"', '""') + '"'
+                if header in HOME_HEADERS:
+                    columns.append(f"regexp_replace({q}, '-[0-9]+(\\s*)$', '\\1') as {q}")
+                elif header in DEPUTY_HEADERS:
+                    columns.append(f"regexp_replace({q}, '-[0-9]+', '', 'g') as {q}")
+                elif header == "所属乡镇代码":
+                    columns.append(
+                        f"case when {q} like '1592%' and length({q}) > 11 "
+                        f"then {codes}[cast(substr({q}, 12) as integer) + 1] else {q} end as {q}"
+                    )
+                elif header == "所属乡镇":
+                    columns.append(f"regexp_replace({q}, '·[0-9]+$', '') as {q}")
+                else:
+                    columns.append(q)
+            target = exports / source.name
+            con.execute(
+                f"copy (select {', '.join(columns)} from read_csv(?, all_varchar=true)) to '{target}' (header true)",
+                [str(tmp)],
+            )
+            tmp.unlink()
+            rows[entity] = rows.get(entity, 0) + count_lines(target) - 1
+    files = sorted(exports.iterdir())
+    info = {
+        "scale": scale,
+        "shape": "district",
+        "derive_seconds": round(time.perf_counter() - started, 2),
+        "files": len(files),
+        "bytes": sum(p.stat().st_size for p in files),
+        "rows_by_file_prefix": rows,
+        "activity_rows": rows.get("履职活动", 0),
+        "total_rows": sum(rows.values())
+        + sum(v for k, v in base["rows_by_file_prefix"].items() if k not in RECORD_PREFIXES) // scale,
+    }
+    marker.write_text(json.dumps(info, ensure_ascii=False, indent=1))
+    return {**info, "reused": False}
 
 
 def write_next_day(exports: Path, out_dir: Path) -> list[Path]:
@@ -102,7 +202,11 @@ def write_next_day(exports: Path, out_dir: Path) -> list[Path]:
             # The generator writes GB18030; DuckDB reads UTF-8 only, so transcode the (small) January file.
             with tmp.open("w", encoding="utf-8") as fh:
                 for src in sources:
-                    fh.write(Path(src).read_text(encoding="gb18030"))
+                    raw = Path(src).read_bytes()
+                    try:
+                        fh.write(raw.decode("utf-8"))
+                    except UnicodeDecodeError:
+                        fh.write(raw.decode("gb18030"))
             headers = [
                 d[0]
                 for d in con.execute(

@@ -83,21 +83,32 @@ def _parse_dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
 
 
+def _read_export(path: Path, headers: dict[str, str], wanted: tuple[str, ...]) -> pd.DataFrame:
+    """One export as strings: CSV (UTF-8 or GB18030) or xlsx (title rows above the header skipped)."""
+    if path.suffix == ".xlsx":
+        raw = pd.read_excel(path, header=None, dtype=str, engine="calamine")
+        header_row = next(i for i, row in raw.iterrows() if sum(headers.get(v) in wanted for v in row) >= 2)
+        frame = raw.iloc[header_row + 1 :].set_axis(raw.iloc[header_row].tolist(), axis=1)
+        return frame[[c for c in frame.columns if headers.get(c) in wanted]].reset_index(drop=True)
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        head.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError as exc:
+        encoding = "utf-8" if exc.start > len(head) - 4 else "gb18030"
+    return pd.read_csv(path, encoding=encoding, dtype=str, usecols=lambda h: headers.get(h) in wanted)
+
+
 def load_exports(exports: Path) -> dict[str, pd.DataFrame]:
     """Every export file into one DataFrame per entity (later files win for the same id)."""
     headers = _header_map()
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in NEEDED}
-    for path in sorted(exports.glob("*.csv")):
+    for path in sorted(exports.iterdir()):
         entity = path.name.split("_", 1)[0]
         if entity not in NEEDED:
             continue
-        frame = pd.read_csv(
-            path,
-            encoding="gb18030",
-            dtype=str,
-            usecols=lambda h, wanted=NEEDED[entity]: headers.get(h) in wanted,
-        )
-        parts[entity].append(frame.rename(columns=headers))
+        parts[entity].append(_read_export(path, headers, NEEDED[entity]).rename(columns=headers))
     frames = {}
     for entity, pieces in parts.items():
         frame = pd.concat(pieces, ignore_index=True)

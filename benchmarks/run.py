@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from benchmarks.common import OUT_DIR, REPO_ROOT, cockpit_env, machine, machine_line, parse_child_json
-from benchmarks.data import SCALES, ensure_exports, scale_dir
+from benchmarks.data import SCALES, SHAPES, ensure_district_exports, ensure_exports, scale_dir
 
 TARGETS = {
     "etl_full_s": 60.0,
@@ -81,21 +81,24 @@ def run_panels(mode: str, path: Path, budget: float, calls: int, timeout: float)
     return result
 
 
-def bench_scale(name: str, scale: int, args) -> dict:
+def bench_scale(name: str, scale: int, args, shape: str = "districts") -> dict:
     from benchmarks.dashboard import bench_dashboard
     from benchmarks.etl import bench_etl
 
+    if shape == "district":
+        name = f"{name} (1 district)"
     out: dict = {
         "name": name,
         "scale": scale,
+        "shape": shape,
         "started": datetime.now().astimezone().isoformat(timespec="seconds"),
         "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
     }
-    log(f"[{name}] exports (scale {scale})")
-    out["exports"] = ensure_exports(scale)
+    log(f"[{name}] exports (scale {scale}, {shape})")
+    out["exports"] = ensure_exports(scale) if shape == "districts" else ensure_district_exports(scale)
     log(f"[{name}] ETL: read_csv ceiling, full, incremental")
-    out["etl"] = bench_etl(scale, timeout=args.etl_timeout)
-    published = scale_dir(scale) / "cockpit" / "published.duckdb"
+    out["etl"] = bench_etl(scale, timeout=args.etl_timeout, shape=shape)
+    published = scale_dir(scale, shape) / "cockpit" / "published.duckdb"
     if not published.exists():
         log(f"[{name}] no published snapshot: skipping the dashboard benchmarks")
         return out
@@ -104,13 +107,13 @@ def bench_scale(name: str, scale: int, args) -> dict:
     if not args.no_baseline:
         log(f"[{name}] panels in-process: pandas baseline")
         out["panels_pandas"] = run_panels(
-            "pandas", scale_dir(scale) / "exports", args.budget, args.calls, args.panel_timeout
+            "pandas", scale_dir(scale, shape) / "exports", args.budget, args.calls, args.panel_timeout
         )
     if not args.no_server:
         log(f"[{name}] server, browser and HTTP replay")
         try:
             out["dashboard"] = bench_dashboard(
-                scale_dir(scale) / "cockpit", calls=args.calls, budget_s=args.budget, opens=args.opens
+                scale_dir(scale, shape) / "cockpit", calls=args.calls, budget_s=args.budget, opens=args.opens
             )
         except Exception as exc:  # keep the figures of the other steps
             out["dashboard"] = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
@@ -242,14 +245,21 @@ def report(results: dict) -> str:
             f"{_f(lead.get('warm_s'), '{:.2f}')} | {_f((lead.get('bytes') or 0) / 1024)} "
             f"| {_f(poll.get('response_bytes'))} |"
         )
-    lines += ["", "**Targets** (largest scale run)", ""] + [f"- {t}" for t in targets(results)]
+    lines += ["", "**Targets** (largest scale run of each shape)", ""] + [f"- {t}" for t in targets(results)]
     return "\n".join(lines)
 
 
 def targets(results: dict) -> list[str]:
-    if not results["scales"]:
-        return []
-    s = results["scales"][-1]
+    """The targets, checked on the largest scale run of each shape."""
+    out = []
+    for shape in SHAPES:
+        runs = [s for s in results["scales"] if s.get("shape", "districts") == shape]
+        if runs:
+            out += [f"{runs[-1]['name']}: {line}" for line in _targets(runs[-1])]
+    return out
+
+
+def _targets(s: dict) -> list[str]:
     etl, ours, base = s.get("etl", {}), s.get("panels_ours", {}), s.get("panels_pandas", {})
     dash = s.get("dashboard", {})
     out = []
@@ -331,12 +341,23 @@ def update_readme(markdown: str, readme: Path = REPO_ROOT / "README.md") -> None
     readme.write_text(text, encoding="utf-8")
 
 
+def _order(entry: dict) -> tuple:
+    return (entry["scale"], SHAPES.index(entry.get("shape", "districts")))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scales", default="100k,1M,10M", help="names (100k,1M,10M) or generator scales")
-    parser.add_argument("--quick", action="store_true", help="100k only, fewer calls (a couple of minutes)")
+    parser.add_argument(
+        "--shapes",
+        default="districts,district",
+        help="districts: the generator's --scale (the district replicated); district: one district, N× records",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="100k only, one district, fewer calls (a few minutes)"
+    )
     parser.add_argument("--calls", type=int, default=50, help="timed calls per panel / callback")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds of timed calls per panel at most")
     parser.add_argument(
@@ -357,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.scales, args.calls, args.budget, args.opens = "100k", 10, 3.0, 1
+        if args.shapes == parser.get_default("shapes"):
+            args.shapes = "district"
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     results = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -369,14 +392,16 @@ def main(argv: list[str] | None = None) -> int:
     kept = []
     if args.merge and previous.exists():
         kept = json.loads(previous.read_text())["scales"]
+    shapes = [x.strip() for x in args.shapes.split(",") if x.strip()]
     for name, scale in parse_scales(args.scales):
-        kept = [s for s in kept if s["scale"] != scale]
-        results["scales"].append(bench_scale(name, scale, args))
-        merged = sorted(kept + results["scales"], key=lambda s: s["scale"])
-        previous.write_text(
-            json.dumps({**results, "scales": merged}, indent=1, ensure_ascii=False, default=str)
-        )
-    results["scales"] = sorted(kept + results["scales"], key=lambda s: s["scale"])
+        for shape in shapes:
+            kept = [s for s in kept if (s["scale"], s.get("shape", "districts")) != (scale, shape)]
+            results["scales"].append(bench_scale(name, scale, args, shape))
+            merged = sorted(kept + results["scales"], key=_order)
+            previous.write_text(
+                json.dumps({**results, "scales": merged}, indent=1, ensure_ascii=False, default=str)
+            )
+    results["scales"] = sorted(kept + results["scales"], key=_order)
     markdown = report(results)
     (OUT_DIR / "results.md").write_text(markdown + "\n", encoding="utf-8")
     print(markdown)
