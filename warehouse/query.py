@@ -7,8 +7,11 @@ passing ``Filters.townships``: the functions never widen it.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -167,6 +170,70 @@ def _records(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) 
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+# --- Memo per snapshot version ---------------------------------------------------------------------
+# Several panels run the same query for one request (the points ranking for the histogram, the ranking
+# and the watchlist; the homes for the map and the idle list; the KPIs for the wall and the leadership
+# view). A published snapshot never changes: a result is kept per (snapshot file, snapshot version,
+# function, arguments) in a small LRU. A new snapshot has a new version, so it is never served stale
+# results. Connections that are not on a published snapshot (no version) are not memoised.
+
+_MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_MEMO_SIZE = 64
+_MEMO_LOCK = threading.Lock()
+_SNAPSHOT_KEY_SQL = (
+    "select (select value from snapshot_meta where key = 'version'),"
+    " (select path from duckdb_databases() where database_name = current_database())"
+)
+
+
+def _snapshot_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(file path, version) of the snapshot ``con`` reads, or None (not a file-backed snapshot)."""
+    try:
+        version, path = con.execute(_SNAPSHOT_KEY_SQL).fetchall()[0]
+    except (duckdb.Error, IndexError):
+        return None
+    return (str(path), str(version)) if version and path else None
+
+
+def _shared_copy(value):
+    """A copy callers may modify without touching the memo (pandas copy-on-write keeps it cheap)."""
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def memoised(function):
+    """Memoise a query function per (snapshot file, snapshot version, arguments)."""
+
+    @functools.wraps(function)
+    def wrapper(con, *args, **kwargs):
+        snapshot = _snapshot_key(con)
+        if snapshot is None:
+            return function(con, *args, **kwargs)
+        key = (snapshot, function.__name__, args, tuple(sorted(kwargs.items())))
+        with _MEMO_LOCK:
+            if key in _MEMO:
+                _MEMO.move_to_end(key)
+                return _shared_copy(_MEMO[key])
+        value = function(con, *args, **kwargs)
+        with _MEMO_LOCK:
+            _MEMO[key] = value
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+        return _shared_copy(value)
+
+    wrapper.uncached = function
+    return wrapper
+
+
+def clear_memo() -> None:
+    """Forget every memoised result (tests; a new snapshot needs no call: its version is in the key)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
 def _as_datetime(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -189,6 +256,7 @@ def snapshot_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     return {r["key"]: r["value"] for r in _records(con, "snapshot_meta", {}) if r["kind"] == "meta"}
 
 
+@memoised
 def kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | None]:
     """Every KPI of :data:`KPI_IDS` for the period and filters (DOMAIN.md's 口径).
 
@@ -218,11 +286,13 @@ def data_period(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | Non
     return (date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
 
 
+@memoised
 def township_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Townships for filter drop-downs: ``township_code, township_name, kind`` in code order."""
     return _frame(con, "township_options", {})
 
 
+@memoised
 def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters, measure: str) -> pd.DataFrame:
     """One row per month of the period (zero-filled): ``month, value``.
 
@@ -240,6 +310,7 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters, measure: str) -> p
     return _frame(con, f"trend_{measure}", _params(f))
 
 
+@memoised
 def township_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """One row per township in scope, zero rows included.
 
@@ -249,10 +320,16 @@ def township_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame
     return _frame(con, "township_summary", _params(f))
 
 
+@memoised
 def home_map(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """One row per place in scope: home_id, home_name, home_level, is_home, township_code, township_name,
     lon, lat, activities, visitors (in the period) and deputies (active deputies stationed there)."""
     return _frame(con, "home_map", _params(f))
+
+
+@memoised
+def _full_ranking(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    return _frame(con, "points_ranking", _params(f))
 
 
 def points_ranking(con: duckdb.DuckDBPyConnection, f: Filters, limit: int | None = None) -> pd.DataFrame:
@@ -261,7 +338,7 @@ def points_ranking(con: duckdb.DuckDBPyConnection, f: Filters, limit: int | None
     Columns: rank, deputy_id, deputy_name, township_name, levels, points, absences. Ties are broken by
     fewer absences, then deputy_id; deputies without points are included (0).
     """
-    frame = _frame(con, "points_ranking", _params(f))
+    frame = _full_ranking(con, f)
     return frame.head(limit).reset_index(drop=True) if limit is not None else frame
 
 
@@ -282,6 +359,7 @@ def spans_months(start: date, end: date, months: int) -> bool:
     return end >= _add_months(start, months) - timedelta(days=1)
 
 
+@memoised
 def low_points_watchlist(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Deputies flagged for a talk (约谈): the bottom 10 % of the points ranking.
 
@@ -298,6 +376,7 @@ def low_points_watchlist(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataF
     return ranking.tail(size).iloc[::-1].reset_index(drop=True)
 
 
+@memoised
 def latest_activities(
     con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20, home_id: str | None = None
 ) -> pd.DataFrame:
@@ -307,38 +386,45 @@ def latest_activities(
     return _frame(con, "latest_activities", {**params, "since": max(since, f.start)})
 
 
+@memoised
 def suggestions_by_status(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Suggestions submitted in the period (all channels): ``status, suggestions`` in workflow order."""
     return _frame(con, "suggestions_by_status", _params(f))
 
 
+@memoised
 def suggestions_by_category(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Suggestions submitted in the period (all channels): ``category, suggestions``, largest first."""
     return _frame(con, "suggestions_by_category", _params(f))
 
 
+@memoised
 def handling_units(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per handling unit: ``unit, suggestions, closed, on_time_rate, satisfaction_rate`` (rates None
     on a zero denominator; on time = answered, else closed, by the due date)."""
     return _frame(con, "handling_units", _params(f))
 
 
+@memoised
 def case_outcomes(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Cases accepted in the period (not 不予受理): ``case_type, outcome, cases`` (outcome None = open)."""
     return _frame(con, "case_outcomes", _params(f))
 
 
+@memoised
 def legislative_by_regulation(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Legislative suggestions in the period per regulation: ``regulation, suggestions``."""
     return _frame(con, "legislative_by_regulation", _params(f))
 
 
+@memoised
 def projects_by_township(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Livelihood projects with a year in the period per township (zero rows included): township_code,
     township_name, projects, elected, completed, avg_completion_pct."""
     return _frame(con, "projects_by_township", _params(f))
 
 
+@memoised
 def points_by_rule(con: duckdb.DuckDBPyConnection, f: Filters, deputy_id: str | None = None) -> pd.DataFrame:
     """Events and points per rule over the period, every rule listed (zero rows included).
 
