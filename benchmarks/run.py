@@ -233,14 +233,16 @@ def report(results: dict) -> str:
         "",
         "**Browser** (headless Chromium, loopback, empty cache; until every panel has drawn)",
         "",
-        "| scale | wall cold / warm s | wall KB | leadership cold / warm s | leadership KB | unchanged poll bytes |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| scale | wall: first screen s | wall: all screens cold / warm s | wall KB | leadership cold / warm s "
+        "| leadership KB | unchanged poll bytes |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s in results["scales"]:
         br = s.get("dashboard", {}).get("browser", {})
         wall, lead, poll = br.get("wall", {}), br.get("leadership", {}), br.get("wall_poll", {})
         lines.append(
-            f"| {s['name']} | {_f(wall.get('cold_s'), '{:.2f}')} / {_f(wall.get('warm_s'), '{:.2f}')} "
+            f"| {s['name']} | {_f(wall.get('first_screen_warm_s'), '{:.2f}')} "
+            f"| {_f(wall.get('cold_s'), '{:.2f}')} / {_f(wall.get('warm_s'), '{:.2f}')} "
             f"| {_f((wall.get('bytes') or 0) / 1024)} | {_f(lead.get('cold_s'), '{:.2f}')} / "
             f"{_f(lead.get('warm_s'), '{:.2f}')} | {_f((lead.get('bytes') or 0) / 1024)} "
             f"| {_f(poll.get('response_bytes'))} |"
@@ -309,12 +311,14 @@ def _targets(s: dict) -> list[str]:
         None if rss is None else rss <= TARGETS["worker_rss_mb"],
         _f(rss, "{:.0f} MB peak"),
     )
-    wall = dash.get("browser", {}).get("wall", {}).get("warm_s")
+    wall = dash.get("browser", {}).get("wall", {})
     check(
         f"wall first render ≤ {TARGETS['wall_first_render_s']} s",
-        None if wall is None else wall <= TARGETS["wall_first_render_s"],
-        _f(wall, "{:.2f} s (warm)"),
+        None if wall.get("warm_s") is None else wall["warm_s"] <= TARGETS["wall_first_render_s"],
+        f"{_f(wall.get('warm_s'), '{:.2f} s')} all screens, {_f(wall.get('first_screen_warm_s'), '{:.2f} s')} "
+        "first screen (warm)",
     )
+
     poll = dash.get("browser", {}).get("wall_poll", {}).get("response_bytes")
     check(
         "unchanged poll ≤ 1 KB", None if poll is None else poll <= TARGETS["poll_bytes"], _f(poll, "{} bytes")
