@@ -326,22 +326,32 @@ def _targets(s: dict) -> list[str]:
     return out
 
 
+START_MARK, END_MARK = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
 def update_readme(markdown: str, readme: Path = REPO_ROOT / "README.md") -> None:
-    """Replace the ``## Performance`` section of README.md (added at the end when absent)."""
+    """Write the tables between the bench markers of README.md's ``## Performance`` section.
+
+    Text of the section outside the markers (findings, notes) is kept; the section (with the markers)
+    is added at the end of the README when absent.
+    """
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    section = (
-        "## Performance\n\n"
-        "Measured by `make bench` (`python -m benchmarks.run`; `--quick` for 100k rows only). "
-        "Full figures: `benchmarks/out/results.json`.\n\n" + markdown.strip() + "\n"
-    )
-    start = text.find("\n## Performance")
-    if start < 0 and text.startswith("## Performance"):
-        start = 0
-    if start < 0:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    else:
+    block = f"{START_MARK}\n{markdown.strip()}\n{END_MARK}"
+    if START_MARK in text and END_MARK in text:
+        head, rest = text.split(START_MARK, 1)
+        text = head + block + rest.split(END_MARK, 1)[1]
+    elif "## Performance" in text:
+        start = text.index("## Performance")
         end = text.find("\n## ", start + 1)
-        text = text[: start + (1 if start else 0)] + section + (text[end:] if end >= 0 else "")
+        section = (
+            "## Performance\n\nMeasured by `make bench` (`python -m benchmarks.run`; `--quick` for a smoke run); "
+            "full figures in `benchmarks/out/results.json`, method in `benchmarks/README.md`.\n\n"
+            + block
+            + "\n"
+        )
+        text = text[:start] + section + (text[end:] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n## Performance\n\n" + block + "\n"
     readme.write_text(text, encoding="utf-8")
 
 
