@@ -413,11 +413,14 @@ def browse(run: BrowserRun, opens: int) -> dict:
                 out["wall_poll"] = run.poll_bytes(page)
             if i == 0 and kind == "leadership":
                 # A filter change: the preset buttons run the URL-sync callback, then the render again.
-                labels = page.locator("#lead-preset label")
-                if labels.count() > 1:
-                    labels.nth(0).click()
-                    page.wait_for_timeout(500)
-                    page.wait_for_function(ALL_DRAWN_JS, arg=kind, timeout=120_000, polling=100)
+                try:
+                    labels = page.locator("#lead-preset label")
+                    if labels.count() > 1:
+                        labels.nth(0).click(timeout=30_000)
+                        page.wait_for_timeout(500)
+                        page.wait_for_function(ALL_DRAWN_JS, arg=kind, timeout=120_000, polling=100)
+                except Exception as exc:  # the recorded callbacks are replayed all the same
+                    opened["filter_change_error"] = f"{type(exc).__name__}"
             context.close()
             runs.append(opened)
         warm = runs[1:] or runs

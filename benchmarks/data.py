@@ -137,6 +137,7 @@ def ensure_district_exports(scale: int) -> dict:
     codes = "[" + ", ".join(f"'{c}'" for c in TOWNSHIP_CODES) + "]"
     rows: dict[str, int] = {}
     with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         for source in export_files(scale):
             entity = source.name.split("_", 1)[0]
             if entity not in RECORD_PREFIXES:
@@ -193,6 +194,7 @@ def write_next_day(exports: Path, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         con.execute("set preserve_insertion_order = false")
         for prefix, (id_header, day_headers) in NEXT_DAY_SOURCES.items():
             sources = sorted(str(p) for p in exports.glob(f"{prefix}*.csv"))

@@ -39,8 +39,17 @@ def etl(data_dir: Path) -> None:
             if "activities" in summary.entities
             else 0,
             "snapshot_version": summary.snapshot_version,
+            "seconds_by_entity": _by_entity(summary.files),
         }
     )
+
+
+def _by_entity(files) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for f in files:
+        key = f.entity or "unknown"
+        out[key] = round(out.get(key, 0.0) + f.seconds, 2)
+    return out
 
 
 def read_csv(paths: list[str]) -> None:
