@@ -61,7 +61,9 @@ TEMPLATE = {
 
 def new_figure(data=None) -> go.Figure:
     """A figure on :data:`TEMPLATE` (never plotly's default template)."""
-    return go.Figure(data=data, layout={"template": TEMPLATE})
+    # Unvalidated: plotly's per-element validation of figures built here from known-good values cost
+    # seconds per view at district scale (thousands of bars); the JSON sent is the same.
+    return go.Figure(data=data, layout={"template": TEMPLATE}, _validate=False)
 
 
 def base_layout(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
@@ -125,6 +127,7 @@ def trend_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
     for i, measure in enumerate(m for m in TREND_MEASURES if m in df.columns):
         fig.add_trace(
             go.Scatter(
+                _validate=False,
                 x=x,
                 y=df[measure].fillna(0).tolist(),
                 name=label(measure, lang),
@@ -169,6 +172,7 @@ def bar_figure(
         return empty_figure(lang)
     cats, vals = df[category].astype(str).tolist(), df[value].fillna(0).tolist()
     bar = go.Bar(
+        _validate=False,
         x=vals if horizontal else cats,
         y=cats if horizontal else vals,
         orientation="h" if horizontal else "v",
@@ -247,6 +251,7 @@ def funnel_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
     flow = df[df["status"].isin(SUGGESTION_FLOW)]
     fig = new_figure(
         go.Funnel(
+            _validate=False,
             y=flow["status"].astype(str).tolist(),
             x=flow["reached"].fillna(0).astype(int).tolist(),
             textinfo="value+percent initial",
@@ -276,6 +281,7 @@ def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: s
     for i, (name, part) in enumerate(df.groupby(group, sort=False)):
         fig.add_trace(
             go.Bar(
+                _validate=False,
                 x=part[x].astype(str).tolist(),
                 y=part[value].fillna(0).tolist(),
                 name=str(name),
@@ -295,6 +301,7 @@ def multi_bar_figure(df: pd.DataFrame, category: str, measures: list[str], lang:
     for i, measure in enumerate(measures):
         fig.add_trace(
             go.Bar(
+                _validate=False,
                 x=df[category].astype(str).tolist(),
                 y=df[measure].fillna(0).tolist(),
                 name=label(measure, lang),
@@ -319,6 +326,7 @@ def handling_units_figure(df: pd.DataFrame, lang: str | None, top: int = 15) -> 
         values = [None if pd.isna(v) else round(float(v) * 100, 1) for v in rows[rate]]
         fig.add_trace(
             go.Bar(
+                _validate=False,
                 y=labels,
                 x=values,
                 orientation="h",
@@ -348,6 +356,7 @@ def histogram_figure(df: pd.DataFrame, value: str, lang: str | None) -> go.Figur
     labels = [f"{_fmt_edge(lo)}–{_fmt_edge(hi)}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
     fig = new_figure(
         go.Bar(
+            _validate=False,
             x=centres,
             y=counts.tolist(),
             width=widths,

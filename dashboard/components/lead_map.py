@@ -105,11 +105,15 @@ def lead_map_figure(
         code_col = pick(summary, "township_code")
         name_col = pick(summary, "township_name")
         value_col = pick(summary, "activities", "activities_total")
-        for _, row in summary.iterrows():
-            code = str(row[code_col])
-            value = row[value_col]
-            values[code] = None if pd.isna(value) else float(value)
-            labels[code] = f"{row[name_col]}\n{0 if pd.isna(value) else int(value)}"
+        for code, name, value in zip(
+            summary[code_col].astype(str).tolist(),
+            summary[name_col].tolist(),
+            summary[value_col].tolist(),
+            strict=True,
+        ):
+            missing = value is None or pd.isna(value)
+            values[code] = None if missing else float(value)
+            labels[code] = f"{name}\n{0 if missing else int(value)}"
     home_rows = [] if homes.empty else homes.to_dict("records")
     fig = district_map.map_figure(
         district,

@@ -221,6 +221,22 @@ def highlight_trace(outline: Mapping[str, list] | None, theme: MapTheme = DARK) 
     )
 
 
+def _add_scatter(fig: go.Figure, **props) -> None:
+    """Add an unvalidated ``go.Scatter``; its long arrays are set after adding, which skips plotly's
+    element-by-element copy in ``add_trace`` (about a second for a district's thousands of homes)."""
+    arrays = {key: props.pop(key) for key in ("x", "y", "text", "customdata") if props.get(key) is not None}
+    sizes = None
+    marker = props.get("marker")
+    if isinstance(marker, dict) and isinstance(marker.get("size"), list):
+        props["marker"] = {k: v for k, v in marker.items() if k != "size"}
+        sizes = marker["size"]
+    fig.add_trace(go.Scatter(_validate=False, **props))
+    trace = fig.data[-1]
+    trace.update(arrays)
+    if sizes is not None:
+        trace.marker.size = sizes
+
+
 def map_figure(
     district: Mapping | None,
     townships: Mapping | None,
@@ -270,38 +286,34 @@ def map_figure(
 
     for feature, code in zip(features, codes, strict=True):
         xs, ys = rings_to_xy(exterior_rings(feature.get("geometry") or {}))
-        fig.add_trace(
-            go.Scatter(
-                _validate=False,
-                x=xs,
-                y=ys,
-                mode="lines",
-                fill="toself",
-                fillcolor=fills.get(code, theme.empty_fill),
-                line={"color": theme.township_line, "width": 1.5},
-                hoverinfo="skip",
-                showlegend=False,
-                name=code or "",
-            )
+        _add_scatter(
+            fig,
+            x=xs,
+            y=ys,
+            mode="lines",
+            fill="toself",
+            fillcolor=fills.get(code, theme.empty_fill),
+            line={"color": theme.township_line, "width": 1.5},
+            hoverinfo="skip",
+            showlegend=False,
+            name=code or "",
         )
 
     for feature in (district or {}).get("features", []):
         xs, ys = rings_to_xy(exterior_rings(feature.get("geometry") or {}))
         fill = "none" if features else "toself"
         for glow_width, opacity in ((9, 0.18), (3, 1.0)):
-            fig.add_trace(
-                go.Scatter(
-                    _validate=False,
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    fill=fill,
-                    fillcolor=theme.empty_fill,
-                    line={"color": theme.outline_color, "width": glow_width},
-                    opacity=opacity,
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
+            _add_scatter(
+                fig,
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill=fill,
+                fillcolor=theme.empty_fill,
+                line={"color": theme.outline_color, "width": glow_width},
+                opacity=opacity,
+                hoverinfo="skip",
+                showlegend=False,
             )
             fill = "none"
 
@@ -311,26 +323,24 @@ def map_figure(
         group = [(h, s) for h, s in zip(located, sizes, strict=True) if _is_home(h) == is_home_group]
         if not group:
             continue
-        fig.add_trace(
-            go.Scatter(
-                _validate=False,
-                x=[round(float(h["lon"]), 5) for h, _ in group],
-                y=[round(float(h["lat"]), 5) for h, _ in group],
-                mode="markers",
-                marker={
-                    "size": [s for _, s in group],
-                    "color": color,
-                    "opacity": 0.9,
-                    "line": {"color": theme.marker_line, "width": 1.5},
-                },
-                # Hover text only where there is hover (the wall is static: thousands of unused strings).
-                text=None
-                if static
-                else [f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
-                hoverinfo="skip" if static else "text",
-                name=legend_names[legend_index] if legend_names else "",
-                showlegend=legend_names is not None,
-            )
+        _add_scatter(
+            fig,
+            x=[round(float(h["lon"]), 5) for h, _ in group],
+            y=[round(float(h["lat"]), 5) for h, _ in group],
+            mode="markers",
+            marker={
+                "size": [s for _, s in group],
+                "color": color,
+                "opacity": 0.9,
+                "line": {"color": theme.marker_line, "width": 1.5},
+            },
+            # Hover text only where there is hover (the wall is static: thousands of unused strings).
+            text=None
+            if static
+            else [f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
+            hoverinfo="skip" if static else "text",
+            name=legend_names[legend_index] if legend_names else "",
+            showlegend=legend_names is not None,
         )
 
     outlines = township_outlines(townships)
@@ -353,22 +363,20 @@ def map_figure(
         label_y.append(point[1])
         label_text.append(text.replace("\n", "<br>"))
     if label_text:
-        fig.add_trace(
-            go.Scatter(
-                _validate=False,
-                x=label_x,
-                y=label_y,
-                mode="text",
-                text=label_text,
-                textfont={
-                    "size": label_size,
-                    "color": theme.label_color,
-                    "family": theme.font_family,
-                    "shadow": theme.label_shadow,
-                },
-                hoverinfo="skip",
-                showlegend=False,
-            )
+        _add_scatter(
+            fig,
+            x=label_x,
+            y=label_y,
+            mode="text",
+            text=label_text,
+            textfont={
+                "size": label_size,
+                "color": theme.label_color,
+                "family": theme.font_family,
+                "shadow": theme.label_shadow,
+            },
+            hoverinfo="skip",
+            showlegend=False,
         )
 
     bounds = collection_bounds(district, townships)

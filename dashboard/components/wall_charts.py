@@ -50,7 +50,7 @@ def base_layout(width: int, height: int, **extra) -> dict:
 
 def empty_figure(width: int, height: int, message: str) -> go.Figure:
     """A figure that says there is nothing to show (never a blank panel)."""
-    fig = go.Figure(layout=base_layout(width, height))
+    fig = go.Figure(_validate=False, layout=base_layout(width, height))
     fig.update_layout(
         xaxis={"visible": False},
         yaxis={"visible": False},
@@ -93,9 +93,10 @@ def trend_figure(
     x_title: str | None = None,
 ) -> go.Figure:
     """This year (bright area line) against the same months last year (muted dashed line)."""
-    fig = go.Figure(layout=base_layout(width, height, showlegend=True))
+    fig = go.Figure(_validate=False, layout=base_layout(width, height, showlegend=True))
     fig.add_trace(
         go.Scatter(
+            _validate=False,
             x=list(month_labels),
             y=list(last_year),
             name=names[1],
@@ -106,6 +107,7 @@ def trend_figure(
     )
     fig.add_trace(
         go.Scatter(
+            _validate=False,
             x=list(month_labels),
             y=list(this_year),
             name=names[0],
@@ -136,7 +138,7 @@ def township_bars_figure(
     if not names:
         return empty_figure(width, height, "—")
     count = len(series)
-    fig = go.Figure(layout=base_layout(width, height, showlegend=False))
+    fig = go.Figure(_validate=False, layout=base_layout(width, height, showlegend=False))
     gap = 0.06
     span = (1 - gap * (count - 1)) / max(count, 1)
     order = list(reversed(range(len(names))))
@@ -146,6 +148,7 @@ def township_bars_figure(
         clean = [v or 0 for v in values]
         fig.add_trace(
             go.Bar(
+                _validate=False,
                 y=[names[i] for i in order],
                 x=[clean[i] for i in order],
                 orientation="h",
@@ -207,9 +210,10 @@ def hbar_figure(
         return empty_figure(width, height, empty_message)
     pairs = sorted(zip(labels, [v or 0 for v in values], strict=True), key=lambda p: p[1])
     short = [lbl if len(lbl) <= max_label else lbl[: max_label - 1] + "…" for lbl, _ in pairs]
-    fig = go.Figure(layout=base_layout(width, height))
+    fig = go.Figure(_validate=False, layout=base_layout(width, height))
     fig.add_trace(
         go.Bar(
+            _validate=False,
             y=short,
             x=[v for _, v in pairs],
             orientation="h",
@@ -252,11 +256,12 @@ def stacked_outcomes_figure(
     """
     if not groups or not outcomes:
         return empty_figure(width, height, empty_message)
-    fig = go.Figure(layout=base_layout(width, height, showlegend=True, barmode="stack"))
+    fig = go.Figure(_validate=False, layout=base_layout(width, height, showlegend=True, barmode="stack"))
     for index, outcome in enumerate(outcomes):
         xs = [counts.get((g, outcome), 0) for g in groups]
         fig.add_trace(
             go.Bar(
+                _validate=False,
                 y=list(groups),
                 x=xs,
                 name=outcome,
