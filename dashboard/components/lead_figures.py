@@ -123,9 +123,9 @@ def trend_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
         return empty_figure(lang)
     month = pick(df, "month", "month_start", "period")
     x = _month_starts(df[month])
-    fig = new_figure()
+    traces = []
     for i, measure in enumerate(m for m in TREND_MEASURES if m in df.columns):
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=False,
                 x=x,
@@ -136,6 +136,7 @@ def trend_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
                 line={"color": PALETTE[i % len(PALETTE)], "width": 2.5},
             )
         )
+    fig = new_figure(traces)
     fig.update_layout(
         yaxis={"rangemode": "tozero", "title": t("leadership.axis_count", lang)},
         yaxis2={
@@ -277,9 +278,9 @@ def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: s
     """Bars of ``value`` by ``x``, one colour per ``group`` (stacked)."""
     if df.empty:
         return empty_figure(lang)
-    fig = new_figure()
+    traces = []
     for i, (name, part) in enumerate(df.groupby(group, sort=False)):
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 _validate=False,
                 x=part[x].astype(str).tolist(),
@@ -288,6 +289,7 @@ def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: s
                 marker={"color": PALETTE[i % len(PALETTE)]},
             )
         )
+    fig = new_figure(traces)
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title=label(value, lang), rangemode="tozero")
     return base_layout(fig)
@@ -297,9 +299,9 @@ def multi_bar_figure(df: pd.DataFrame, category: str, measures: list[str], lang:
     """Side-by-side bars of several measures per category (e.g. projects, elected, completed)."""
     if df.empty or not measures:
         return empty_figure(lang)
-    fig = new_figure()
+    traces = []
     for i, measure in enumerate(measures):
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 _validate=False,
                 x=df[category].astype(str).tolist(),
@@ -308,6 +310,7 @@ def multi_bar_figure(df: pd.DataFrame, category: str, measures: list[str], lang:
                 marker={"color": PALETTE[i % len(PALETTE)]},
             )
         )
+    fig = new_figure(traces)
     fig.update_layout(barmode="group")
     fig.update_yaxes(rangemode="tozero", title=t("leadership.axis_count", lang))
     return base_layout(fig)
@@ -321,10 +324,10 @@ def handling_units_figure(df: pd.DataFrame, lang: str | None, top: int = 15) -> 
     count = pick(df, "suggestions", "count", "n")
     rows = df.sort_values(count, ascending=False, kind="stable").head(top)
     labels = [f"{u}（{int(n)}）" for u, n in zip(rows[unit].astype(str), rows[count].fillna(0), strict=True)]
-    fig = new_figure()
+    traces = []
     for i, rate in enumerate(r for r in ("on_time_rate", "satisfaction_rate") if r in rows.columns):
         values = [None if pd.isna(v) else round(float(v) * 100, 1) for v in rows[rate]]
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 _validate=False,
                 y=labels,
@@ -337,6 +340,7 @@ def handling_units_figure(df: pd.DataFrame, lang: str | None, top: int = 15) -> 
                 cliponaxis=False,
             )
         )
+    fig = new_figure(traces)
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(range=[0, 115], ticksuffix="%")
     fig.update_yaxes(autorange="reversed", automargin=True)

@@ -101,7 +101,10 @@ def township_options(townships: pd.DataFrame) -> list[dict]:
     if townships is None or townships.empty:
         return []
     return [
-        {"label": str(r["township_name"]), "value": str(r["township_code"])} for _, r in townships.iterrows()
+        {"label": str(name), "value": str(code)}
+        for name, code in zip(
+            townships["township_name"].tolist(), townships["township_code"].tolist(), strict=True
+        )
     ]
 
 

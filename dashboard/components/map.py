@@ -221,20 +221,9 @@ def highlight_trace(outline: Mapping[str, list] | None, theme: MapTheme = DARK) 
     )
 
 
-def _add_scatter(fig: go.Figure, **props) -> None:
-    """Add an unvalidated ``go.Scatter``; its long arrays are set after adding, which skips plotly's
-    element-by-element copy in ``add_trace`` (about a second for a district's thousands of homes)."""
-    arrays = {key: props.pop(key) for key in ("x", "y", "text", "customdata") if props.get(key) is not None}
-    sizes = None
-    marker = props.get("marker")
-    if isinstance(marker, dict) and isinstance(marker.get("size"), list):
-        props["marker"] = {k: v for k, v in marker.items() if k != "size"}
-        sizes = marker["size"]
-    fig.add_trace(go.Scatter(_validate=False, **props))
-    trace = fig.data[-1]
-    trace.update(arrays)
-    if sizes is not None:
-        trace.marker.size = sizes
+def _scatter(**props) -> go.Scatter:
+    """An unvalidated ``go.Scatter`` (every value here is known-good)."""
+    return go.Scatter(_validate=False, **props)
 
 
 def map_figure(
@@ -277,43 +266,45 @@ def map_figure(
         static: no hover (the wall); False adds hover text on homes (the leadership view).
     """
     township_values = township_values or {}
-    # Built unvalidated (``_validate=False``): every value below is known-good, and plotly's per-element
-    # validation of thousands of marker coordinates cost about a second per map.
-    fig = go.Figure(_validate=False)
+    # Built unvalidated, traces collected first and passed to the constructor: plotly's per-element
+    # validation and ``add_trace``'s copy of thousands of marker coordinates cost about a second per map.
+    traces: list[go.Scatter] = []
     features = (townships or {}).get("features", [])
     codes = [feature_code(f) for f in features]
     fills = shade_colors({c: township_values.get(c) for c in codes if c}, theme.colorscale, theme.empty_fill)
 
     for feature, code in zip(features, codes, strict=True):
         xs, ys = rings_to_xy(exterior_rings(feature.get("geometry") or {}))
-        _add_scatter(
-            fig,
-            x=xs,
-            y=ys,
-            mode="lines",
-            fill="toself",
-            fillcolor=fills.get(code, theme.empty_fill),
-            line={"color": theme.township_line, "width": 1.5},
-            hoverinfo="skip",
-            showlegend=False,
-            name=code or "",
+        traces.append(
+            _scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=fills.get(code, theme.empty_fill),
+                line={"color": theme.township_line, "width": 1.5},
+                hoverinfo="skip",
+                showlegend=False,
+                name=code or "",
+            )
         )
 
     for feature in (district or {}).get("features", []):
         xs, ys = rings_to_xy(exterior_rings(feature.get("geometry") or {}))
         fill = "none" if features else "toself"
         for glow_width, opacity in ((9, 0.18), (3, 1.0)):
-            _add_scatter(
-                fig,
-                x=xs,
-                y=ys,
-                mode="lines",
-                fill=fill,
-                fillcolor=theme.empty_fill,
-                line={"color": theme.outline_color, "width": glow_width},
-                opacity=opacity,
-                hoverinfo="skip",
-                showlegend=False,
+            traces.append(
+                _scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    fill=fill,
+                    fillcolor=theme.empty_fill,
+                    line={"color": theme.outline_color, "width": glow_width},
+                    opacity=opacity,
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
             )
             fill = "none"
 
@@ -323,28 +314,29 @@ def map_figure(
         group = [(h, s) for h, s in zip(located, sizes, strict=True) if _is_home(h) == is_home_group]
         if not group:
             continue
-        _add_scatter(
-            fig,
-            x=[round(float(h["lon"]), 5) for h, _ in group],
-            y=[round(float(h["lat"]), 5) for h, _ in group],
-            mode="markers",
-            marker={
-                "size": [s for _, s in group],
-                "color": color,
-                "opacity": 0.9,
-                "line": {"color": theme.marker_line, "width": 1.5},
-            },
-            # Hover text only where there is hover (the wall is static: thousands of unused strings).
-            text=None
-            if static
-            else [f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
-            hoverinfo="skip" if static else "text",
-            name=legend_names[legend_index] if legend_names else "",
-            showlegend=legend_names is not None,
+        traces.append(
+            _scatter(
+                x=[round(float(h["lon"]), 5) for h, _ in group],
+                y=[round(float(h["lat"]), 5) for h, _ in group],
+                mode="markers",
+                marker={
+                    "size": [s for _, s in group],
+                    "color": color,
+                    "opacity": 0.9,
+                    "line": {"color": theme.marker_line, "width": 1.5},
+                },
+                # Hover text only where there is hover (the wall is static: thousands of unused strings).
+                text=None
+                if static
+                else [f"{h.get('home_name', '')} · {h.get('activities') or 0}" for h, _ in group],
+                hoverinfo="skip" if static else "text",
+                name=legend_names[legend_index] if legend_names else "",
+                showlegend=legend_names is not None,
+            )
         )
 
     outlines = township_outlines(townships)
-    fig.add_trace(highlight_trace(outlines.get(highlight) if highlight else None, theme))
+    traces.append(highlight_trace(outlines.get(highlight) if highlight else None, theme))
 
     # Labels last: names stay readable over markers and the focus outline.
     label_x, label_y, label_text = [], [], []
@@ -363,20 +355,21 @@ def map_figure(
         label_y.append(point[1])
         label_text.append(text.replace("\n", "<br>"))
     if label_text:
-        _add_scatter(
-            fig,
-            x=label_x,
-            y=label_y,
-            mode="text",
-            text=label_text,
-            textfont={
-                "size": label_size,
-                "color": theme.label_color,
-                "family": theme.font_family,
-                "shadow": theme.label_shadow,
-            },
-            hoverinfo="skip",
-            showlegend=False,
+        traces.append(
+            _scatter(
+                x=label_x,
+                y=label_y,
+                mode="text",
+                text=label_text,
+                textfont={
+                    "size": label_size,
+                    "color": theme.label_color,
+                    "family": theme.font_family,
+                    "shadow": theme.label_shadow,
+                },
+                hoverinfo="skip",
+                showlegend=False,
+            )
         )
 
     bounds = collection_bounds(district, townships)
@@ -431,6 +424,7 @@ def map_figure(
             }
         ]
     layout["annotations"] = annotations
+    fig = go.Figure(data=traces, _validate=False)
     fig.update_layout(**layout)
     return fig
 
