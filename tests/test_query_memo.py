@@ -47,3 +47,12 @@ def test_connections_without_a_snapshot_are_not_memoised():
     con = duckdb.connect()
     assert q._snapshot_key(con) is None
     con.close()
+
+
+def test_results_over_the_byte_budget_are_not_kept(session_snapshot, monkeypatch):
+    q.clear_memo()
+    monkeypatch.setattr(q, "_MEMO_BYTES", 4)  # smaller than any frame
+    con = _open(session_snapshot)
+    assert not q.township_summary(con, YEAR).empty
+    assert len(q._MEMO) == 0
+    con.close()

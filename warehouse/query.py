@@ -177,9 +177,13 @@ def _records(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) 
 # function, arguments) in a small LRU. A new snapshot has a new version, so it is never served stale
 # results. Connections that are not on a published snapshot (no version) are not memoised.
 
-_MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_MEMO: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
 _MEMO_SIZE = 64
+# Bytes of DataFrames kept at most (a worker's memory matters more than a repeated query); a result
+# above a quarter of this is not kept at all (e.g. a ranking of every deputy at a very large scale).
+_MEMO_BYTES = 96 * 1024 * 1024
 _MEMO_LOCK = threading.Lock()
+_memo_bytes = 0
 _SNAPSHOT_KEY_SQL = (
     "select (select value from snapshot_meta where key = 'version'),"
     " (select path from duckdb_databases() where database_name = current_database())"
@@ -193,6 +197,13 @@ def _snapshot_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     except (duckdb.Error, IndexError):
         return None
     return (str(path), str(version)) if version and path else None
+
+
+def _size(value) -> int:
+    """Approximate bytes held by a memoised value (DataFrames; other results are small)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum())
+    return 1024
 
 
 def _shared_copy(value):
@@ -213,15 +224,20 @@ def memoised(function):
         if snapshot is None:
             return function(con, *args, **kwargs)
         key = (snapshot, function.__name__, args, tuple(sorted(kwargs.items())))
+        global _memo_bytes
         with _MEMO_LOCK:
             if key in _MEMO:
                 _MEMO.move_to_end(key)
-                return _shared_copy(_MEMO[key])
+                return _shared_copy(_MEMO[key][0])
         value = function(con, *args, **kwargs)
-        with _MEMO_LOCK:
-            _MEMO[key] = value
-            while len(_MEMO) > _MEMO_SIZE:
-                _MEMO.popitem(last=False)
+        size = _size(value)
+        if size <= _MEMO_BYTES // 4:
+            with _MEMO_LOCK:
+                if key not in _MEMO:
+                    _MEMO[key] = (value, size)
+                    _memo_bytes += size
+                while _MEMO and (len(_MEMO) > _MEMO_SIZE or _memo_bytes > _MEMO_BYTES):
+                    _memo_bytes -= _MEMO.popitem(last=False)[1][1]
         return _shared_copy(value)
 
     wrapper.uncached = function
@@ -230,8 +246,10 @@ def memoised(function):
 
 def clear_memo() -> None:
     """Forget every memoised result (tests; a new snapshot needs no call: its version is in the key)."""
+    global _memo_bytes
     with _MEMO_LOCK:
         _MEMO.clear()
+        _memo_bytes = 0
 
 
 def _as_datetime(text: str | None) -> datetime | None:

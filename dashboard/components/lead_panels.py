@@ -354,7 +354,10 @@ class SummaryData:
 
 
 _CACHE: OrderedDict[tuple, object] = OrderedDict()
-_CACHE_SIZE = 64
+# Each view state keeps its KPIs, its rendered summary and its rendered panels (about 10-20 MB at
+# district scale, mostly the map's markers): a few dozen entries, not hundreds, to keep a worker small.
+# The rows behind them are memoised by the query layer (warehouse.query), within its own byte budget.
+_CACHE_SIZE = 24
 _CACHE_LOCK = threading.Lock()
 
 
@@ -401,14 +404,7 @@ def summary_data(reader, filters: Filters) -> SummaryData:
 def panel_frames(reader, filters: Filters) -> dict[str, pd.DataFrame | None]:
     """Every panel's rows for ``filters`` (memoised unless a query failed)."""
 
-    def compute() -> dict[str, pd.DataFrame | None]:
-        with reader.cursor() as con:
-            return fetch_all(con, filters)
-
-    return memoised(
-        "frames",
-        getattr(reader, "version", None),
-        filters,
-        compute,
-        keep=lambda frames: all(frame is not None for frame in frames.values()),
-    )
+    # Not memoised here: the rendered panels are (lead_view.render_panels), and the queries behind
+    # them are (warehouse.query), so a second copy of the rows would only cost memory.
+    with reader.cursor() as con:
+        return fetch_all(con, filters)
