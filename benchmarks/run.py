@@ -154,7 +154,7 @@ def _failure(step: dict | None) -> str | None:
 
 def report(results: dict) -> str:
     runs = "; ".join(
-        f"{s['name']} {s.get('started', results['date'])[:16].replace('T', ' ')} "
+        f"{s['name']} {s.get('started', '?')[:16].replace('T', ' ')} "
         f"(load avg {s.get('load_avg_at_start', results['machine']['load_avg_at_start'])[0]})"
         for s in results["scales"]
     )
@@ -181,7 +181,7 @@ def report(results: dict) -> str:
     lines += [
         "",
         "**Panels in-process**, p50 / p95 ms (period: calendar 2023). Ours: `warehouse.query` on the "
-        "published snapshot. Baseline: the exports in pandas DataFrames, filtered per call.",
+        "published snapshot, its memo bypassed. Baseline: the exports in pandas DataFrames, filtered per call.",
         "",
         "| scale | panel | ours | pandas baseline | speed-up (p95) |",
         "|---|---|---:|---:|---:|",
