@@ -97,7 +97,9 @@ def bench_scale(name: str, scale: int, args, shape: str = "districts") -> dict:
     log(f"[{name}] exports (scale {scale}, {shape})")
     out["exports"] = ensure_exports(scale) if shape == "districts" else ensure_district_exports(scale)
     log(f"[{name}] ETL: read_csv ceiling, full, incremental")
-    out["etl"] = bench_etl(scale, timeout=args.etl_timeout, shape=shape)
+    out["etl"] = bench_etl(
+        scale, timeout=args.etl_timeout, shape=shape, ceiling_timeout=getattr(args, "ceiling_timeout", None)
+    )
     published = scale_dir(scale, shape) / "cockpit" / "published.duckdb"
     if not published.exists():
         log(f"[{name}] no published snapshot: skipping the dashboard benchmarks")
@@ -378,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         "--opens", type=int, default=3, help="page opens per page in the browser (first is cold)"
     )
     parser.add_argument("--etl-timeout", type=float, default=3600.0)
+    parser.add_argument("--ceiling-timeout", type=float, default=None, help="default: --etl-timeout")
     parser.add_argument("--panel-timeout", type=float, default=1800.0)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-server", action="store_true")
