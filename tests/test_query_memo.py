@@ -56,3 +56,14 @@ def test_results_over_the_byte_budget_are_not_kept(session_snapshot, monkeypatch
     assert not q.township_summary(con, YEAR).empty
     assert len(q._MEMO) == 0
     con.close()
+
+
+def test_uncached_variants_run_the_sql(session_snapshot):
+    q.clear_memo()
+    con = _open(session_snapshot)
+    ranking = q.points_ranking.uncached(con, YEAR, limit=2)
+    assert len(ranking) <= 2
+    assert len(q._MEMO) == 0
+    assert q.points_ranking(con, YEAR, limit=2).equals(ranking)
+    con.close()
+    q.clear_memo()

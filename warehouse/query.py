@@ -356,7 +356,20 @@ def points_ranking(con: duckdb.DuckDBPyConnection, f: Filters, limit: int | None
     Columns: rank, deputy_id, deputy_name, township_name, levels, points, absences. Ties are broken by
     fewer absences, then deputy_id; deputies without points are included (0).
     """
-    frame = _full_ranking(con, f)
+    return _head(_full_ranking(con, f), limit)
+
+
+def _points_ranking_uncached(
+    con: duckdb.DuckDBPyConnection, f: Filters, limit: int | None = None
+) -> pd.DataFrame:
+    return _head(_full_ranking.uncached(con, f), limit)
+
+
+# Like the memoised functions: ``.uncached`` always runs the SQL (benchmarks time it).
+points_ranking.uncached = _points_ranking_uncached
+
+
+def _head(frame: pd.DataFrame, limit: int | None) -> pd.DataFrame:
     return frame.head(limit).reset_index(drop=True) if limit is not None else frame
 
 
