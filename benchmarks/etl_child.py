@@ -6,6 +6,7 @@ python -m benchmarks.etl_child read_csv FILE...    # DuckDB's bare read_csv of t
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,7 +14,27 @@ from pathlib import Path
 from benchmarks.common import emit_json
 
 
+def cap_duckdb_memory() -> str | None:
+    """``BENCH_DUCKDB_MEMORY_LIMIT`` (e.g. ``8GB``): every DuckDB connection of this process gets that
+    ``memory_limit`` (DuckDB's default is 80% of RAM, too much on a machine shared with other work)."""
+    limit = os.environ.get("BENCH_DUCKDB_MEMORY_LIMIT")
+    if not limit:
+        return None
+    import duckdb
+
+    connect = duckdb.connect
+
+    def capped(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        con.execute(f"set memory_limit = '{limit}'")
+        return con
+
+    duckdb.connect = capped
+    return limit
+
+
 def etl(data_dir: Path) -> None:
+    limit = cap_duckdb_memory()
     from etl.jobs import run_incremental
     from warehouse.settings import load_settings
 
@@ -40,6 +61,7 @@ def etl(data_dir: Path) -> None:
             else 0,
             "snapshot_version": summary.snapshot_version,
             "seconds_by_entity": _by_entity(summary.files),
+            "duckdb_memory_limit": limit,
         }
     )
 
@@ -55,6 +77,7 @@ def _by_entity(files) -> dict[str, float]:
 def read_csv(paths: list[str]) -> None:
     """Each file into a table with ``read_csv``, all VARCHAR (GB18030 files read as latin-1 bytes: DuckDB
     has no GB18030 decoder, and latin-1 passes every byte through at no cost)."""
+    cap_duckdb_memory()
     import duckdb
 
     con = duckdb.connect()
