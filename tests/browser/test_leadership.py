@@ -99,8 +99,12 @@ def test_clicking_a_township_on_the_map_filters_everything(live_server, page_ope
     recorded = page_opener(live_server + "/")
     page = recorded.page
     wait_for_kpis(page, expected_kpis[None])
-    page.locator("#lead-map").scroll_into_view_if_needed()
+    # The panels may redraw the map just after the KPIs: wait for its labels, then scroll with plain
+    # DOM calls (an element-handle scroll fails when its node is swapped mid-wait).
     page.wait_for_selector("#lead-map .textpoint text")
+    page.evaluate(
+        "() => document.querySelector('#lead-map').scrollIntoView({block: 'center', behavior: 'instant'})"
+    )
     box = page.evaluate(
         """(name) => {
             const t = Array.from(document.querySelectorAll('#lead-map .textpoint text'))
