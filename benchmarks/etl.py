@@ -63,7 +63,12 @@ def link_inbox(files: list[Path], inbox: Path) -> None:
 
 
 def bench_etl(
-    scale: int, timeout: float | None = None, shape: str = "districts", ceiling_timeout: float | None = None
+    scale: int,
+    timeout: float | None = None,
+    shape: str = "districts",
+    ceiling_timeout: float | None = None,
+    incremental_timeout: float | None = None,
+    on_step=None,
 ) -> dict:
     """Full and incremental ETL of the scale's exports, and the bare read_csv ceiling of the same files.
 
@@ -79,8 +84,11 @@ def bench_etl(
     # The ceiling reads the CSV files (DuckDB's read_csv has no xlsx reader; the xlsx exports are small).
     csv_files = [p for p in files if p.suffix == ".csv"]
     ceiling = run_measured(["read_csv", *map(str, csv_files)], timeout=ceiling_timeout or timeout)
+    save = on_step or (lambda partial: None)
+    save({"input_bytes": input_bytes, "files": len(files), "read_csv": ceiling})
     full = run_measured(["etl", str(data_dir)], timeout=timeout)
     result: dict = {"input_bytes": input_bytes, "files": len(files), "read_csv": ceiling, "full": full}
+    save(result)
     if "error" in full or "timeout_s" in full:
         return result
     published = data_dir / "published.duckdb"
@@ -89,7 +97,7 @@ def bench_etl(
 
     next_day = write_next_day(scale_dir(scale, shape) / "exports", scale_dir(scale, shape) / "next_day")
     link_inbox(next_day, data_dir / "inbox")
-    result["incremental"] = run_measured(["etl", str(data_dir)], timeout=timeout)
+    result["incremental"] = run_measured(["etl", str(data_dir)], timeout=incremental_timeout or timeout)
     result["incremental"]["new_bytes"] = sum(p.stat().st_size for p in next_day)
     result["snapshot_bytes_after_incremental"] = published.stat().st_size if published.exists() else None
     result["data_dir_bytes"] = dir_bytes(data_dir) - input_bytes

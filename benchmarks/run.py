@@ -97,15 +97,29 @@ def bench_scale(name: str, scale: int, args, shape: str = "districts") -> dict:
     log(f"[{name}] exports (scale {scale}, {shape})")
     out["exports"] = ensure_exports(scale) if shape == "districts" else ensure_district_exports(scale)
     log(f"[{name}] ETL: read_csv ceiling, full, incremental")
+    save = getattr(args, "save_partial", None) or (lambda entry: None)
+    save(out)
+
+    def etl_step(partial: dict) -> None:
+        out["etl"] = partial
+        save(out)
+
     out["etl"] = bench_etl(
-        scale, timeout=args.etl_timeout, shape=shape, ceiling_timeout=getattr(args, "ceiling_timeout", None)
+        scale,
+        timeout=args.etl_timeout,
+        shape=shape,
+        ceiling_timeout=getattr(args, "ceiling_timeout", None),
+        incremental_timeout=getattr(args, "incremental_timeout", None),
+        on_step=etl_step,
     )
+    save(out)
     published = scale_dir(scale, shape) / "cockpit" / "published.duckdb"
     if not published.exists():
         log(f"[{name}] no published snapshot: skipping the dashboard benchmarks")
         return out
     log(f"[{name}] panels in-process: query layer")
     out["panels_ours"] = run_panels("duckdb", published, args.budget, args.calls, args.panel_timeout)
+    save(out)
     if not args.no_baseline:
         log(f"[{name}] panels in-process: pandas baseline")
         out["panels_pandas"] = run_panels(
@@ -387,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--etl-timeout", type=float, default=3600.0)
     parser.add_argument("--ceiling-timeout", type=float, default=None, help="default: --etl-timeout")
+    parser.add_argument("--incremental-timeout", type=float, default=None, help="default: --etl-timeout")
     parser.add_argument(
         "--duckdb-memory-limit",
         help="memory_limit of the ETL's DuckDB connections (e.g. 8GB; default DuckDB's)",
@@ -422,6 +437,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge and previous.exists():
         kept = json.loads(previous.read_text())["scales"]
     shapes = [x.strip() for x in args.shapes.split(",") if x.strip()]
+
+    def save_partial(entry: dict) -> None:
+        """Write results.json with ``entry`` (a scale in progress) so that a stopped run keeps its figures."""
+        done = [s for s in results["scales"] if s is not entry]
+        merged = sorted([*kept, *done, {**entry, "partial": True}], key=_order)
+        previous.write_text(
+            json.dumps({**results, "scales": merged}, indent=1, ensure_ascii=False, default=str)
+        )
+
+    args.save_partial = save_partial
     for name, scale in parse_scales(args.scales):
         for shape in shapes:
             kept = [s for s in kept if (s["scale"], s.get("shape", "districts")) != (scale, shape)]
