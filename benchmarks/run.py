@@ -187,6 +187,8 @@ def report(results: dict) -> str:
         etl, ex = s.get("etl", {}), s.get("exports", {})
         full, inc, ceil = etl.get("full", {}), etl.get("incremental", {}), etl.get("read_csv", {})
         full_s = _failure(full) or _f(full.get("seconds"), "{:,.1f}")
+        if full.get("status") == "failed":
+            full_s += " (publish failed)"
         lines.append(
             f"| {s['name']} | {_f(ex.get('activity_rows'))} | {_f(ex.get('total_rows'))} "
             f"| {_f(etl.get('input_bytes', 0) / 1e6)} "
@@ -194,7 +196,8 @@ def report(results: dict) -> str:
             f"| {_failure(ceil) or _f(ceil.get('seconds'), '{:,.1f}')} "
             f"| {full_s} | {_f(full.get('rows_per_s'))} | {_f(etl.get('etl_vs_read_csv'), '{:.2f}')} "
             f"| {_f(full.get('max_rss_mb'))} | {_failure(inc) or _f(inc.get('seconds'), '{:,.1f}')} "
-            f"| {_f(inc.get('max_rss_mb'))} | {_f((etl.get('snapshot_bytes') or 0) / 1e6, '{:,.1f}')} |"
+            f"| {_f(inc.get('max_rss_mb'))} "
+            f"| {_f((etl.get('snapshot_bytes') or etl.get('snapshot_bytes_after_incremental') or 0) / 1e6, '{:,.1f}')} |"
         )
     lines += [
         "",
