@@ -102,6 +102,10 @@ def test_monthly_trend_zero_fills_every_month(snapshot_con):
         p for p, _ in EXPECTED_POINTS_2023.values()
     )
     assert q.monthly_trend(snapshot_con, YEAR_2023, "mediation_cases")["value"].sum() == 3
+    # Every trend adds up to its KPI over the same period (one query serves petitions and mediations).
+    kpis = q.kpis(snapshot_con, YEAR_2023)
+    for measure, kpi_id in (("petition_cases", "petition_cases"), ("visitors", "visitors_total")):
+        assert q.monthly_trend(snapshot_con, YEAR_2023, measure)["value"].sum() == kpis[kpi_id]
     winter = q.monthly_trend(snapshot_con, q.Filters(date(2022, 12, 15), date(2023, 1, 15)), "visitors")
     assert list(winter["value"]) == [99, 10]
     with pytest.raises(ValueError, match="unknown trend measure"):

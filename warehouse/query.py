@@ -113,14 +113,16 @@ class SnapshotInfo:
 # --- Implementation ------------------------------------------------------------------------------
 
 QUERIES_DIR = Path(__file__).resolve().parent / "sql" / "queries"
-TREND_MEASURES: tuple[str, ...] = (
-    "activities",
-    "visitors",
-    "suggestions",
-    "petition_cases",
-    "mediation_cases",
-    "points",
-)
+# The query (in sql/queries/) and extra parameters behind each trend measure.
+_TREND_QUERIES: dict[str, tuple[str, dict[str, str]]] = {
+    "activities": ("trend_home_activity", {"measure": "activities"}),
+    "visitors": ("trend_home_activity", {"measure": "visitors"}),
+    "suggestions": ("trend_suggestions", {}),
+    "petition_cases": ("trend_cases", {"case_type": "信访代办"}),
+    "mediation_cases": ("trend_cases", {"case_type": "诉前调解"}),
+    "points": ("trend_points", {}),
+}
+TREND_MEASURES: tuple[str, ...] = tuple(_TREND_QUERIES)
 # Low-points watchlist: the bottom share of ranked deputies, only for periods of at least this many months.
 WATCHLIST_SHARE = 0.10
 WATCHLIST_MIN_MONTHS = 6
@@ -325,7 +327,8 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters, measure: str) -> p
     """
     if measure not in TREND_MEASURES:
         raise ValueError(f"unknown trend measure {measure!r}; expected one of {TREND_MEASURES}")
-    return _frame(con, f"trend_{measure}", _params(f))
+    name, extra = _TREND_QUERIES[measure]
+    return _frame(con, name, {**_params(f), **extra})
 
 
 @memoised

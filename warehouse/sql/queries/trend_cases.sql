@@ -1,4 +1,4 @@
--- Monthly petition-agency cases accepted (status not 不予受理), zero-filled.
+-- Monthly cases of one $case_type (信访代办 or 诉前调解) accepted (status not 不予受理), zero-filled.
 with months as (
     select cast(unnest(generate_series(
         date_trunc('month', $start::date), date_trunc('month', $end::date), interval 1 month
@@ -9,7 +9,7 @@ measure as (
     select cast(date_trunc('month', accepted_on) as date) as month, count(*) as value
     from fct_case
     where accepted_on between $start and $end
-      and case_type = '信访代办'
+      and case_type = $case_type
       and status <> '不予受理'
       and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
     group by 1

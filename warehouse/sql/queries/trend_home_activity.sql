@@ -1,4 +1,5 @@
--- Monthly visitors received at homes (the visitors_total definition), zero-filled.
+-- Monthly activities or visitors at homes (the activities_total / visitors_total definitions), every month
+-- of the period, zero-filled. $measure: 'activities' or 'visitors'.
 with months as (
     select cast(unnest(generate_series(
         date_trunc('month', $start::date), date_trunc('month', $end::date), interval 1 month
@@ -6,7 +7,9 @@ with months as (
 ),
 
 measure as (
-    select cast(date_trunc('month', activity_date) as date) as month, cast(sum(visitors) as bigint) as value
+    select
+        cast(date_trunc('month', activity_date) as date) as month,
+        cast(sum(case when $measure = 'visitors' then visitors else activities end) as bigint) as value
     from mart_activity_daily
     where activity_date between $start and $end
       and is_at_home
