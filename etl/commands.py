@@ -6,6 +6,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from warehouse.i18n import both
+
 # The seed newsletter reports calendar 2023: the demo shows that year by default.
 DEMO_PERIOD = (date(2023, 1, 1), date(2023, 12, 31))
 
@@ -47,7 +49,7 @@ def run_demo(args, settings) -> int:
         generate(settings.inbox)
     # Under the run lock, with last_run.json and the operators' copy written (etl.jobs).
     summary = run_incremental(settings, trigger="demo").result
-    print(summary.describe() if hasattr(summary, "describe") else summary)
+    print(summary.describe())
     ensure_demo_credentials(settings)  # an admin and a wall token, printed once when created
     if args.no_serve:
         return 0
@@ -62,7 +64,7 @@ def serve(settings, workers: int = 0) -> int:
     from dashboard.app import create_app
 
     url = f"http://{settings.host}:{settings.port}"
-    print(f"驾驶舱 / cockpit: {url}/   大屏 / wall: {url}/wall", file=sys.stderr)
+    print("\n".join(both("ops.serving_urls", url=url)), file=sys.stderr)
     if workers:
         from dashboard.production import run_gunicorn
 
