@@ -55,9 +55,16 @@ MART_MODELS: tuple[str, ...] = (
     "mart_deputy_home_days",
     "mart_deputy_absence_daily",
     "fct_suggestion",
+    "mart_suggestion_daily",
+    "mart_suggestion_district_daily",
     "fct_case",
+    "mart_case_daily",
+    "mart_case_district_daily",
+    "mart_mediator_days",
     "fct_project",
     "fct_points",
+    "mart_points_daily",
+    "mart_points_district_daily",
 )
 # Nearly unique strings of the widest fact: DuckDB 2.0's string compression analysis costs ~3x the
 # plain write there (measured: 0.60 vs 0.17 CPU-s per 1M rows for id + title), for a file ~2x larger.

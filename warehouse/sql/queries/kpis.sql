@@ -58,53 +58,79 @@ home_visitors as (
       and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_days.home_level))
 ),
 
+-- Suggestions and cases from their daily marts: the township grain when townships are filtered, else the
+-- district-wide grain (DuckDB folds the bound parameter, so only one branch is scanned).
 suggestions as (
-    select * from fct_suggestion
-    where submitted_on between $start and $end
-      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+    select * exclude (township_code) from mart_suggestion_daily
+    where len($townships::varchar[]) > 0
+      and list_contains($townships::varchar[], township_code)
+      and submitted_on between $start and $end
+    union all by name
+    select * from mart_suggestion_district_daily
+    where len($townships::varchar[]) = 0
+      and submitted_on between $start and $end
 ),
 
 suggestion_figures as (
     select
-        count(*) filter (where channel = '代表之家') as suggestions_collected,
-        count(*) filter (where status = '已办结') as suggestions_closed,
-        count(*) filter (where status <> '不予立案') as suggestions_filed,
-        count(*) filter (where satisfaction in ('满意', '基本满意')) as suggestions_satisfied,
-        count(*) filter (where satisfaction in ('满意', '基本满意', '不满意')) as suggestions_evaluated,
-        count(*) filter (where channel = '立法联系点') as legislative_suggestions,
+        cast(coalesce(sum(suggestions) filter (where channel = '代表之家'), 0) as bigint) as suggestions_collected,
+        cast(coalesce(sum(suggestions) filter (where status = '已办结'), 0) as bigint) as suggestions_closed,
+        cast(coalesce(sum(suggestions) filter (where status <> '不予立案'), 0) as bigint) as suggestions_filed,
+        cast(coalesce(sum(suggestions) filter (
+            where satisfaction in ('满意', '基本满意')
+        ), 0) as bigint) as suggestions_satisfied,
+        cast(coalesce(sum(suggestions) filter (
+            where satisfaction in ('满意', '基本满意', '不满意')
+        ), 0) as bigint) as suggestions_evaluated,
+        cast(coalesce(sum(suggestions) filter (where channel = '立法联系点'), 0) as bigint) as legislative_suggestions,
         count(distinct regulation) filter (where channel = '立法联系点') as regulations_consulted,
-        count(*) filter (where channel = '联动监督') as supervision_suggestions
+        cast(coalesce(sum(suggestions) filter (where channel = '联动监督'), 0) as bigint) as supervision_suggestions
     from suggestions
 ),
 
 cases as (
-    select * from fct_case
-    where accepted_on between $start and $end
+    select * exclude (township_code) from mart_case_daily
+    where len($townships::varchar[]) > 0
+      and list_contains($townships::varchar[], township_code)
+      and accepted_on between $start and $end
       and status <> '不予受理'
-      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+    union all by name
+    select * from mart_case_district_daily
+    where len($townships::varchar[]) = 0
+      and accepted_on between $start and $end
+      and status <> '不予受理'
 ),
 
 case_figures as (
     select
-        count(*) filter (where case_type = '信访代办') as petition_cases,
-        count(*) filter (where case_type = '信访代办' and status = '已办结') as petition_completed,
-        count(*) filter (
+        cast(coalesce(sum(cases) filter (where case_type = '信访代办'), 0) as bigint) as petition_cases,
+        cast(coalesce(sum(cases) filter (
+            where case_type = '信访代办' and status = '已办结'
+        ), 0) as bigint) as petition_completed,
+        cast(coalesce(sum(cases) filter (
             where case_type = '信访代办' and satisfaction in ('满意', '基本满意')
-        ) as petitions_satisfied,
-        count(*) filter (
+        ), 0) as bigint) as petitions_satisfied,
+        cast(coalesce(sum(cases) filter (
             where case_type = '信访代办' and satisfaction in ('满意', '基本满意', '不满意')
-        ) as petitions_revisited,
-        count(*) filter (where case_type = '诉前调解') as mediation_cases,
-        count(*) filter (where case_type = '诉前调解' and outcome = '调解成功') as mediation_success,
-        count(distinct deputy_id) filter (
-            where case_type = '诉前调解'
-              and (len($deputy_levels::varchar[]) = 0
-                   or deputy_id in (
-                       select deputy_id from dim_deputy
-                       where list_has_any(string_split(levels, ';'), $deputy_levels::varchar[])
-                   ))
-        ) as mediators_total
+        ), 0) as bigint) as petitions_revisited,
+        cast(coalesce(sum(cases) filter (where case_type = '诉前调解'), 0) as bigint) as mediation_cases,
+        cast(coalesce(sum(cases) filter (
+            where case_type = '诉前调解' and outcome = '调解成功'
+        ), 0) as bigint) as mediation_success
     from cases
+),
+
+-- Mediators: distinct deputies over the period, from the deputy x day mart of mediation cases.
+mediator_figures as (
+    select count(distinct deputy_id) as mediators_total
+    from mart_mediator_days
+    where accepted_on between $start and $end
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+      and (len($deputy_levels::varchar[]) = 0
+           or deputy_id in (
+               select deputy_id from dim_deputy
+               where list_has_any(string_split(levels, ';'), $deputy_levels::varchar[])
+           ))
 ),
 
 project_figures as (
@@ -136,7 +162,7 @@ final as (
         case_figures.mediation_cases,
         case_figures.mediation_success,
         case_figures.mediation_success / nullif(case_figures.mediation_cases, 0) as mediation_success_rate,
-        case_figures.mediators_total,
+        mediator_figures.mediators_total,
         suggestion_figures.legislative_suggestions,
         suggestion_figures.regulations_consulted,
         suggestion_figures.supervision_suggestions,
@@ -151,6 +177,7 @@ final as (
     cross join home_visitors
     cross join suggestion_figures
     cross join case_figures
+    cross join mediator_figures
     cross join project_figures
 )
 

@@ -1,13 +1,19 @@
 -- Legislative suggestions (channel 立法联系点) submitted in the period, per regulation consulted.
 with suggestions as (
-    select * from fct_suggestion
-    where submitted_on between $start and $end
+    select * exclude (township_code) from mart_suggestion_daily
+    where len($townships::varchar[]) > 0
+      and list_contains($townships::varchar[], township_code)
+      and submitted_on between $start and $end
       and channel = '立法联系点'
-      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+    union all by name
+    select * from mart_suggestion_district_daily
+    where len($townships::varchar[]) = 0
+      and submitted_on between $start and $end
+      and channel = '立法联系点'
 ),
 
 final as (
-    select regulation, count(*) as suggestions
+    select regulation, cast(sum(suggestions) as bigint) as suggestions
     from suggestions
     group by 1
 )

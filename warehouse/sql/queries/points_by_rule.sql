@@ -6,11 +6,36 @@ with deputies as (
       and ($deputy_id::varchar is null or deputy_id = $deputy_id::varchar)
 ),
 
-ledger as (
-    select fct_points.rule_id, cast(sum(fct_points.events) as bigint) as events, cast(sum(fct_points.points) as bigint) as points
+-- One deputy: the ledger itself. Every active deputy in scope: the daily points mart, township grain when
+-- townships are filtered, else the district-wide grain (the bound parameters fold: one branch is scanned).
+scoped as (
+    select fct_points.rule_id, fct_points.events, fct_points.points
     from fct_points
     inner join deputies on deputies.deputy_id = fct_points.deputy_id
-    where fct_points.earned_on between $start and $end
+    where $deputy_id::varchar is not null
+      and fct_points.earned_on between $start and $end
+    union all
+    select rule_id, events, points
+    from mart_points_daily
+    where $deputy_id::varchar is null
+      and len($townships::varchar[]) > 0
+      and list_contains($townships::varchar[], township_code)
+      and earned_on between $start and $end
+      and (len($deputy_levels::varchar[]) = 0
+           or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
+    union all
+    select rule_id, events, points
+    from mart_points_district_daily
+    where $deputy_id::varchar is null
+      and len($townships::varchar[]) = 0
+      and earned_on between $start and $end
+      and (len($deputy_levels::varchar[]) = 0
+           or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
+),
+
+ledger as (
+    select rule_id, cast(sum(events) as bigint) as events, cast(sum(points) as bigint) as points
+    from scoped
     group by 1
 ),
 

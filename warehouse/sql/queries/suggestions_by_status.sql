@@ -1,11 +1,17 @@
 -- Suggestions submitted in the period (all channels) by status, in workflow order.
 with suggestions as (
-    select * from fct_suggestion
-    where submitted_on between $start and $end and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+    select * exclude (township_code) from mart_suggestion_daily
+    where len($townships::varchar[]) > 0
+      and list_contains($townships::varchar[], township_code)
+      and submitted_on between $start and $end
+    union all by name
+    select * from mart_suggestion_district_daily
+    where len($townships::varchar[]) = 0
+      and submitted_on between $start and $end
 ),
 
 final as (
-    select status, count(*) as suggestions
+    select status, cast(sum(suggestions) as bigint) as suggestions
     from suggestions
     group by 1
 )

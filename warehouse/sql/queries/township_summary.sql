@@ -33,8 +33,8 @@ activity as (
 ),
 
 suggestions as (
-    select township_code, count(*) as suggestions
-    from fct_suggestion
+    select township_code, cast(sum(suggestions) as bigint) as suggestions
+    from mart_suggestion_daily
     where submitted_on between $start and $end
       and channel = '代表之家'
     group by 1
@@ -43,20 +43,24 @@ suggestions as (
 cases as (
     select
         township_code,
-        count(*) filter (where case_type = '信访代办') as petition_cases,
-        count(*) filter (where case_type = '诉前调解') as mediation_cases,
-        count(*) filter (where case_type = '诉前调解' and outcome = '调解成功') as mediation_success
-    from fct_case
+        cast(coalesce(sum(cases) filter (where case_type = '信访代办'), 0) as bigint) as petition_cases,
+        cast(coalesce(sum(cases) filter (where case_type = '诉前调解'), 0) as bigint) as mediation_cases,
+        cast(coalesce(sum(cases) filter (
+            where case_type = '诉前调解' and outcome = '调解成功'
+        ), 0) as bigint) as mediation_success
+    from mart_case_daily
     where accepted_on between $start and $end
       and status <> '不予受理'
     group by 1
 ),
 
+-- Points of the active deputies by their own township (mart_points_daily has the deputy's township and levels).
 points as (
-    select deputies.township_code, cast(sum(ledger.points) as bigint) as points
-    from fct_points as ledger
-    inner join deputies on deputies.deputy_id = ledger.deputy_id
-    where ledger.earned_on between $start and $end
+    select township_code, cast(sum(points) as bigint) as points
+    from mart_points_daily
+    where earned_on between $start and $end
+      and (len($deputy_levels::varchar[]) = 0
+           or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
     group by 1
 ),
 

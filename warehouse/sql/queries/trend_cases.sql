@@ -5,13 +5,24 @@ with months as (
     )) as date) as month
 ),
 
-measure as (
-    select cast(date_trunc('month', accepted_on) as date) as month, count(*) as value
-    from fct_case
-    where accepted_on between $start and $end
+cases as (
+    select * exclude (township_code) from mart_case_daily
+    where len($townships::varchar[]) > 0
+      and list_contains($townships::varchar[], township_code)
+      and accepted_on between $start and $end
       and case_type = $case_type
       and status <> '不予受理'
-      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+    union all by name
+    select * from mart_case_district_daily
+    where len($townships::varchar[]) = 0
+      and accepted_on between $start and $end
+      and case_type = $case_type
+      and status <> '不予受理'
+),
+
+measure as (
+    select cast(date_trunc('month', accepted_on) as date) as month, cast(sum(cases) as bigint) as value
+    from cases
     group by 1
 ),
 

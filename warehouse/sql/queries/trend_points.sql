@@ -5,19 +5,22 @@ with months as (
     )) as date) as month
 ),
 
-deputies as (
-    select deputy_id from dim_deputy
-    where is_active
-      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
-      and (len($deputy_levels::varchar[]) = 0
-           or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
+-- Points of the active deputies from the daily points mart (deputy township and levels already joined).
+ledger as (
+    select * exclude (township_code) from mart_points_daily
+    where len($townships::varchar[]) > 0
+      and list_contains($townships::varchar[], township_code)
+      and earned_on between $start and $end
+    union all by name
+    select * from mart_points_district_daily
+    where len($townships::varchar[]) = 0
+      and earned_on between $start and $end
 ),
 
 measure as (
-    select cast(date_trunc('month', ledger.earned_on) as date) as month, cast(sum(ledger.points) as bigint) as value
-    from fct_points as ledger
-    inner join deputies on deputies.deputy_id = ledger.deputy_id
-    where ledger.earned_on between $start and $end
+    select cast(date_trunc('month', earned_on) as date) as month, cast(sum(points) as bigint) as value
+    from ledger
+    where len($deputy_levels::varchar[]) = 0 or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[])
     group by 1
 ),
 

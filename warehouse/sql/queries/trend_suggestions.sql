@@ -5,12 +5,22 @@ with months as (
     )) as date) as month
 ),
 
-measure as (
-    select cast(date_trunc('month', submitted_on) as date) as month, count(*) as value
-    from fct_suggestion
-    where submitted_on between $start and $end
+suggestions as (
+    select * exclude (township_code) from mart_suggestion_daily
+    where len($townships::varchar[]) > 0
+      and list_contains($townships::varchar[], township_code)
+      and submitted_on between $start and $end
       and channel = '代表之家'
-      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+    union all by name
+    select * from mart_suggestion_district_daily
+    where len($townships::varchar[]) = 0
+      and submitted_on between $start and $end
+      and channel = '代表之家'
+),
+
+measure as (
+    select cast(date_trunc('month', submitted_on) as date) as month, cast(sum(suggestions) as bigint) as value
+    from suggestions
     group by 1
 ),
 
