@@ -107,21 +107,48 @@ class Applied:
 
 
 def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, run_id: str) -> Applied:
-    """Write ``stg_valid`` into the entity table and its history (inside the caller's transaction)."""
+    """Write ``stg_valid`` into the entity table and its history (inside the caller's transaction).
+
+    Fast path (a file of ids seen once and never stored, e.g. every file of a first load): one insert,
+    no classification table. Otherwise the rows are classified as described in the module docstring; an
+    updated record is replaced by delete + insert (an UPDATE of many rows makes DuckDB log every changed
+    value and rewrite the row groups at commit, which dominated the load of large update files).
+    """
     table = ident(entity.name)
+    past = ident(entity.name + "_past")
     key = ident(entity.key)
     canon = [c for c in entity.stored_columns if c in table_columns(con, entity.name)]
+    cols = ", ".join(ident(c) for c in canon)
+    book = "row_hash, file_id, source_row, run_id"
+    total, distinct = con.execute(f"select count(*), count(distinct {key}) from stg_valid").fetchall()[0]
+    if not total:
+        return Applied()
+    # The stored versions of this file's ids (one scan of the key column of the entity table; the small
+    # result replaces the entity table in every later join).
+    con.execute(
+        f"create or replace temp table stg_cur as select cur.{key}, cur.row_hash from {table} cur "
+        f"semi join stg_valid v on v.{key} = cur.{key}"
+    )
+    stored = con.execute("select count(*) from stg_cur").fetchall()[0][0]
+    if distinct == total and not stored:
+        con.execute(
+            f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ? from stg_valid",
+            [file_id, run_id],
+        )
+        return Applied(new=total)
     # Most files carry each id once: compare those rows with the stored record by one join. Only ids
     # seen several times in the file go through the window functions (order of versions in the file).
-    con.execute(
-        f"create or replace temp table stg_multi as select {key} from stg_valid group by {key} having count(*) > 1"
-    )
+    has_multi = distinct < total
+    if has_multi:
+        con.execute(
+            f"create or replace temp table stg_multi as select {key} from stg_valid group by {key} having count(*) > 1"
+        )
     single = (
         f"select v.*, true as __final, cur.row_hash as __cur_hash, "
         f"case when cur.row_hash is null then 'new' when cur.row_hash = v.row_hash then 'duplicate' "
         f"else 'updated' end as __change "
-        f"from stg_valid v left join {table} cur on cur.{key} = v.{key} "
-        f"where not exists (select 1 from stg_multi m where m.{key} = v.{key})"
+        f"from stg_valid v left join stg_cur cur on cur.{key} = v.{key}"
+        + (f" where not exists (select 1 from stg_multi m where m.{key} = v.{key})" if has_multi else "")
     )
     multi = f"""
         with firsts as (
@@ -138,14 +165,12 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
                  when cur.row_hash is null then 'new'
                  when cur.row_hash = v.row_hash then 'duplicate'
                  else 'updated' end as __change
-        from versions v left join {table} cur on cur.{key} = v.{key}
+        from versions v left join stg_cur cur on cur.{key} = v.{key}
     """
-    has_multi = con.execute("select count(*) from stg_multi").fetchall()[0][0] > 0
     con.execute(
         "create or replace temp table stg_changes as "
         + (f"{single} union all by name ({multi})" if has_multi else single)
     )
-    total = con.execute("select count(*) from stg_valid").fetchall()[0][0]
     counts = dict(con.execute("select __change, count(*) from stg_changes group by all").fetchall())
     applied = Applied(
         new=counts.get("new", 0),
@@ -154,29 +179,23 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
     )
     if not applied.new and not applied.updated:
         return applied
-    cols = ", ".join(ident(c) for c in canon)
-    book = "row_hash, file_id, source_row, run_id"
     # The versions this file supersedes go to <entity>_past: the stored record of every updated id, and
     # the versions of an id that a later row of the same file replaces.
-    con.execute(
-        f"insert into {ident(entity.name + '_past')} select cur.* from {table} cur "
-        f"semi join (select {key} from stg_changes where __final and __change = 'updated' "
-        f"and __cur_hash is not null) s on s.{key} = cur.{key}"
+    replaced = (
+        f"select {key} from stg_changes where __final and __change = 'updated' and __cur_hash is not null"
     )
     con.execute(
-        f"insert into {ident(entity.name + '_past')} ({cols}, {book}) "
+        f"insert into {past} select cur.* from {table} cur semi join ({replaced}) s on s.{key} = cur.{key}"
+    )
+    con.execute(
+        f"insert into {past} ({cols}, {book}) "
         f"select {cols}, row_hash, ?, source_row, ? from stg_changes where not __final and __change <> 'duplicate'",
         [file_id, run_id],
     )
-    final = "from stg_changes where __final and __change <> 'duplicate'"
+    con.execute(f"delete from {table} where {key} in ({replaced})")
     con.execute(
-        f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ? {final} and __cur_hash is null",
-        [file_id, run_id],
-    )
-    sets = ", ".join(f"{ident(c)} = s.{ident(c)}" for c in canon if c != entity.key)
-    con.execute(
-        f"update {table} set {sets}, row_hash = s.row_hash, file_id = ?, source_row = s.source_row, run_id = ? "
-        f"from (select * {final} and __cur_hash is not null) s where {table}.{key} = s.{key}",
+        f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ? "
+        "from stg_changes where __final and __change <> 'duplicate'",
         [file_id, run_id],
     )
     return applied

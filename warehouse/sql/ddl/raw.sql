@@ -5,7 +5,7 @@
 -- Bookkeeping columns on every entity row: row_hash (hash of the canonical values, to tell a
 -- duplicate from an update), file_id and source_row (where the current version came from), run_id.
 -- The id (first column) is unique per entity table, guaranteed by the loader (etl/load.py applies each
--- file set-wise: one row per id, new ids inserted, known ids updated). No PRIMARY KEY: maintaining
+-- file set-wise: one row per id, new ids inserted, a changed record deleted and inserted again). No PRIMARY KEY: maintaining
 -- its index dominated the load of large exports. Stores created with the key are migrated when opened
 -- (etl.load.open_raw).
 
