@@ -9,7 +9,8 @@
   var DESIGN_W = 1920;
   var DESIGN_H = 1080;
   var COUNT_MS = 1200;
-  var state = { lastOk: Date.now(), loadedAt: Date.now(), offset: 0, slots: 0, root: null, timers: [] };
+  var FILL_AFTER_MS = 8000;
+  var state = { lastOk: Date.now(), loadedAt: Date.now(), offset: 0, slots: 0, root: null, timers: [], filled: false };
 
   function wallRoot() {
     return document.querySelector(".wall-root");
@@ -135,9 +136,37 @@
     root.classList.add("is-scaled");
   }
 
+  /* ---------------------------------------------------------------- first screen first */
+
+  /* Ask Dash to draw the other screens' graphs (the wall.fill callback in pages/wall.py): once every graph
+     on show has its SVG, after the browser has painted it; at the latest FILL_AFTER_MS after start, and
+     always before a rotation brings another screen up. */
+  function requestFill() {
+    if (state.filled) return;
+    var dc = window.dash_clientside;
+    if (!dc || !dc.set_props) return;
+    state.filled = true;
+    dc.set_props("wall-drawn", { data: Date.now() });
+  }
+
+  function checkDrawn() {
+    var root = wallRoot();
+    if (!root || state.filled) return;
+    var graphs = root.querySelectorAll(".wall-screen.is-active .dash-graph");
+    var drawn = Array.prototype.every.call(graphs, function (g) {
+      return g.querySelector(".main-svg") && !g.classList.contains("dash-graph--pending");
+    });
+    if (drawn || Date.now() - state.loadedAt > FILL_AFTER_MS) {
+      window.requestAnimationFrame(function () {
+        window.setTimeout(requestFill, 0);
+      });
+    }
+  }
+
   function rotate() {
     var root = wallRoot();
     if (!root) return;
+    requestFill();
     var canvas = root.querySelector(".wall-canvas");
     var names = playlist(canvas);
     if (names.length <= state.slots) return;
@@ -225,6 +254,59 @@
     });
   }
 
+  /* Long lists (the ranking beyond the top 10) arrive as one JSON attribute, data-wall-rows, and are
+     built here with the markup of the server-built rows: hundreds of Dash components would cost the
+     renderer about a second on a weak box. Text only (textContent), never markup. */
+  function cell(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    el.textContent = text;
+    return el;
+  }
+
+  function rankRow(cells, unit) {
+    var row = cell("div", "wall-rank-row", "");
+    var rank = Number(cells[0]);
+    if (rank >= 1 && rank <= 3) row.className += " is-top" + rank;
+    row.appendChild(cell("span", "wall-rank-no", cells[0]));
+    row.appendChild(cell("span", "wall-rank-name", cells[1]));
+    row.appendChild(cell("span", "wall-rank-town", cells[2]));
+    var points = cell("span", "wall-rank-points", cells[3]);
+    points.appendChild(cell("small", "", unit));
+    row.appendChild(points);
+    return row;
+  }
+
+  /* Panels whose lists come as data-wall-rows. Looked up by id: this runs on every DOM mutation (plotly
+     adds thousands of nodes while drawing), so it must not search the whole page. */
+  var ROW_PANELS = ["wall-ranking"];
+
+  function fillLists() {
+    ROW_PANELS.forEach(function (id) {
+      var panel = document.getElementById(id);
+      var box = panel && panel.querySelector("[data-wall-rows]");
+      if (!box) return;
+      var source = box.getAttribute("data-wall-rows");
+      if (box._wallRows === source) return;
+      box._wallRows = source;
+      var rows = [];
+      try {
+        rows = JSON.parse(source || "[]");
+      } catch (e) {
+        rows = [];
+      }
+      var unit = box.getAttribute("data-wall-unit") || "";
+      var fragment = document.createDocumentFragment();
+      rows.forEach(function (cells) {
+        fragment.appendChild(rankRow(cells, unit));
+      });
+      box.textContent = "";
+      box.appendChild(fragment);
+      box.scrollTop = 0;
+      box._wallNextStep = 0;
+    });
+  }
+
   /* ---------------------------------------------------------------- count-up numbers */
 
   function formatNumber(value, kind) {
@@ -294,7 +376,9 @@
     tick();
     countAll(root);
     var observer = watchCounts(root);
+    state.filled = false;
     state.timers = [
+      window.setInterval(checkDrawn, 100),
       window.setInterval(tick, 1000),
       window.setInterval(stepLists, 500),
       window.setInterval(rotate, Math.max(5, Number(cfg.dwell) || 30) * 1000),
@@ -313,13 +397,20 @@
 
   function check() {
     var root = wallRoot();
-    if (root === state.root) return;
-    if (state.root) stop();
-    if (root) start(root);
+    if (root !== state.root) {
+      if (state.root) stop();
+      if (root) start(root);
+    }
+    if (root) fillLists();
   }
 
   window.addEventListener("resize", layoutCanvas);
-  new MutationObserver(check).observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver(check).observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["data-wall-rows"],
+  });
   document.addEventListener("DOMContentLoaded", check);
 
   /* ---------------------------------------------------------------- Dash clientside callbacks */
@@ -386,6 +477,21 @@
         .finally(function () {
           window.clearTimeout(timer);
         });
+    },
+
+    /* The first paint draws only the first screen's graphs; the others get their figures from the
+       wall-lazy store once wall.js says the first screen is up (wall-drawn), unless a refresh already
+       replaced the placeholder (layout.meta "wall-lazy") with newer data. */
+    fill: function (drawn, lazy) {
+      var nu = noUpdate();
+      var outputs = window.dash_clientside.callback_context.outputs_list;
+      var figures = Array.prototype.slice.call(arguments, 2);
+      return outputs.map(function (output, i) {
+        var id = output.id;
+        var current = figures[i];
+        var waiting = current && current.layout && current.layout.meta === "wall-lazy";
+        return waiting && lazy && lazy[id] ? lazy[id] : nu;
+      });
     },
 
     /* Rotate the township in focus: the card and the highlighted outline on both maps. */

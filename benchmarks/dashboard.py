@@ -61,9 +61,15 @@ ALL_DRAWN_JS = """
     return [...active.querySelectorAll('.dash-graph')].every((g) => g.querySelector('.main-svg'));
   }
   if (kind === 'wall') {
+    // Every screen, the hidden ones included: each graph drawn with its real figure (not the placeholder
+    // the first paint gives the screens after the first, see wall_layout.lazy_split).
     const root = document.querySelector('.wall-root.is-scaled');
     const kpis = document.querySelector('#wall-kpi-tiles');
-    return !!root && !!kpis && kpis.innerText.trim().length > 0;
+    const all = [...document.querySelectorAll('.wall-root .dash-graph')];
+    const done = all.every((g) => g.querySelector('.main-svg') && !g.classList.contains('dash-graph--pending'));
+    const lazy = [...document.querySelectorAll('.wall-root .js-plotly-plot')]
+      .some((gd) => gd.layout && gd.layout.meta === 'wall-lazy');
+    return !!root && !!kpis && kpis.innerText.trim().length > 0 && done && !lazy;
   }
   const kpis = document.querySelector('#lead-kpis');
   if (!kpis || kpis.innerText.trim().length === 0) return false;

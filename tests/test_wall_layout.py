@@ -57,12 +57,12 @@ def test_parse_dwell(value, expected):
     assert wall_layout.parse_dwell(value) == expected
 
 
-def build(screens=("cases", "overview"), lang="zh-CN"):
+def build(screens=("cases", "overview"), lang="zh-CN", content=None):
     return wall_layout.wall_layout(
         title="石拐区人大代表履职数据驾驶舱",
         period_text="统计期间",
         as_of=wall_layout.as_of_block("2024-01-19 10:00", 1705629600000, 3600000, lang),
-        content={"wall-ranking": ["R"]},
+        content=content or {"wall-ranking": ["R"]},
         ticker_children=["T"],
         screens=list(screens),
         config={"dwell": 20, "focus_seconds": 8},
@@ -104,3 +104,30 @@ def test_as_of_block_text_and_unknown():
     assert block.children == "Data as of 2024-01-19 10:00"
     assert attr(block, "data-built") == "1"
     assert wall_layout.as_of_block(None, None, 0, "zh-CN").children == "数据时间未知"
+
+
+def test_first_paint_draws_the_first_screen_and_keeps_the_others_for_later():
+    figures = {p.id: {"data": [{"type": "bar", "y": [1]}]} for ps in PANELS.values() for p in ps if p.graph}
+    content, lazy = wall_layout.lazy_split(figures, ["cases", "overview"])
+    cases = set(wall_layout.graph_ids("cases"))
+    assert set(lazy) == set(figures) - cases
+    for graph_id, figure in content.items():
+        if graph_id in cases:
+            assert figure is figures[graph_id]
+        else:  # an empty placeholder at the panel's size; the real figure waits in the lazy store
+            assert figure["data"] == [] and figure["layout"]["meta"] == wall_layout.LAZY_META
+            assert (figure["layout"]["width"], figure["layout"]["height"]) == (
+                wall_layout.panel_by_id(graph_id).body_size
+            )
+            assert lazy[graph_id] is figures[graph_id]
+    assert figures["wall-map"]["data"], "the caller's content is not modified"
+
+
+def test_layout_carries_the_lazy_figures_and_the_store_wall_js_sets():
+    assert by_id(build(), Ids.LAZY).data == {}  # no figures given: nothing waits
+    figure = {"data": [{"type": "scatter", "x": [1]}]}
+    root = build(content={"wall-map": figure, "wall-projects": figure})
+    assert by_id(root, Ids.LAZY).data == {"wall-map": figure}  # the playlist starts with "cases"
+    assert getattr(by_id(root, Ids.DRAWN), "data", None) is None
+    assert by_id(root, "wall-map").figure["layout"]["meta"] == wall_layout.LAZY_META
+    assert by_id(root, "wall-projects").figure is figure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from dashboard.components import wall_lists
@@ -22,9 +23,12 @@ def test_ranking_shows_the_top_ten_then_steps_through_the_rest():
     assert "is-top1" in by_class(top, "wall-rank-row")[0].className
     rest = by_class(children, "wall-rank-rest")[0]
     assert attr(rest, "data-wall-step") == "y"
-    assert [text(by_class(r, "wall-rank-no")) for r in by_class(rest, "wall-rank-row")] == [
-        str(i) for i in range(11, 26)
-    ]
+    # The rest travels as data (wall.js builds the rows): rank, name, township, points as text.
+    rows = json.loads(attr(rest, "data-wall-rows"))
+    assert [r[0] for r in rows] == [str(i) for i in range(11, 26)]
+    assert rows[0] == ["11", "代表011", "大发街道", "189"]
+    assert attr(rest, "data-wall-unit") == "分"
+    assert not by_class(rest, "wall-rank-row")
     assert text(by_class(top, "wall-rank-points")[0]) == "199分"
 
 

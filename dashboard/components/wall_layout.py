@@ -27,6 +27,8 @@ PANEL_PAD = 14
 
 SCREENS = ("overview", "townships", "cases")
 GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": True, "responsive": False}
+# ``layout.meta`` of a graph whose figure waits in the ``wall-lazy`` store (see :func:`lazy_split`).
+LAZY_META = "wall-lazy"
 
 
 class Ids:
@@ -43,6 +45,8 @@ class Ids:
     BADGE = "wall-badge"
     AS_OF = "wall-asof"
     TICKER = "wall-ticker"
+    LAZY = "wall-lazy"
+    DRAWN = "wall-drawn"
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,48 @@ def header(title: str, period_text: str, as_of, lang: str) -> html.Header:
     )
 
 
+def graph_ids(screen_name: str) -> list[str]:
+    return [p.id for p in PANELS[screen_name] if p.graph]
+
+
+def lazy_placeholder(panel_id: str) -> dict:
+    """An empty, transparent figure at the panel's size: next to nothing for plotly.js to draw."""
+    width, height = panel_by_id(panel_id).body_size
+    hidden = {"visible": False}
+    return {
+        "data": [],
+        "layout": {
+            "meta": LAZY_META,
+            "width": width,
+            "height": height,
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "xaxis": hidden,
+            "yaxis": hidden,
+        },
+    }
+
+
+def lazy_split(content: Mapping[str, object], screens: list[str]) -> tuple[dict, dict]:
+    """The first paint draws the graphs of the playlist's first screen only.
+
+    Returns ``(content, lazy)``: ``content`` with every other screen's figures replaced by
+    :func:`lazy_placeholder`, and ``lazy`` those figures by graph id. ``assets/wall.js`` hands them to
+    the graphs (the ``wall.fill`` clientside callback) once the first screen has drawn: plotly.js then
+    draws 3 graphs before the wall is up instead of 9, and the rest while the first screen is on show.
+    """
+    eager = set(graph_ids(screens[0] if screens else SCREENS[0]))
+    content = dict(content)
+    lazy = {}
+    for name in SCREENS:
+        for panel_id in graph_ids(name):
+            if panel_id not in eager and content.get(panel_id) is not None:
+                lazy[panel_id] = content[panel_id]
+                content[panel_id] = lazy_placeholder(panel_id)
+    return content, lazy
+
+
 def wall_layout(
     *,
     title: str,
@@ -208,9 +254,12 @@ def wall_layout(
     lang: str,
 ) -> html.Div:
     """The whole wall: stores and timers, then the scaled canvas (header, screens, ticker)."""
+    content, lazy = lazy_split(content, screens)
     return html.Div(
         [
             dcc.Store(id=Ids.VERSION, data=version),
+            dcc.Store(id=Ids.LAZY, data=lazy),
+            dcc.Store(id=Ids.DRAWN),
             dcc.Store(id=Ids.PARAMS, data=dict(params)),
             dcc.Store(id=Ids.CONFIG, data=dict(config)),
             dcc.Store(id=Ids.FOCUS_DATA, data=focus_data or {}),

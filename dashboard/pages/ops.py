@@ -25,7 +25,6 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
-from openpyxl import Workbook
 
 from dashboard import context
 from dashboard.freshness import aware
@@ -210,6 +209,9 @@ def rejects_xlsx(rejects: list[dict], lang: str) -> bytes:
         "message_zh": f"{t('ops.col.message', lang)} (中文)",
         "message_en": f"{t('ops.col.message', lang)} (English)",
     }
+    # Imported here: openpyxl (~5 MB) is needed for this rare download, not in every dashboard worker.
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(t("ops.page.rejects", lang)[:31])
     sheet.append([headers.get(c) or t(f"ops.col.{c}", lang) for c in columns])

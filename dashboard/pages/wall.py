@@ -17,7 +17,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html
 
 from dashboard import context, wall_data
-from dashboard.components.wall_layout import Ids
+from dashboard.components.wall_layout import PANELS, Ids
 from dashboard.freshness import wall_banner
 from warehouse.i18n import t
 
@@ -75,5 +75,17 @@ clientside_callback(
     State(Ids.FOCUS_DATA, "data"),
     State("wall-map", "figure"),
     State("wall-map-big", "figure"),
+    prevent_initial_call=True,
+)
+
+# The screens after the first are drawn once the first is up: wall.js sets ``wall-drawn``, and this hands
+# each graph still showing its placeholder the figure waiting in ``wall-lazy`` (wall_layout.lazy_split).
+_LAZY_GRAPHS = [p.id for panels in PANELS.values() for p in panels if p.graph]
+clientside_callback(
+    ClientsideFunction(namespace="wall", function_name="fill"),
+    [Output(i, "figure", allow_duplicate=True) for i in _LAZY_GRAPHS],
+    Input(Ids.DRAWN, "data"),
+    State(Ids.LAZY, "data"),
+    [State(i, "figure") for i in _LAZY_GRAPHS],
     prevent_initial_call=True,
 )

@@ -163,6 +163,34 @@ def test_playlist_rotates_whole_screens_and_the_focus_township(page_opener, live
     assert recorded.console_errors == []
 
 
+LAZY_JS = """
+() => Array.from(document.querySelectorAll('.wall-root .js-plotly-plot')).map((gd) => ({
+  id: gd.parentElement.id, lazy: !!(gd.layout && gd.layout.meta === 'wall-lazy'),
+  traces: gd.querySelectorAll('.scatterlayer .trace, .barlayer .trace, .annotation-text').length}))
+"""
+
+
+def test_first_screen_draws_first_then_every_screen_and_the_full_ranking(page_opener, live_server):
+    recorded = page_opener(f"{live_server}/wall?screens=overview,townships,cases")
+    page = recorded.page
+    page.wait_for_selector("#wall-map .scatterlayer .trace")
+    # The hidden screens' graphs get their figures once the first screen has drawn (wall.js, wall.fill).
+    page.wait_for_function(f"() => ({LAZY_JS})().every((g) => !g.lazy && g.traces > 0)", timeout=30_000)
+    graphs = page.evaluate(LAZY_JS)
+    assert len(graphs) == 9 and {g["id"] for g in graphs} >= {"wall-map-big", "wall-projects"}
+    # The ranking beyond the top 10 is built by wall.js from data: same markup, text only.
+    rest = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#wall-ranking .wall-rank-rest .wall-rank-row'))
+                 .map((row) => Array.from(row.children).map((c) => c.className))"""
+    )
+    assert len(rest) > 100
+    assert rest[0] == ["wall-rank-no", "wall-rank-name", "wall-rank-town", "wall-rank-points"]
+    first = page.inner_text("#wall-ranking .wall-rank-rest .wall-rank-row .wall-rank-no")
+    assert first == "11"
+    assert recorded.outside_requests == []
+    assert recorded.console_errors == []
+
+
 @pytest.fixture
 def own_server(demo_data_dir, tmp_path):
     """A server on a private copy of the demo data (this test may stop it or publish a new snapshot)."""
