@@ -1,6 +1,6 @@
 """Where the time goes, on a bench data dir (``benchmarks/out/data/s<scale>/cockpit``):
 
-    python -m benchmarks.profile publish DATA_DIR    # seconds per model of a snapshot build (raw store read-only)
+    python -m benchmarks.profile publish DATA_DIR [MEMORY_LIMIT]  # seconds and peak RSS per model of a build
     python -m benchmarks.profile views DATA_DIR      # cProfile of the wall's first paint and the leadership render
     python -m benchmarks.profile queries DATA_DIR    # ms per query-layer function (median of 5, memo bypassed)
 
@@ -21,32 +21,41 @@ from datetime import date
 from pathlib import Path
 
 
-def profile_publish(data_dir: Path) -> None:
+def _max_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def profile_publish(data_dir: Path, memory_limit: str | None = None) -> None:
     import duckdb
 
     from warehouse import publish
     from warehouse.settings import load_settings
 
     settings = load_settings(data_dir=data_dir)
-    timings: list[tuple[float, str]] = []
+    timings: list[tuple[float, str, float]] = []
     original = publish._run_model
 
     def timed(con, layer, name):
         started = time.perf_counter()
         original(con, layer, name)
-        timings.append((time.perf_counter() - started, f"{layer}/{name}"))
+        # The process high-water mark after the model (it only grows: the jumps show where memory goes).
+        timings.append((time.perf_counter() - started, f"{layer}/{name}", _max_rss_mb()))
 
     publish._run_model = timed
     con = duckdb.connect(str(settings.raw_db), read_only=True)
+    if memory_limit:
+        con.execute(f"set memory_limit = '{memory_limit}'")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         publish.build_snapshot_file(con, Path(tmp) / "s.duckdb", settings, "profile", "profile")
         total = time.perf_counter() - started
         size = (Path(tmp) / "s.duckdb").stat().st_size
     con.close()
-    print(f"snapshot build: {total:.1f} s, {size / 1e6:.0f} MB")
-    for seconds, name in sorted(timings, reverse=True):
-        print(f"{seconds:8.2f} s  {name}")
+    print(f"snapshot build: {total:.1f} s, {size / 1e6:.0f} MB, peak RSS {_max_rss_mb():,.0f} MB")
+    for seconds, name, peak in sorted(timings, reverse=True):
+        print(f"{seconds:8.2f} s  {peak:>8,.0f} MB peak so far  {name}")
 
 
 def _context(data_dir: Path):
@@ -130,4 +139,8 @@ def profile_queries(data_dir: Path) -> None:
 
 if __name__ == "__main__":
     command, directory = sys.argv[1], Path(sys.argv[2])
-    {"publish": profile_publish, "views": profile_views, "queries": profile_queries}[command](directory)
+    if command == "publish":
+        # Optional third argument: a DuckDB memory_limit for the build (e.g. 2GB), as the bench's cap.
+        profile_publish(directory, sys.argv[3] if len(sys.argv) > 3 else None)
+    else:
+        {"views": profile_views, "queries": profile_queries}[command](directory)

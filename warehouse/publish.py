@@ -71,6 +71,11 @@ MART_MODELS: tuple[str, ...] = (
 UNCOMPRESSED_COLUMNS: dict[str, tuple[str, ...]] = {
     "fct_activity": ("activity_id", "title", "deputy_ids", "absent_deputy_ids"),
 }
+# Models whose rows must keep the order they are produced in: fct_activity is not sorted (too costly at
+# 10M rows) and relies on the raw store's date order for its zonemaps. Every other model is built with
+# ``preserve_insertion_order = false`` (explicit ORDER BYs still hold): DuckDB then need not buffer
+# out-of-order batches of the large per-deputy marts, which bounds the build's memory.
+ORDERED_MODELS: frozenset[str] = frozenset({"fct_activity"})
 # Marts published as views (computed when read, from the tables above).
 MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
 ENTITIES: tuple[str, ...] = (
@@ -121,6 +126,9 @@ def _quote_literal(text: str) -> str:
 def _run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
     """Materialise one model: staging as a temporary view, marts as a table of the snapshot."""
     body = model_sql(layer, name)
+    if layer == "marts":
+        order = "true" if name in ORDERED_MODELS else "false"
+        con.execute(f"set preserve_insertion_order = {order}")
     if layer == "staging":
         con.execute(f"create or replace temp view {name} as\n{body}")
     elif name in MART_VIEWS:
@@ -218,10 +226,12 @@ def _write_meta(
 def _build_context(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[str]:
     """Attach ``target`` to ``con`` and resolve unqualified names to (snapshot, raw store) during the build.
 
-    Restores the caller's default catalog and search path, and drops the temporary objects, on exit.
+    Restores the caller's default catalog, search path and ``preserve_insertion_order``, and drops the
+    temporary objects, on exit.
     """
     raw_catalog = con.execute("select current_database()").fetchall()[0][0]
     old_path = con.execute("select current_setting('search_path')").fetchall()[0][0]
+    old_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute(f"attach ? as {BUILD_ALIAS} (read_only false)", [str(target)])
     try:
         con.execute(f"use {BUILD_ALIAS}")
@@ -231,6 +241,8 @@ def _build_context(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[str
     finally:
         with contextlib.suppress(duckdb.Error):
             con.execute(f"use {_quote_ident(raw_catalog)}")
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"set preserve_insertion_order = {'true' if old_order else 'false'}")
         with contextlib.suppress(duckdb.Error):
             if old_path:
                 con.execute(f"set search_path = {_quote_literal(old_path)}")

@@ -1,5 +1,7 @@
 -- The points ledger: events and points per deputy x day x rule, from the rules in dim_points_rule.
 -- Every source is joined set-wise; an activity type maps to one attendance rule (checked on load).
+-- Not sorted: at 10M activities the ledger has ~100M rows, and queries read mart_points_daily or filter on
+-- deputy_id, which a date order does not help.
 with rules as (
     select * from dim_points_rule
 ),
@@ -99,4 +101,3 @@ final as (
 )
 
 select * from final
-order by earned_on

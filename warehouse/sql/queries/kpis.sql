@@ -141,44 +141,54 @@ project_figures as (
       and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
 ),
 
+-- Every block above is one row; stacked by name and collapsed with max() instead of cross-joined: eight
+-- cross joins made the join-order optimizer cost more than running the query.
+stacked as (
+    select * from deputy_figures
+    union all by name select * from place_figures
+    union all by name select * from activity_figures
+    union all by name select * from home_visitors
+    union all by name select * from suggestion_figures
+    union all by name select * from case_figures
+    union all by name select * from mediator_figures
+    union all by name select * from project_figures
+),
+
+figures as (
+    select max(columns(*)) from stacked
+),
+
 final as (
     select
-        deputy_figures.deputies_total,
-        place_figures.homes_total,
-        place_figures.stations_total,
-        place_figures.liaison_points_total,
-        activity_figures.activities_total,
-        activity_figures.visitors_total,
-        suggestion_figures.suggestions_collected,
-        suggestion_figures.suggestions_closed / nullif(suggestion_figures.suggestions_filed, 0)
+        figures.deputies_total,
+        figures.homes_total,
+        figures.stations_total,
+        figures.liaison_points_total,
+        figures.activities_total,
+        figures.visitors_total,
+        figures.suggestions_collected,
+        figures.suggestions_closed / nullif(figures.suggestions_filed, 0)
             as suggestion_closure_rate,
-        suggestion_figures.suggestions_satisfied / nullif(suggestion_figures.suggestions_evaluated, 0)
+        figures.suggestions_satisfied / nullif(figures.suggestions_evaluated, 0)
             as suggestion_satisfaction_rate,
-        case_figures.petition_cases,
-        case_figures.petition_completed,
-        case_figures.petition_completed / nullif(case_figures.petition_cases, 0) as petition_completion_rate,
-        case_figures.petitions_satisfied / nullif(case_figures.petitions_revisited, 0)
+        figures.petition_cases,
+        figures.petition_completed,
+        figures.petition_completed / nullif(figures.petition_cases, 0) as petition_completion_rate,
+        figures.petitions_satisfied / nullif(figures.petitions_revisited, 0)
             as petition_satisfaction_rate,
-        case_figures.mediation_cases,
-        case_figures.mediation_success,
-        case_figures.mediation_success / nullif(case_figures.mediation_cases, 0) as mediation_success_rate,
-        mediator_figures.mediators_total,
-        suggestion_figures.legislative_suggestions,
-        suggestion_figures.regulations_consulted,
-        suggestion_figures.supervision_suggestions,
-        project_figures.livelihood_projects_voted,
-        home_visitors.deputies_at_homes / nullif(deputy_figures.deputies_total, 0) as home_visit_rate,
-        activity_figures.trainings_total,
-        activity_figures.training_attendance,
-        activity_figures.csc_observations
-    from deputy_figures
-    cross join place_figures
-    cross join activity_figures
-    cross join home_visitors
-    cross join suggestion_figures
-    cross join case_figures
-    cross join mediator_figures
-    cross join project_figures
+        figures.mediation_cases,
+        figures.mediation_success,
+        figures.mediation_success / nullif(figures.mediation_cases, 0) as mediation_success_rate,
+        figures.mediators_total,
+        figures.legislative_suggestions,
+        figures.regulations_consulted,
+        figures.supervision_suggestions,
+        figures.livelihood_projects_voted,
+        figures.deputies_at_homes / nullif(figures.deputies_total, 0) as home_visit_rate,
+        figures.trainings_total,
+        figures.training_attendance,
+        figures.csc_observations
+    from figures
 )
 
 select * from final
