@@ -63,6 +63,7 @@ MART_MODELS: tuple[str, ...] = (
     "mart_mediator_days",
     "fct_project",
     "fct_points",
+    "mart_deputy_points_yearly",
     "mart_points_daily",
     "mart_points_district_daily",
 )

@@ -355,22 +355,42 @@ def home_map(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 @memoised
 def _full_ranking(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    return _frame(con, "points_ranking", _params(f))
+    return _frame(con, "points_ranking", {**_params(f), "limit": None})
+
+
+@memoised
+def _top_ranking(con: duckdb.DuckDBPyConnection, f: Filters, limit: int) -> pd.DataFrame:
+    return _frame(con, "points_ranking", {**_params(f), "limit": int(limit)})
+
+
+def _memo_holds(con: duckdb.DuckDBPyConnection, function, *args) -> bool:
+    """Whether a memoised ``function(con, *args)`` result is at hand (no query run)."""
+    snapshot = _snapshot_key(con)
+    if snapshot is None:
+        return False
+    with _MEMO_LOCK:
+        return (snapshot, function.__name__, args, ()) in _MEMO
 
 
 def points_ranking(con: duckdb.DuckDBPyConnection, f: Filters, limit: int | None = None) -> pd.DataFrame:
     """Points of the active deputies in scope over the period, best first.
 
     Columns: rank, deputy_id, deputy_name, township_name, levels, points, absences. Ties are broken by
-    fewer absences, then deputy_id; deputies without points are included (0).
+    fewer absences, then deputy_id; deputies without points are included (0). With ``limit``, the first
+    ``limit`` rows: the head of the memoised full ranking when it is at hand, else a top-N query (with
+    millions of deputies, numbering and returning every one costs seconds).
     """
-    return _head(_full_ranking(con, f), limit)
+    if limit is None or limit < 0 or _memo_holds(con, _full_ranking, f):
+        return _head(_full_ranking(con, f), limit)
+    return _top_ranking(con, f, limit)
 
 
 def _points_ranking_uncached(
     con: duckdb.DuckDBPyConnection, f: Filters, limit: int | None = None
 ) -> pd.DataFrame:
-    return _head(_full_ranking.uncached(con, f), limit)
+    if limit is None or limit < 0:
+        return _head(_full_ranking.uncached(con, f), limit)
+    return _top_ranking.uncached(con, f, limit)
 
 
 # Like the memoised functions: ``.uncached`` always runs the SQL (benchmarks time it).

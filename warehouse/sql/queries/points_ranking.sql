@@ -5,10 +5,21 @@ with deputies as (
     where is_active and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code)) and (len($deputy_levels::varchar[]) = 0 or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
 ),
 
+-- Whole calendar years of the period (year($start - 1) + 1 .. year($end + 1) - 1, possibly none) from the
+-- yearly mart, the other days from the ledger; the bounds fold to constants once the parameters are bound.
 points as (
     select deputy_id, cast(sum(points) as bigint) as points
-    from fct_points
-    where earned_on between $start and $end
+    from (
+        select deputy_id, points
+        from mart_deputy_points_yearly
+        where year between year($start::date - 1) + 1 and year($end::date + 1) - 1
+        union all
+        select deputy_id, points
+        from fct_points
+        where earned_on between $start and $end
+          and not (earned_on between make_date(year($start::date - 1) + 1, 1, 1)
+                                 and make_date(year($end::date + 1) - 1, 12, 31))
+    )
     group by 1
 ),
 
@@ -33,11 +44,19 @@ ranked as (
     left join absences on absences.deputy_id = deputies.deputy_id
 ),
 
+-- The first $limit deputies (every one when null) by a top-N, then numbered: the order is total (deputy_id
+-- is unique), so the ranks are those of the full ranking.
+top as (
+    select * from ranked
+    order by points desc, absences asc, deputy_id asc
+    limit $limit
+),
+
 final as (
     select
         cast(row_number() over (order by points desc, absences asc, deputy_id asc) as integer) as rank,
         *
-    from ranked
+    from top
 )
 
 select * from final
