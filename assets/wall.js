@@ -281,11 +281,11 @@
      adds thousands of nodes while drawing), so it must not search the whole page. */
   var ROW_PANELS = ["wall-ranking"];
 
-  function fillLists() {
+  function fillLists(changed) {
     ROW_PANELS.forEach(function (id) {
       var panel = document.getElementById(id);
       var box = panel && panel.querySelector("[data-wall-rows]");
-      if (!box) return;
+      if (!box || (box._wallRows !== undefined && !changed)) return;
       var source = box.getAttribute("data-wall-rows");
       if (box._wallRows === source) return;
       box._wallRows = source;
@@ -395,13 +395,17 @@
     state.root = null;
   }
 
-  function check() {
+  function check(records) {
     var root = wallRoot();
     if (root !== state.root) {
       if (state.root) stop();
       if (root) start(root);
     }
-    if (root) fillLists();
+    /* Only a data-wall-rows attribute change (the observer's one attribute) makes a known box refill. */
+    var changed = (Array.isArray(records) ? records : []).some(function (r) {
+      return r.type === "attributes";
+    });
+    if (root) fillLists(changed);
   }
 
   window.addEventListener("resize", layoutCanvas);
@@ -451,6 +455,23 @@
     return changed ? Object.assign({}, figure, { data: data }) : noUpdate();
   }
 
+  /* The freshness banner's [children, className, hidden] for a poll answer ("fresh": "ok" or a reason with
+     "as_of"), or no_update when the freshness is what the banner already shows. */
+  function banner(body, cfg) {
+    var nu = noUpdate();
+    var reason = body && body.fresh;
+    if (!reason) return [nu, nu, nu];
+    var el = document.getElementById("wall-banner");
+    var shown = el && !el.hidden ? el.getAttribute("data-reason") || "shown" : "ok";
+    var key = reason + "|" + (body.as_of || "");
+    if (state.fresh === undefined && reason === shown) state.fresh = key;
+    if (key === state.fresh) return [nu, nu, nu];
+    state.fresh = key;
+    if (reason === "ok") return ["", "cockpit-wall-banner", true];
+    var text = ((cfg.fresh_texts || {})[reason] || "{as_of}").replace("{as_of}", body.as_of || "—");
+    return [text, "cockpit-wall-banner is-visible is-" + reason, false];
+  }
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.wall = {
     /* Ask the server for the snapshot version. Unchanged: nothing updates. Changed: the version store
@@ -469,10 +490,11 @@
         .then(function (body) {
           state.lastOk = Date.now();
           var version = body && body.version;
-          return [version && version !== current ? version : nu, "", "wall-badge"];
+          return [version && version !== current ? version : nu, "", "wall-badge"].concat(banner(body, cfg));
         })
         .catch(function () {
-          return [nu, (cfg.offline || "{time}").replace("{time}", hhmm(state.lastOk, cfg.timezone)), "wall-badge is-visible"];
+          return [nu, (cfg.offline || "{time}").replace("{time}", hhmm(state.lastOk, cfg.timezone)), "wall-badge is-visible",
+                  nu, nu, nu];
         })
         .finally(function () {
           window.clearTimeout(timer);

@@ -157,19 +157,33 @@ def freshness_alert(lang: str | None = None, fresh: Freshness | None = None):
     )
 
 
+WALL_BANNER_ID = "wall-banner"
+
+
 def wall_banner(lang: str | None = None, fresh: Freshness | None = None):
     """The wall's amber banner with the as-of time (fixed at the top, over the canvas; CSS in ops.css).
 
-    Returns an empty, hidden ``Div`` when the data is fresh.
+    Returns an empty, hidden ``Div`` when the data is fresh. The wall's poll (``/wall/version`` and
+    ``wall.poll`` in assets/wall.js) shows, changes or hides it later without a reload.
     """
     from dash import html
 
     fresh = fresh or current_freshness()
     if fresh.ok:
-        return html.Div(className="cockpit-wall-banner", hidden=True)
+        return html.Div(id=WALL_BANNER_ID, className="cockpit-wall-banner", hidden=True)
     return html.Div(
         banner_text(fresh, lang),
+        id=WALL_BANNER_ID,
         className="cockpit-wall-banner is-visible",
         role="status",
+        hidden=False,
         **{"data-reason": fresh.reason},
     )
+
+
+def banner_templates(lang: str | None = None) -> dict[str, str]:
+    """Banner text per reason with an ``{as_of}`` slot, for the wall's client to fill in."""
+    return {
+        reason: t(f"ops.fresh.{reason}", lang, as_of="{as_of}")
+        for reason in (NO_SNAPSHOT, STALE, LAST_RUN_FAILED)
+    }

@@ -29,6 +29,7 @@ from dashboard.components.wall_layout import (
     parse_screens,
     wall_layout,
 )
+from dashboard.freshness import banner_templates
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 from warehouse.settings import Settings
@@ -396,6 +397,7 @@ def client_config(settings, lang: str, screens: list[str], dwell: int) -> dict:
         "focus_seconds": FOCUS_SECONDS,
         "lang": lang,
         "offline": t("wall.offline", lang, time="{time}"),
+        "fresh_texts": banner_templates(lang),
         "weekdays": t("wall.weekdays", lang).split(","),
         "date_format": t("wall.date_format", lang, y="{y}", m="{m}", d="{d}"),
     }

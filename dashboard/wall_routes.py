@@ -2,17 +2,27 @@
 
 The wall asks for this every ``settings.wall_poll_seconds``; an unchanged answer costs a few dozen bytes
 and no callback, no query and no redraw. Only a new version makes the wall re-run its panel callbacks.
+
+The answer also carries the data's freshness (``dashboard/freshness.py``): ``"fresh": "ok"``, or the
+reason and the as-of time the amber banner shows, so the banner appears (and goes) without a reload when
+the nightly run fails or stops. The inputs (snapshot metadata, ``last_run.json``) are read once per
+snapshot version and status-file change: a poll stays a dictionary lookup.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Flask, jsonify
 
 from dashboard import context
+from dashboard.freshness import OK, format_time, freshness
 
 log = logging.getLogger(__name__)
+
+_INPUTS: dict[str, object] = {}
+_LOCK = threading.Lock()
 
 
 def current_version() -> str | None:
@@ -24,9 +34,55 @@ def current_version() -> str | None:
         return None
 
 
+def _status_stamp(settings) -> tuple | None:
+    from etl.status import status_path
+
+    try:
+        stat = status_path(settings).stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _freshness_inputs(settings, version: str | None):
+    """(snapshot info, last run status), read again only when the version or the status file changed."""
+    from etl.status import read_status
+    from warehouse import query
+
+    key = (version, _status_stamp(settings))
+    with _LOCK:
+        if _INPUTS.get("key") == key:
+            return _INPUTS["info"], _INPUTS["status"]
+    info = None
+    if version is not None:
+        try:
+            with context.reader().cursor() as con:
+                info = query.snapshot_info(con)
+        except Exception:  # no snapshot: the banner says so
+            log.exception("wall: reading the snapshot info failed")
+    status = read_status(settings)
+    with _LOCK:
+        _INPUTS.update(key=key, info=info, status=status)
+    return info, status
+
+
+def current_freshness_state(version: str | None) -> dict:
+    """``{"fresh": "ok"}`` or ``{"fresh": reason, "as_of": "YYYY-MM-DD HH:MM"}`` for the poll."""
+    try:
+        settings = context.settings()
+        fresh = freshness(settings, *_freshness_inputs(settings, version))
+    except Exception:  # freshness is a courtesy: never let it break the poll
+        log.exception("wall: computing freshness failed")
+        return {}
+    if fresh.reason == OK:
+        return {"fresh": OK}
+    return {"fresh": fresh.reason, "as_of": format_time(fresh.as_of)}
+
+
 def register_wall_routes(server: Flask) -> None:
     @server.route("/wall/version")
     def wall_version():
-        response = jsonify({"version": current_version()})
+        version = current_version()
+        response = jsonify({"version": version, **current_freshness_state(version)})
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -172,3 +172,22 @@ def test_a_view_seen_before_costs_no_query(lead_context):
     assert kpi_texts(render(search)[0]) == first and counting.cursors == used
     render(f"{YEAR}&township={DAFA}&deputy_level=town")
     assert counting.cursors == 2 * used  # a new view costs what the first one did
+
+
+def test_a_capped_grid_says_how_many_rows_it_shows(lead_context, monkeypatch):
+    from dashboard.components import lead_view
+
+    _, rows, _, _, _, notes = lead_view.render_panels(YEAR)
+    assert len(notes) == len(rows) and not any(notes)  # every row fits: nothing to say
+    monkeypatch.setattr(lead_view, "GRID_ROWS", 2)
+    clear_caches()
+    _, rows, _, _, _, notes = lead_view.render_panels(YEAR + "&lang=en")
+    capped = [(r, n) for r, n in zip(rows, notes, strict=True) if n]
+    assert capped, "no grid has more than 2 rows in the fixture"
+    for grid_rows, note in capped:
+        assert len(grid_rows) == 2
+        assert note.startswith("Showing the first 2 of ") and "download XLSX/CSV" in note
+    assert lead_view.grid_note(12345, "zh-CN") == lead_view.t(
+        "leadership.grid.capped", "zh-CN", shown="2", total="12,345"
+    )
+    assert "显示前 2 条，共 12,345 条" in lead_view.grid_note(12345, "zh-CN")

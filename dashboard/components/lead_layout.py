@@ -39,6 +39,7 @@ MAP_GRAPH = "lead-map"
 DL_TYPE = "lead-dl"
 GRAPH_TYPE = "lead-graph"
 GRID_TYPE = "lead-grid"
+GRID_NOTE_TYPE = "lead-grid-note"
 
 CHART_FORMATS = ("png", "svg", "xlsx", "csv")
 TABLE_FORMATS = ("xlsx", "csv")
@@ -51,6 +52,10 @@ def graph_id(key: str) -> dict:
 
 def grid_id(key: str) -> dict:
     return {"type": GRID_TYPE, "panel": key}
+
+
+def grid_note_id(key: str) -> dict:
+    return {"type": GRID_NOTE_TYPE, "panel": key}
 
 
 def download_id(key: str, fmt: str) -> dict:
@@ -270,7 +275,13 @@ def panel_body(panel: Panel, lang: str | None):
             dcc.Graph(id=graph_id(panel.key), config=GRAPH_CONFIG, className="lead-graph"),
             type="dot",
         )
-    return data_grid(grid_id(panel.key), pd.DataFrame(), lang)
+    # Under the grid: "first N of M rows" when the grid does not show every row (filled by the callback).
+    return html.Div(
+        [
+            data_grid(grid_id(panel.key), pd.DataFrame(), lang),
+            html.Div(id=grid_note_id(panel.key), className="lead-grid-note small text-body-secondary mt-1"),
+        ]
+    )
 
 
 # ---- tables -------------------------------------------------------------------------------------

@@ -295,12 +295,13 @@ def render_panels(search: str | None) -> tuple:
                 figures.append(empty_figure(lang, message="leadership.unavailable"))
             else:
                 figures.append(PANELS_BY_KEY[key].figure(frame, lang, filters))
-        grids_rows, grids_cols = [], []
+        grids_rows, grids_cols, notes = [], [], []
         query_string = to_search(state)
         for key in TABLE_KEYS:
             frame = frames[key] if frames[key] is not None else pd.DataFrame()
             # A grid shows at most GRID_ROWS rows (the ranking has a row per deputy: tens of thousands
-            # at district scale); the full list is the panel's XLSX/CSV download.
+            # at district scale) and says so; the full list is the panel's XLSX/CSV download.
+            notes.append(grid_note(len(frame), lang))
             frame, links = table_links(key, frame.head(GRID_ROWS), query_string)
             grids_rows.append(L.records(frame))
             grids_cols.append(L.column_defs(frame, lang, links))
@@ -310,7 +311,7 @@ def render_panels(search: str | None) -> tuple:
             map_fig = PANELS_BY_KEY["map"].figure(frames["map"], lang, filters)
         hrefs = [L.download_href(key, fmt, state) for key, fmt in DOWNLOAD_KEYS]
         complete = all(frame is not None for frame in frames.values())
-        return (figures, grids_rows, grids_cols, hrefs, map_fig), complete
+        return (figures, grids_rows, grids_cols, hrefs, map_fig, notes), complete
 
     out, _ = memoised(
         "render-panels", getattr(reader, "version", None), (state, filters), build, keep=lambda v: v[1]
@@ -323,8 +324,15 @@ def render(search: str | None) -> tuple:
     KPI cards, figures, grid rows, grid columns, download links, breadcrumb, reset style, scope line,
     report link, map."""
     kpis, crumbs, reset, scope, report = render_summary(search)
-    figures, rows, cols, hrefs, map_fig = render_panels(search)
+    figures, rows, cols, hrefs, map_fig, _notes = render_panels(search)
     return kpis, figures, rows, cols, hrefs, crumbs, reset, scope, report, map_fig
+
+
+def grid_note(total: int, lang: str | None) -> str:
+    """The note under a capped grid ("first 500 of 12,345 rows; download for all"), else nothing."""
+    if total <= GRID_ROWS:
+        return ""
+    return t("leadership.grid.capped", lang, shown=f"{GRID_ROWS:,}", total=f"{total:,}")
 
 
 def breadcrumb_children(state: ViewState, names: dict[str, str], lang: str | None) -> list:

@@ -424,9 +424,9 @@ def map_figure(
             }
         ]
     layout["annotations"] = annotations
-    fig = go.Figure(data=traces, _validate=False)
-    fig.update_layout(**layout)
-    return fig
+    # One construction with the whole layout: ``update_layout`` afterwards walks plotly's property
+    # machinery for every key (tens of ms per map).
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def callout_annotations(

@@ -95,6 +95,7 @@ def _render_summary(search):
     Output({"type": L.GRID_TYPE, "panel": ALL}, "columnDefs"),
     Output({"type": L.DL_TYPE, "panel": ALL, "fmt": ALL}, "href"),
     Output(L.MAP_GRAPH, "figure"),
+    Output({"type": L.GRID_NOTE_TYPE, "panel": ALL}, "children"),
     Input(L.LOCATION, "search"),
 )
 def _render_panels(search):

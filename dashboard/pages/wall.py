@@ -18,7 +18,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from dashboard import context, wall_data
 from dashboard.components.wall_layout import PANELS, Ids
-from dashboard.freshness import wall_banner
+from dashboard.freshness import WALL_BANNER_ID, wall_banner
 from warehouse.i18n import t
 
 
@@ -52,12 +52,16 @@ for _name, _outputs in wall_data.PANEL_CALLBACKS.items():
         prevent_initial_call=True,
     )(wall_data.refresh(wall_data.LOADERS[_name], _outputs, context.settings, context.reader))
 
-# Polling: fetch /wall/version in the browser; write the store only when the version changed.
+# Polling: fetch /wall/version in the browser; write the store only when the version changed, and show,
+# change or hide the freshness banner when the answer's freshness changed.
 clientside_callback(
     ClientsideFunction(namespace="wall", function_name="poll"),
     Output(Ids.VERSION, "data"),
     Output(Ids.BADGE, "children"),
     Output(Ids.BADGE, "className"),
+    Output(WALL_BANNER_ID, "children"),
+    Output(WALL_BANNER_ID, "className"),
+    Output(WALL_BANNER_ID, "hidden"),
     Input(Ids.POLL, "n_intervals"),
     State(Ids.CONFIG, "data"),
     State(Ids.VERSION, "data"),

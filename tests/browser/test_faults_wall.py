@@ -141,3 +141,22 @@ def test_failed_run_shows_the_amber_banner_with_the_as_of_time(page_opener, guni
     box = banner.bounding_box()
     assert box["y"] >= 0 and box["x"] >= 0 and box["x"] + box["width"] <= 1920
     page.screenshot(path=str(ARTIFACTS / "wall-failed-banner.png"))
+
+
+def test_banner_follows_the_run_status_without_a_reload(page_opener, gunicorn_wall):
+    settings = Settings(data_dir=gunicorn_wall.data_dir)
+    recorded = page_opener(f"{gunicorn_wall.url}/wall?screens=overview")
+    page = recorded.page
+    page.wait_for_selector(".wall-root.is-scaled")
+    assert not page.is_visible(".cockpit-wall-banner")
+    # The nightly run fails while the wall is up: the banner appears within two polls, no reload.
+    now = "2026-01-01T00:00:00+08:00"
+    write_status(settings, RunStatus("r-failed", "failed", "scheduler", now, now, message="boom"))
+    banner = page.wait_for_selector(".cockpit-wall-banner.is-visible", timeout=(2 * POLL_SECONDS + 3) * 1000)
+    assert banner.inner_text().startswith("最近一次数据更新失败，显示的是 ")
+    assert page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    # The next run succeeds: the banner goes away, again without a reload.
+    write_status(settings, RunStatus("r-ok", "succeeded", "scheduler", now, now))
+    page.wait_for_selector(".cockpit-wall-banner", state="hidden", timeout=(2 * POLL_SECONDS + 3) * 1000)
+    assert recorded.outside_requests == []
+    assert recorded.console_errors == []
