@@ -1,4 +1,6 @@
 -- One row per case (current version), without party_name / party_phone.
+-- Not sorted: the dashboard reads its daily marts (mart_case_daily); a sort of every row costs build
+-- memory for nothing.
 with cases as (
     select * from stg_cases
 ),
@@ -8,4 +10,3 @@ final as (
 )
 
 select * from final
-order by accepted_on

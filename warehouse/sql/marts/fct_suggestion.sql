@@ -1,4 +1,6 @@
 -- One row per suggestion (current version).
+-- Not sorted: the dashboard reads its daily marts; sorting every row (titles included) was the
+-- build's memory peak (1.3 GB of 1.3 GB at 1M activities).
 with suggestions as (
     select * from stg_suggestions
 ),
@@ -8,4 +10,3 @@ final as (
 )
 
 select * from final
-order by submitted_on
