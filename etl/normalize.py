@@ -72,9 +72,10 @@ def _clean(cell: str, col: Column, sql: Sql, trim: bool = True) -> str:
     expr = f"nullif(trim({cell}, {sql.p(WHITESPACE)}), '')" if trim else cell
     if col.type in TEXT_TYPES:
         return expr
-    # translate() costs ~9 µs a call whatever the text: run it only where a full-width character is.
+    # translate() costs ~9 µs a call whatever the text: run it only where a full-width character is,
+    # and test the cell only in rows whose coded cells hold one at all (``__fw``, one test per row).
     expr = (
-        f"(case when regexp_matches({cell}, {sql.p(FULL_WIDTH_CLASS)}) "
+        f"(case when __fw and regexp_matches({cell}, {sql.p(FULL_WIDTH_CLASS)}) "
         f"then translate({expr}, {sql.p(FULL_WIDTH)}, {sql.p(HALF_WIDTH)}) else {expr} end)"
     )
     if col.type in ENUM_TYPES or col.type in NUMBER_TYPES or col.type == "date":
@@ -107,6 +108,12 @@ def build_clean(
     if coded:
         joined = f"concat({', '.join(coded)})"
         wide = f"strlen({joined}) <> length({joined})"
+    # __fw: some cell that _clean folds holds a full-width character (only asked of __edge/__wide rows:
+    # the others keep their cells as read).
+    folded = [f"c{idx}" for name, idx in found.items() if entity.columns[name].type not in TEXT_TYPES]
+    fw = "false"
+    if folded:
+        fw = f"case when __edge or __wide then regexp_matches(concat({', '.join(folded)}), {sql.p(FULL_WIDTH_CLASS)}) else false end"
     cols = []
     for name, idx in found.items():
         col = entity.columns[name]
@@ -125,7 +132,8 @@ def build_clean(
     return (
         f"select __row, {', '.join(cols + [''])} ({words}) as __summary, {first_raw} as __first_cell, "
         f"(case when __edge then {all_blank} else {all_null} end) as __blank "
-        f"from (select *, replace(replace(concat({first}), ' ', ''), {sql.p(chr(0x3000))}, '') as __first "
+        f"from (select *, replace(replace(concat({first}), ' ', ''), {sql.p(chr(0x3000))}, '') as __first, "
+        f"({fw}) as __fw "
         f"from (select *, ({edge}) as __edge, ({wide}) as __wide from {source_table}))"
     )
 

@@ -170,14 +170,14 @@ def _has_edge_spaces(path: Path, delimiter: str) -> bool:
         start = 3 if mm[:3] == codecs.BOM_UTF8 else 0
         if mm[start : start + 1].isspace() or mm[-1:] in (b" ", b"\t"):
             return True
-        rare = ["\u3000", "\u00a0", "\ufeff", '""'] + (["\t"] if delimiter != "\t" else [])
-        if any(mm.find(r.encode("utf-8"), start) != -1 for r in rare):
-            return True
-        if mm.find(b" ", start) == -1:
-            return False
+        # The space pairs first: a file that has one usually has it near the top, and then the full scans
+        # for the rare characters (absent from most files) are skipped.
         sep = delimiter.encode("utf-8")
         pairs = [sep + b" ", b" " + sep, b"\n ", b" \n", b" \r", b'" ', b' "']
-        return any(mm.find(p, start) != -1 for p in pairs)
+        if mm.find(b" ", start) != -1 and any(mm.find(p, start) != -1 for p in pairs):
+            return True
+        rare = ["\u3000", "\u00a0", "\ufeff", '""'] + (["\t"] if delimiter != "\t" else [])
+        return any(mm.find(r.encode("utf-8"), start) != -1 for r in rare)
 
 
 def _csv_head_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:

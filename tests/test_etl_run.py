@@ -312,6 +312,30 @@ def test_stray_and_full_width_spaces_and_digits_are_cleaned(tmp_path: Path) -> N
     ]
 
 
+def test_full_width_characters_are_folded_in_coded_cells_only_whatever_the_row_path(tmp_path: Path) -> None:
+    # No space anywhere: no row takes the trimming path; rows with a non-ASCII coded cell take the folding
+    # path, where only the rows with a full-width character in a coded cell are translated.
+    csv = (
+        "活动编号,活动日期,活动类型,活动主题,接待人数,参加代表编号\n"
+        "A3,２０２３年５月６日,学习,主题ＡＢＣ,１２,D1;D2\n"
+        "A4,2023年5月6日,议事,普通,7,D1\n"
+        "A5,2023-05-06,学习,全角Ｘ１,3,D2\n"
+        "A6,2023-05-06,学习,,０,D1；D2\n"
+    )
+    _base(tmp_path, **{"04_活动.csv": csv})
+    summary = _run(tmp_path)
+    assert summary.rows_rejected == 0
+    assert _query(
+        tmp_path,
+        "select activity_id, activity_date, activity_type, title, visitors, deputy_ids from activities order by 1",
+    ) == [
+        ("A3", date(2023, 5, 6), "学习", "主题ＡＢＣ", 12, "D1;D2"),
+        ("A4", date(2023, 5, 6), "议事", "普通", 7, "D1"),
+        ("A5", date(2023, 5, 6), "学习", "全角Ｘ１", 3, "D2"),
+        ("A6", date(2023, 5, 6), "学习", None, 0, "D1;D2"),
+    ]
+
+
 def test_xlsx_and_jsonl_exports_load_end_to_end(tmp_path: Path) -> None:
     import openpyxl
 
