@@ -53,6 +53,7 @@ MART_MODELS: tuple[str, ...] = (
     "mart_activity_daily",
     "mart_deputy_daily",
     "mart_deputy_home_days",
+    "mart_deputy_home_years",
     "mart_deputy_absence_daily",
     "fct_suggestion",
     "mart_suggestion_daily",

@@ -50,12 +50,28 @@ deputy_figures as (
     select count(*) as deputies_total from deputies
 ),
 
+-- Deputies in scope who attended at a home: whole calendar years of the period (year($start - 1) + 1 ..
+-- year($end + 1) - 1, possibly none; the bounds fold to constants) from the yearly mart, which carries the
+-- deputy's township and levels; the other days from the daily mart joined to the deputies in scope.
 home_visitors as (
-    select count(distinct home_days.deputy_id) as deputies_at_homes
-    from mart_deputy_home_days as home_days
-    inner join deputies on deputies.deputy_id = home_days.deputy_id
-    where home_days.activity_date between $start and $end
-      and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_days.home_level))
+    select count(distinct deputy_id) as deputies_at_homes
+    from (
+        select deputy_id
+        from mart_deputy_home_years
+        where year between year($start::date - 1) + 1 and year($end::date + 1) - 1
+          and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_level))
+          and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+          and (len($deputy_levels::varchar[]) = 0
+               or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
+        union all
+        select home_days.deputy_id
+        from mart_deputy_home_days as home_days
+        inner join deputies on deputies.deputy_id = home_days.deputy_id
+        where home_days.activity_date between $start and $end
+          and not (home_days.activity_date between make_date(year($start::date - 1) + 1, 1, 1)
+                                               and make_date(year($end::date + 1) - 1, 12, 31))
+          and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_days.home_level))
+    )
 ),
 
 -- Suggestions and cases from their daily marts: the township grain when townships are filtered, else the
