@@ -19,6 +19,9 @@ import io
 import json
 import mmap
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,8 @@ from etl.mapping import Mapping
 HEAD_BYTES = 256 * 1024
 HEADER_SCAN_ROWS = 30
 CHUNK = 16 * 1024 * 1024
+# A GB18030 file is transcoded in parallel parts of at least this size.
+PARALLEL_PART = 32 * 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
 SUPPORTED = (".csv", ".xlsx", ".jsonl")
 
@@ -124,18 +129,111 @@ def _is_utf8(path: Path) -> bool:
 
 
 def _transcode(path: Path, encoding: str, tmp_dir: Path) -> Path:
-    """Write a UTF-8 copy of ``path`` (streaming, strict): DuckDB reads only UTF-8 without extensions."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    """Write a UTF-8 copy of ``path`` (streaming, strict): DuckDB reads only UTF-8 without extensions.
+
+    Large GB18030 files are cut at line feeds into one part per core, the later parts decoded by child
+    processes (Python's codec holds the GIL): a line feed byte never occurs inside a GB18030 character,
+    so the parts decode exactly as the whole file does. Any failure there falls back to the serial
+    transcoder, which also gives the error message.
+    """
     fd, name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+    os.close(fd)
+    target = Path(name)
     try:
-        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
-            while chunk := src.read(CHUNK):
-                dst.write(decoder.decode(chunk).encode("utf-8"))
-            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        if not _transcode_parallel(path, encoding, target):
+            _transcode_range(path, encoding, target, 0, None)
     except UnicodeDecodeError as exc:
-        os.unlink(name)
+        target.unlink(missing_ok=True)
         raise ReadError("unreadable", f"invalid {encoding} text at byte {exc.start}") from None
-    return Path(name)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _transcode_range(path: Path, encoding: str, target: Path, start: int, end: int | None) -> None:
+    """Decode bytes ``start..end`` of ``path`` (strict) into ``target`` as UTF-8, in ``CHUNK`` reads."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    with open(path, "rb") as src, open(target, "wb") as dst:
+        src.seek(start)
+        left = end - start if end is not None else None
+        while left is None or left > 0:
+            chunk = src.read(CHUNK if left is None else min(CHUNK, left))
+            if not chunk:
+                break
+            if left is not None:
+                left -= len(chunk)
+            dst.write(decoder.decode(chunk).encode("utf-8"))
+        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+
+
+# The child's whole program: stdlib only (``-I -S``: no site-packages, starts in tens of ms).
+_TRANSCODE_CHILD = """
+import codecs, sys
+src, enc, dst, start, end, chunk = sys.argv[1], sys.argv[2], sys.argv[3], *map(int, sys.argv[4:7])
+decoder = codecs.getincrementaldecoder(enc)("strict")
+with open(src, "rb") as f, open(dst, "wb") as out:
+    f.seek(start)
+    left = end - start
+    while left > 0:
+        data = f.read(min(chunk, left))
+        if not data:
+            break
+        left -= len(data)
+        out.write(decoder.decode(data).encode("utf-8"))
+    out.write(decoder.decode(b"", final=True).encode("utf-8"))
+"""
+
+
+def _split_points(path: Path, parts: int) -> list[int]:
+    """Byte offsets cutting ``path`` into about ``parts`` pieces, each cut just after a line feed."""
+    size = path.stat().st_size
+    cuts = [0]
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        for k in range(1, parts):
+            i = mm.find(b"\n", max(cuts[-1], size * k // parts))
+            if i == -1 or i + 1 >= size:
+                break
+            cuts.append(i + 1)
+    return [*cuts, size]
+
+
+def _transcode_parallel(path: Path, encoding: str, target: Path) -> bool:
+    """Transcode a large GB18030 file in parts (this process decodes the first); False when not done."""
+    cores = os.cpu_count() or 1
+    size = path.stat().st_size
+    if encoding != "gb18030" or cores < 2 or size < 2 * PARALLEL_PART:
+        return False
+    cuts = _split_points(path, min(cores, size // PARALLEL_PART))
+    if len(cuts) < 3:
+        return False
+    children: list[tuple[subprocess.Popen, Path]] = []
+    try:
+        for start, end in zip(cuts[1:-1], cuts[2:], strict=True):
+            fd, part = tempfile.mkstemp(suffix=".part", dir=target.parent)
+            os.close(fd)
+            args = [str(path), encoding, part, str(start), str(end), str(CHUNK)]
+            cmd = [sys.executable, "-I", "-S", "-c", _TRANSCODE_CHILD, *args]
+            children.append((subprocess.Popen(cmd, stderr=subprocess.DEVNULL), Path(part)))
+        try:
+            _transcode_range(path, encoding, target, cuts[0], cuts[1])
+        except UnicodeDecodeError:
+            return False
+        if any(child.wait() != 0 for child, _ in children):
+            return False
+        with open(target, "ab") as out:
+            for _, part in children:
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, CHUNK)
+        return True
+    except OSError:
+        return False
+    finally:
+        for child, part in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            part.unlink(missing_ok=True)
 
 
 def _blank_lines(path: Path, after_line: int) -> list[int]:

@@ -174,3 +174,66 @@ def test_csv_with_an_unterminated_quote_is_unreadable_not_silently_merged(tmp_pa
     with pytest.raises(ReadError) as err:
         read_source(con, path, load_mapping(), "src")
     assert err.value.code == "unreadable"
+
+
+def _gb18030_lines(n: int) -> str:
+    # Two- and four-byte characters (丂 is 0x8140, € and 𠀀 need four bytes), so that parts and chunks
+    # fall inside multi-byte characters unless cut at line feeds.
+    return "".join(f"A{i},2023年5月{1 + i % 28}日,学习,丂€𠀀{i}\n" for i in range(n))
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Parallel transcoding on tiny files: parts of 1 KB, reads of 100 bytes, four cores."""
+    import etl.readers as readers
+
+    monkeypatch.setattr(readers, "PARALLEL_PART", 1024)
+    monkeypatch.setattr(readers, "CHUNK", 100)
+    monkeypatch.setattr(readers.os, "cpu_count", lambda: 4)
+    return readers
+
+
+def test_gb18030_parallel_transcode_matches_the_serial_one(tmp_path: Path, small_parts) -> None:
+    text = "活动编号,活动日期,活动类型,活动主题\n" + _gb18030_lines(400)
+    path = tmp_path / "活动.csv"
+    path.write_bytes(text.encode("gb18030"))
+    cuts = small_parts._split_points(path, 4)
+    assert len(cuts) == 5 and all(path.read_bytes()[c - 1 : c] == b"\n" for c in cuts[1:-1])
+    target = tmp_path / "out.csv"
+    assert small_parts._transcode_parallel(path, "gb18030", target)
+    assert target.read_bytes() == text.encode("utf-8")
+    converted = small_parts._transcode(path, "gb18030", tmp_path)
+    assert converted.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".part") == []
+
+
+@pytest.mark.parametrize("where", [0.2, 0.9])
+def test_gb18030_invalid_bytes_give_the_serial_error_from_any_part(
+    tmp_path: Path, small_parts, where
+) -> None:
+    data = bytearray(("活动编号,活动日期,活动类型,活动主题\n" + _gb18030_lines(400)).encode("gb18030"))
+    at = data.index(b"\n", int(len(data) * where)) - 1
+    data[at : at + 1] = b"\xff"  # not a GB18030 lead byte
+    path = tmp_path / "坏.csv"
+    path.write_bytes(bytes(data))
+    small_parts.PARALLEL_PART = 10**12  # the serial transcoder's message, for comparison
+    with pytest.raises(ReadError) as serial:
+        small_parts._transcode(path, "gb18030", tmp_path)
+    small_parts.PARALLEL_PART = 1024
+    assert not small_parts._transcode_parallel(path, "gb18030", tmp_path / "x.csv")
+    with pytest.raises(ReadError) as parallel:
+        small_parts._transcode(path, "gb18030", tmp_path)
+    assert (parallel.value.code, parallel.value.detail) == (serial.value.code, serial.value.detail)
+    assert parallel.value.code == "unreadable" and "invalid gb18030 text" in parallel.value.detail
+    assert [p for p in tmp_path.iterdir() if p.suffix in (".part",) or p.name.startswith("tmp")] == []
+
+
+def test_large_gb18030_csv_reads_the_same_rows_in_parallel(tmp_path: Path, con, small_parts) -> None:
+    text = "标题行\n活动编号,活动日期,活动类型,活动主题\n" + _gb18030_lines(300)
+    path = tmp_path / "活动.csv"
+    path.write_bytes(text.encode("gb18030"))
+    source = read_source(con, path, load_mapping(), "src")
+    rows = _rows(con, source)
+    assert source.encoding == "gb18030" and len(rows) == 300
+    assert rows[0] == (3, "A0", "2023年5月1日", "学习", "丂€𠀀0")
+    assert rows[-1] == (302, "A299", "2023年5月20日", "学习", "丂€𠀀299")
