@@ -110,8 +110,9 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
     """Write ``stg_valid`` into the entity table and its history (inside the caller's transaction).
 
     Fast path (a file of ids seen once and never stored, e.g. every file of a first load): one insert,
-    no classification table. Otherwise the rows are classified as described in the module docstring; an
-    updated record is replaced by delete + insert (an UPDATE of many rows makes DuckDB log every changed
+    no classification table. Otherwise such rows are inserted first and only the rows of ids already
+    stored or repeated in the file are classified as described in the module docstring; an updated
+    record is replaced by delete + insert (an UPDATE of many rows makes DuckDB log every changed
     value and rewrite the row groups at commit, which dominated the load of large update files).
     """
     table = ident(entity.name)
@@ -130,25 +131,29 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
         f"semi join stg_valid v on v.{key} = cur.{key}"
     )
     stored = con.execute("select count(*) from stg_cur").fetchall()[0][0]
+    insert = f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ?"
     if distinct == total and not stored:
-        con.execute(
-            f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ? from stg_valid",
-            [file_id, run_id],
-        )
+        con.execute(f"{insert} from stg_valid", [file_id, run_id])
         return Applied(new=total)
-    # Most files carry each id once: compare those rows with the stored record by one join. Only ids
-    # seen several times in the file go through the window functions (order of versions in the file).
+    # Ids seen once in the file and never stored are new whatever else the file holds: inserted at once.
+    # Only the others are classified: ids already stored (one join with their stored hash) and ids seen
+    # several times in the file (window functions over the order of their versions in the file).
     has_multi = distinct < total
-    if has_multi:
-        con.execute(
-            f"create or replace temp table stg_multi as select {key} from stg_valid group by {key} having count(*) > 1"
-        )
+    con.execute(
+        f"create or replace temp table stg_multi as select {key} from stg_valid group by {key} having count(*) > 1"
+        if has_multi
+        else f"create or replace temp table stg_multi as select {key} from stg_cur limit 0"
+    )
+    fresh = con.execute(
+        f"{insert} from stg_valid v where not exists (select 1 from stg_cur c where c.{key} = v.{key}) "
+        f"and not exists (select 1 from stg_multi m where m.{key} = v.{key})",
+        [file_id, run_id],
+    ).fetchall()[0][0]
     single = (
         f"select v.*, true as __final, cur.row_hash as __cur_hash, "
-        f"case when cur.row_hash is null then 'new' when cur.row_hash = v.row_hash then 'duplicate' "
-        f"else 'updated' end as __change "
-        f"from stg_valid v left join stg_cur cur on cur.{key} = v.{key}"
-        + (f" where not exists (select 1 from stg_multi m where m.{key} = v.{key})" if has_multi else "")
+        f"case when cur.row_hash = v.row_hash then 'duplicate' else 'updated' end as __change "
+        f"from stg_valid v join stg_cur cur on cur.{key} = v.{key} "
+        f"where not exists (select 1 from stg_multi m where m.{key} = v.{key})"
     )
     multi = f"""
         with firsts as (
@@ -172,12 +177,11 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
         + (f"{single} union all by name ({multi})" if has_multi else single)
     )
     counts = dict(con.execute("select __change, count(*) from stg_changes group by all").fetchall())
+    new = fresh + counts.get("new", 0)
     applied = Applied(
-        new=counts.get("new", 0),
-        updated=counts.get("updated", 0),
-        duplicate=total - counts.get("new", 0) - counts.get("updated", 0),
+        new=new, updated=counts.get("updated", 0), duplicate=total - new - counts.get("updated", 0)
     )
-    if not applied.new and not applied.updated:
+    if not counts.get("new") and not applied.updated:
         return applied
     # The versions this file supersedes go to <entity>_past: the stored record of every updated id, and
     # the versions of an id that a later row of the same file replaces.
@@ -193,9 +197,5 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
         [file_id, run_id],
     )
     con.execute(f"delete from {table} where {key} in ({replaced})")
-    con.execute(
-        f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ? "
-        "from stg_changes where __final and __change <> 'duplicate'",
-        [file_id, run_id],
-    )
+    con.execute(f"{insert} from stg_changes where __final and __change <> 'duplicate'", [file_id, run_id])
     return applied
