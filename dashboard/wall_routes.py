@@ -17,7 +17,7 @@ import threading
 from flask import Flask, jsonify
 
 from dashboard import context
-from dashboard.freshness import OK, format_time, freshness
+from dashboard.freshness import OK, Freshness, format_time, freshness
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +66,18 @@ def _freshness_inputs(settings, version: str | None):
     return info, status
 
 
+def cached_freshness(version: str | None = None) -> Freshness:
+    """The data's freshness now, from inputs read once per snapshot version and status-file change."""
+    settings = context.settings()
+    if version is None:
+        version = current_version()
+    return freshness(settings, *_freshness_inputs(settings, version))
+
+
 def current_freshness_state(version: str | None) -> dict:
     """``{"fresh": "ok"}`` or ``{"fresh": reason, "as_of": "YYYY-MM-DD HH:MM"}`` for the poll."""
     try:
-        settings = context.settings()
-        fresh = freshness(settings, *_freshness_inputs(settings, version))
+        fresh = cached_freshness(version)
     except Exception:  # freshness is a courtesy: never let it break the poll
         log.exception("wall: computing freshness failed")
         return {}

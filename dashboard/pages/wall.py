@@ -16,7 +16,7 @@ from __future__ import annotations
 import dash
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html
 
-from dashboard import context, wall_data
+from dashboard import context, wall_data, wall_routes
 from dashboard.components.wall_layout import PANELS, Ids
 from dashboard.freshness import WALL_BANNER_ID, wall_banner
 from warehouse.i18n import t
@@ -40,8 +40,13 @@ def layout(lang: str | None = None, screens: str | None = None, dwell: str | Non
         start=query_args.get("from"),
         end=query_args.get("to"),
     )
-    # Amber banner over the canvas when the data is stale or the last run failed (dashboard/freshness.py).
-    return html.Div([wall, wall_banner(lang)])
+    # Amber banner over the canvas when the data is stale or the last run failed (dashboard/freshness.py);
+    # its inputs are the ones the wall's poll reads, cached per snapshot version and status file.
+    try:
+        fresh = wall_routes.cached_freshness()
+    except Exception:  # the banner is a courtesy: read it the plain way
+        fresh = None
+    return html.Div([wall, wall_banner(lang, fresh)])
 
 
 for _name, _outputs in wall_data.PANEL_CALLBACKS.items():
