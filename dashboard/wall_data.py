@@ -16,6 +16,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date
 
 from dash import no_update
+from dash.development.base_component import Component
 from plotly.basedatatypes import BaseFigure
 
 from dashboard.components import map as wall_map
@@ -321,6 +322,24 @@ def plain(content: dict) -> dict:
     a memoised first paint's cost); its dict is serialised as plain JSON.
     """
     return {k: v.to_plotly_json() if isinstance(v, BaseFigure) else v for k, v in content.items()}
+
+
+def json_tree(value):
+    """A component tree as the plain dicts Dash sends (``{"props", "type", "namespace"}``).
+
+    Dash serialises callback output with orjson when it can; a tree holding ``Component`` objects makes
+    it fall back to a pure-Python walk of every value, figure arrays included (~40 ms for the wall's first
+    paint). The same tree as plain data is serialised in ~2 ms; building it costs ~7 ms.
+    """
+    if isinstance(value, Component):
+        out = value.to_plotly_json()
+        out["props"] = {
+            k: json_tree(v) if isinstance(v, Component | list | tuple) else v for k, v in out["props"].items()
+        }
+        return out
+    if isinstance(value, list | tuple):
+        return [json_tree(v) for v in value]
+    return value
 
 
 def memoised_load(loader: Callable[..., dict], reader, params: dict, settings: Settings) -> dict:

@@ -81,7 +81,7 @@ def test_township_filter_changes_every_kpi_to_that_townships(lead_context):
 def test_render_fills_every_panel_and_download_link(lead_context):
     figures, rows, cols, hrefs = render(YEAR)[1:5]
     assert len(figures) == len(CHART_KEYS) and len(rows) == len(cols) == len(TABLE_KEYS)
-    assert all(fig.data or fig.layout.annotations for fig in figures)
+    assert all(fig["data"] or fig["layout"].get("annotations") for fig in figures)
     assert len(hrefs) == len(DOWNLOAD_KEYS)
     assert hrefs[0] == "/download/trend.png?from=2023-01-01&to=2023-12-31"
     ranking = rows[TABLE_KEYS.index("ranking")]

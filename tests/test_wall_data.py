@@ -7,9 +7,11 @@ import math
 from datetime import date
 from pathlib import Path
 
+import orjson
 import pandas as pd
 import pytest
 from dash import no_update
+from plotly.io.json import to_json_plotly
 
 from dashboard import wall_data
 from dashboard.components import wall_kpi, wall_layout
@@ -132,3 +134,12 @@ def test_first_paint_survives_a_broken_snapshot(settings, tmp_path):
     assert len(counts) == 6 and {c.children for c in counts} == {"—"}
     assert text(by_id(root, "wall-ranking")) == "暂无数据"
     assert by_id(root, "wall-map").figure["data"]  # the district outline is drawn without any data
+
+
+def test_first_paint_is_sent_as_plain_data_identical_to_dashs_own_json(settings, reader):
+    root = wall_data.build_layout(settings, reader)
+    tree = wall_data.json_tree(root)
+    # Plain dicts and lists only (orjson serialises them directly), and exactly what Dash would send.
+    assert json.loads(to_json_plotly(tree)) == json.loads(to_json_plotly(root))
+    assert tree["namespace"] == "dash_html_components" and tree["props"]["id"] == Ids.ROOT
+    assert json.loads(orjson.dumps(tree)) == json.loads(to_json_plotly(root))

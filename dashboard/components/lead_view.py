@@ -16,6 +16,7 @@ from datetime import date
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html, no_update
+from plotly.basedatatypes import BaseFigure
 
 from dashboard import context
 from dashboard.components import lead_layout as L
@@ -311,7 +312,10 @@ def render_panels(search: str | None) -> tuple:
             map_fig = PANELS_BY_KEY["map"].figure(frames["map"], lang, filters)
         hrefs = [L.download_href(key, fmt, state) for key, fmt in DOWNLOAD_KEYS]
         complete = all(frame is not None for frame in frames.values())
-        return (figures, grids_rows, grids_cols, hrefs, map_fig, notes), complete
+        # Kept and sent as plain dicts: Dash serialises plain data with orjson, whereas a response holding
+        # ``go.Figure`` objects is deep-copied and walked value by value on every request.
+        figures = [plain_figure(f) for f in figures]
+        return (figures, grids_rows, grids_cols, hrefs, plain_figure(map_fig), notes), complete
 
     out, _ = memoised(
         "render-panels", getattr(reader, "version", None), (state, filters), build, keep=lambda v: v[1]
@@ -326,6 +330,11 @@ def render(search: str | None) -> tuple:
     kpis, crumbs, reset, scope, report = render_summary(search)
     figures, rows, cols, hrefs, map_fig, _notes = render_panels(search)
     return kpis, figures, rows, cols, hrefs, crumbs, reset, scope, report, map_fig
+
+
+def plain_figure(figure):
+    """A plotly figure as its JSON-ready dict (anything else as it is)."""
+    return figure.to_plotly_json() if isinstance(figure, BaseFigure) else figure
 
 
 def grid_note(total: int, lang: str | None) -> str:

@@ -46,7 +46,7 @@ def layout(lang: str | None = None, screens: str | None = None, dwell: str | Non
         fresh = wall_routes.cached_freshness()
     except Exception:  # the banner is a courtesy: read it the plain way
         fresh = None
-    return html.Div([wall, wall_banner(lang, fresh)])
+    return wall_data.json_tree(html.Div([wall, wall_banner(lang, fresh)]))
 
 
 for _name, _outputs in wall_data.PANEL_CALLBACKS.items():
