@@ -33,8 +33,39 @@ def cap_duckdb_memory() -> str | None:
     return limit
 
 
+def time_stages() -> dict[str, float]:
+    """Seconds spent in each ingest stage, summed over files (the functions ``etl.run`` calls, wrapped):
+    hash, read (transcode, read_csv, byte scans), normalise + validate, load (``apply_valid``)."""
+    from etl import readers, run
+
+    seconds: dict[str, float] = {}
+
+    def wrap(module, name: str, stage: str) -> None:
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, timed)
+
+    wrap(run, "_sha256", "hash")
+    wrap(run, "read_source", "read")
+    wrap(readers, "_transcode", "read.transcode")
+    wrap(readers, "_load_csv", "read.read_csv")
+    wrap(readers, "_blank_lines", "read.scans")
+    wrap(readers, "_has_edge_spaces", "read.scans")
+    wrap(run, "_apply_file", "apply")
+    wrap(run, "apply_valid", "apply.load")
+    return seconds
+
+
 def etl(data_dir: Path) -> None:
     limit = cap_duckdb_memory()
+    stages = time_stages()
     from etl.jobs import run_incremental
     from warehouse.settings import load_settings
 
@@ -61,6 +92,13 @@ def etl(data_dir: Path) -> None:
             else 0,
             "snapshot_version": summary.snapshot_version,
             "seconds_by_entity": _by_entity(summary.files),
+            "seconds_by_stage": {
+                **{k: round(v, 2) for k, v in sorted(stages.items())},
+                # normalise + validate + rejects + bookkeeping of the applied files
+                "apply.normalise_validate": round(
+                    stages.get("apply", 0.0) - stages.get("apply.load", 0.0), 2
+                ),
+            },
             "duckdb_memory_limit": limit,
         }
     )
