@@ -128,8 +128,16 @@ TREND_MEASURES: tuple[str, ...] = tuple(_TREND_QUERIES)
 WATCHLIST_SHARE = 0.10
 WATCHLIST_MIN_MONTHS = 6
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-# See _frame: the query layer takes Arrow output from executed results on purpose.
-warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+# See _frame: the query layer takes Arrow output from executed results on purpose, so DuckDB's note that
+# this copies the rows is silenced. The filter is re-added when missing: test runners and
+# ``warnings.catch_warnings`` blocks reset the filter list.
+_ARROW_COPY_NOTE = "Arrow output on a DB-API result"
+_ARROW_COPY_FILTER = ("ignore", re.compile(_ARROW_COPY_NOTE, re.I), UserWarning, None, 0)
+
+
+def _quiet_arrow_copy_note() -> None:
+    if _ARROW_COPY_FILTER not in warnings.filters:
+        warnings.filterwarnings("ignore", message=_ARROW_COPY_NOTE, category=UserWarning)
 
 
 @cache
@@ -168,6 +176,7 @@ def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) ->
     text, bound = _bind(name, params)
     # execute() plans the query once; con.sql(text, params=...) binds it to describe the relation and again
     # to run it (1-3 ms of a 3-10 ms panel query). The extra Arrow copy it warns about is small next to that.
+    _quiet_arrow_copy_note()
     return con.execute(text, bound).to_arrow_table().to_pandas()
 
 
