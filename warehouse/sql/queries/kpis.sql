@@ -50,9 +50,27 @@ deputy_figures as (
     select count(*) as deputies_total from deputies
 ),
 
--- Deputies in scope who attended at a home: whole calendar years of the period (year($start - 1) + 1 ..
--- year($end + 1) - 1, possibly none; the bounds fold to constants) from the yearly mart, which carries the
--- deputy's township and levels; the other days from the daily mart joined to the deputies in scope.
+-- Deputies in scope who attended at a home: whole calendar years of the period, year($start - 1) + 1 ..
+-- year($end + 1) - 1 (possibly none), from the yearly mart, which carries the deputy's township and levels;
+-- the other days, as plain date ranges, from the daily mart joined to the deputies in scope. The bounds
+-- fold to constants: branches whose guard is false are dropped, an empty range scans nothing.
+home_days as (
+    select deputy_id, home_level
+    from mart_deputy_home_days
+    where year($start::date - 1) + 1 > year($end::date + 1) - 1
+      and activity_date between $start and $end
+    union all
+    select deputy_id, home_level
+    from mart_deputy_home_days
+    where year($start::date - 1) + 1 <= year($end::date + 1) - 1
+      and activity_date between $start and make_date(year($start::date - 1) + 1, 1, 1) - 1
+    union all
+    select deputy_id, home_level
+    from mart_deputy_home_days
+    where year($start::date - 1) + 1 <= year($end::date + 1) - 1
+      and activity_date between make_date(year($end::date + 1) - 1, 12, 31) + 1 and $end
+),
+
 home_visitors as (
     select count(distinct deputy_id) as deputies_at_homes
     from (
@@ -65,12 +83,9 @@ home_visitors as (
                or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
         union all
         select home_days.deputy_id
-        from mart_deputy_home_days as home_days
+        from home_days
         inner join deputies on deputies.deputy_id = home_days.deputy_id
-        where home_days.activity_date between $start and $end
-          and not (home_days.activity_date between make_date(year($start::date - 1) + 1, 1, 1)
-                                               and make_date(year($end::date + 1) - 1, 12, 31))
-          and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_days.home_level))
+        where len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_days.home_level)
     )
 ),
 

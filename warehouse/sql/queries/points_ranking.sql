@@ -5,8 +5,9 @@ with deputies as (
     where is_active and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code)) and (len($deputy_levels::varchar[]) = 0 or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
 ),
 
--- Whole calendar years of the period (year($start - 1) + 1 .. year($end + 1) - 1, possibly none) from the
--- yearly mart, the other days from the ledger; the bounds fold to constants once the parameters are bound.
+-- Whole calendar years of the period, year($start - 1) + 1 .. year($end + 1) - 1 (possibly none), from
+-- the yearly mart; the other days from the ledger, as plain date ranges. Once the parameters are bound the
+-- bounds are constants: branches whose guard is false are dropped and an empty range scans nothing.
 points as (
     select deputy_id, cast(sum(points) as bigint) as points
     from (
@@ -14,11 +15,23 @@ points as (
         from mart_deputy_points_yearly
         where year between year($start::date - 1) + 1 and year($end::date + 1) - 1
         union all
+        -- no whole year: every day of the period
         select deputy_id, points
         from fct_points
-        where earned_on between $start and $end
-          and not (earned_on between make_date(year($start::date - 1) + 1, 1, 1)
-                                 and make_date(year($end::date + 1) - 1, 12, 31))
+        where year($start::date - 1) + 1 > year($end::date + 1) - 1
+          and earned_on between $start and $end
+        union all
+        -- the days before the first whole year
+        select deputy_id, points
+        from fct_points
+        where year($start::date - 1) + 1 <= year($end::date + 1) - 1
+          and earned_on between $start and make_date(year($start::date - 1) + 1, 1, 1) - 1
+        union all
+        -- the days after the last whole year
+        select deputy_id, points
+        from fct_points
+        where year($start::date - 1) + 1 <= year($end::date + 1) - 1
+          and earned_on between make_date(year($end::date + 1) - 1, 12, 31) + 1 and $end
     )
     group by 1
 ),
