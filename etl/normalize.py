@@ -150,8 +150,14 @@ def _enum_case(value: str, col: Column, sql: Sql) -> str:
 
 
 def _date_fast(v: str) -> str:
-    """ISO and slashed/dotted dates: the spellings of nearly every row, by cheap casts."""
-    return f"coalesce(try_cast({v} as date), try_cast(replace(replace({v}, '/', '-'), '.', '-') as date))"
+    """ISO, slashed/dotted and plain 2023年7月9日 dates: the spellings of nearly every row, by cheap casts.
+    The 年月日 term gives what ``_date_slow`` gives for exactly that shape (nothing else to rewrite), and
+    saves whole-column updates on exports that write every date that way."""
+    return (
+        f"coalesce(try_cast({v} as date), try_cast(replace(replace({v}, '/', '-'), '.', '-') as date), "
+        f"case when regexp_full_match({v}, '\\d{{4}}年\\d{{1,2}}月\\d{{1,2}}日') "
+        f"then try_cast(replace(replace(replace({v}, '年', '-'), '月', '-'), '日', '') as date) end)"
+    )
 
 
 def _date_slow(v: str) -> str:
