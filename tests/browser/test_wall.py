@@ -187,6 +187,14 @@ def test_first_screen_draws_first_then_every_screen_and_the_full_ranking(page_op
     assert rest[0] == ["wall-rank-no", "wall-rank-name", "wall-rank-town", "wall-rank-points"]
     first = page.inner_text("#wall-ranking .wall-rank-rest .wall-rank-row .wall-rank-no")
     assert first == "11"
+    # plotly.js is preloaded with the page; bundles of libraries the wall never renders are left out.
+    scripts = page.evaluate("() => Array.from(document.scripts).map((s) => s.src).filter(Boolean)")
+    assert any("dash_renderer" in src for src in scripts)
+    assert not [src for src in scripts if "dash_ag_grid" in src or "dash_bootstrap_components" in src]
+    preloads = page.evaluate(
+        "() => Array.from(document.querySelectorAll('link[rel=preload]')).map((l) => l.href)"
+    )
+    assert any(href.endswith("/plotly/package_data/plotly.min.js") for href in preloads)
     assert recorded.outside_requests == []
     assert recorded.console_errors == []
 
