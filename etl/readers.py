@@ -198,6 +198,28 @@ def _split_points(path: Path, parts: int) -> list[int]:
     return [*cuts, size]
 
 
+def _append(part: Path, out) -> None:
+    """Append ``part`` to the open file ``out``: in the kernel where it can (copy_file_range), else by reads."""
+    with open(part, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        try:
+            out.flush()
+            done = 0
+            while done < size:
+                n = os.copy_file_range(src.fileno(), out.fileno(), size - done)
+                if n == 0:
+                    break
+                done += n
+            if done == size:
+                return
+            out.truncate(os.fstat(out.fileno()).st_size - done)
+            out.seek(0, os.SEEK_END)
+        except (AttributeError, OSError):
+            pass
+        src.seek(0)
+        shutil.copyfileobj(src, out, CHUNK)
+
+
 def _transcode_parallel(path: Path, encoding: str, target: Path) -> bool:
     """Transcode a large GB18030 file in parts (this process decodes the first); False when not done."""
     cores = os.cpu_count() or 1
@@ -221,10 +243,10 @@ def _transcode_parallel(path: Path, encoding: str, target: Path) -> bool:
             return False
         if any(child.wait() != 0 for child, _ in children):
             return False
-        with open(target, "ab") as out:
+        with open(target, "r+b") as out:  # not "ab": copy_file_range refuses an O_APPEND target
+            out.seek(0, os.SEEK_END)
             for _, part in children:
-                with open(part, "rb") as src:
-                    shutil.copyfileobj(src, out, CHUNK)
+                _append(part, out)
         return True
     except OSError:
         return False

@@ -237,3 +237,31 @@ def test_large_gb18030_csv_reads_the_same_rows_in_parallel(tmp_path: Path, con, 
     assert source.encoding == "gb18030" and len(rows) == 300
     assert rows[0] == (3, "A0", "2023年5月1日", "学习", "丂€𠀀0")
     assert rows[-1] == (302, "A299", "2023年5月20日", "学习", "丂€𠀀299")
+
+
+@pytest.mark.parametrize("kernel_copy", ["works", "fails", "stops"])
+def test_parts_are_appended_whole_with_or_without_kernel_copy(
+    tmp_path: Path, monkeypatch, kernel_copy
+) -> None:
+    import etl.readers as readers
+
+    real = readers.os.copy_file_range
+    if kernel_copy == "fails":
+        monkeypatch.setattr(
+            readers.os, "copy_file_range", lambda *a: (_ for _ in ()).throw(OSError(18, "EXDEV"))
+        )
+    elif kernel_copy == "stops":  # copies a first piece, then reports nothing more
+        calls = []
+
+        def partial(src, dst, count):
+            calls.append(count)
+            return real(src, dst, 10) if len(calls) == 1 else 0
+
+        monkeypatch.setattr(readers.os, "copy_file_range", partial)
+    head, part = tmp_path / "head", tmp_path / "part"
+    head.write_bytes("甲乙".encode())
+    part.write_bytes(bytes(range(256)) * 40)
+    with open(head, "r+b") as out:
+        out.seek(0, 2)
+        readers._append(part, out)
+    assert head.read_bytes() == "甲乙".encode() + bytes(range(256)) * 40
