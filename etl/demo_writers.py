@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-
 # Every export carries this timestamp in its metadata (the newsletter's date), never the clock.
 FIXED_TIMESTAMP = datetime(2024, 1, 20, 8, 0, 0)
 _ZIP_TIME = (2024, 1, 20, 8, 0, 0)
@@ -41,6 +39,9 @@ def write_xlsx(
     Returns:
         The path written.
     """
+    # Imported here: every `cockpit` process (the server's gunicorn master too) imports this module.
+    from openpyxl import Workbook
+
     wb = Workbook(write_only=True)
     wb.properties.creator = "石拐区人大代表履职平台"
     wb.properties.created = FIXED_TIMESTAMP
