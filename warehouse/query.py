@@ -12,6 +12,7 @@ import math
 import re
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -206,13 +207,27 @@ _SNAPSHOT_KEY_SQL = (
 )
 
 
+# A cursor reads one snapshot file for its whole life (the reader opens a new connection for a new file),
+# so its key is looked up once per cursor rather than by a query on every memo lookup (~4 ms each).
+_CURSOR_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _snapshot_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """(file path, version) of the snapshot ``con`` reads, or None (not a file-backed snapshot)."""
+    with _MEMO_LOCK:
+        known = _CURSOR_KEYS.get(con)
+    if known is not None:
+        return known
     try:
         version, path = con.execute(_SNAPSHOT_KEY_SQL).fetchall()[0]
     except (duckdb.Error, IndexError):
         return None
-    return (str(path), str(version)) if version and path else None
+    if not (version and path):
+        return None
+    key = (str(path), str(version))
+    with _MEMO_LOCK:
+        _CURSOR_KEYS[con] = key
+    return key
 
 
 def _size(value) -> int:
