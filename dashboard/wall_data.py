@@ -9,8 +9,6 @@ callback calls one of them when the snapshot version changes.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import date
@@ -31,6 +29,7 @@ from dashboard.components.wall_layout import (
     wall_layout,
 )
 from dashboard.freshness import banner_templates
+from dashboard.view_cache import VersionedCache
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 from warehouse.settings import Settings
@@ -306,13 +305,8 @@ def load_cases(con, params: dict, settings: Settings) -> dict:
 
 # ---------------------------------------------------------------- memo per snapshot version
 # Every wall shows the same few URLs, and the data only changes with a new snapshot: a loader's content
-# is kept per (loader, snapshot version, params, settings). A new snapshot has a new version, so nothing
-# stale is served; the oldest entries are dropped past _MEMO_SIZE. Content is shared between requests:
-# callers must not mutate it.
-
-_MEMO: OrderedDict[tuple, dict] = OrderedDict()
-_MEMO_SIZE = 64
-_MEMO_LOCK = threading.Lock()
+# is kept per (loader, snapshot version, params, settings).
+_CONTENT = VersionedCache(size=64)
 
 
 def plain(content: dict) -> dict:
@@ -344,27 +338,16 @@ def json_tree(value):
 
 def memoised_load(loader: Callable[..., dict], reader, params: dict, settings: Settings) -> dict:
     """``loader(cursor, params, settings)``, memoised per snapshot version (never when it is unknown)."""
-    version = getattr(reader, "version", None)
-    key = (loader.__module__, loader.__qualname__, version, tuple(sorted(params.items())), repr(settings))
-    if version is not None:
-        with _MEMO_LOCK:
-            if key in _MEMO:
-                _MEMO.move_to_end(key)
-                return _MEMO[key]
-    with reader.cursor() as con:
-        content = plain(loader(con, params, settings))
-    if version is not None:
-        with _MEMO_LOCK:
-            _MEMO[key] = content
-            while len(_MEMO) > _MEMO_SIZE:
-                _MEMO.popitem(last=False)
-    return content
+
+    def compute() -> dict:
+        with reader.cursor() as con:
+            return plain(loader(con, params, settings))
+
+    key = (loader.__qualname__, tuple(sorted(params.items())), repr(settings))
+    return _CONTENT.memoised(loader.__module__, getattr(reader, "version", None), key, compute)
 
 
-def clear_cache() -> None:
-    """Forget memoised panel content (tests; a new snapshot needs no call: its version is in the key)."""
-    with _MEMO_LOCK:
-        _MEMO.clear()
+clear_cache = _CONTENT.clear
 
 
 LOADERS: dict[str, Callable[..., dict]] = {

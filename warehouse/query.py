@@ -246,6 +246,10 @@ def _shared_copy(value):
     return value
 
 
+def _memo_key(snapshot: tuple[str, str], function, args: tuple, kwargs: dict) -> tuple:
+    return (snapshot, function.__name__, args, tuple(sorted(kwargs.items())))
+
+
 def memoised(function):
     """Memoise a query function per (snapshot file, snapshot version, arguments)."""
 
@@ -254,7 +258,7 @@ def memoised(function):
         snapshot = _snapshot_key(con)
         if snapshot is None:
             return function(con, *args, **kwargs)
-        key = (snapshot, function.__name__, args, tuple(sorted(kwargs.items())))
+        key = _memo_key(snapshot, function, args, kwargs)
         global _memo_bytes
         with _MEMO_LOCK:
             if key in _MEMO:
@@ -393,7 +397,7 @@ def _memo_holds(con: duckdb.DuckDBPyConnection, function, *args) -> bool:
     if snapshot is None:
         return False
     with _MEMO_LOCK:
-        return (snapshot, function.__name__, args, ()) in _MEMO
+        return _memo_key(snapshot, function, args, {}) in _MEMO
 
 
 def points_ranking(con: duckdb.DuckDBPyConnection, f: Filters, limit: int | None = None) -> pd.DataFrame:

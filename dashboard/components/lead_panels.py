@@ -8,8 +8,6 @@ iterate this one registry, so a panel's chart on screen, its PNG and its XLSX co
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.components import lead_figures as figs
+from dashboard.view_cache import VersionedCache
 from warehouse import query
 from warehouse.i18n import t
 from warehouse.query import Filters
@@ -353,37 +352,12 @@ class SummaryData:
     info: object
 
 
-_CACHE: OrderedDict[tuple, object] = OrderedDict()
 # Each view state keeps its KPIs, its rendered summary and its rendered panels (about 10-20 MB at
 # district scale, mostly the map's markers): a few dozen entries, not hundreds, to keep a worker small.
 # The rows behind them are memoised by the query layer (warehouse.query), within its own byte budget.
-_CACHE_SIZE = 24
-_CACHE_LOCK = threading.Lock()
-
-
-def memoised(kind: str, version, key, compute: Callable[[], object], keep: Callable[[object], bool] = bool):
-    """``compute()`` memoised per (``kind``, snapshot ``version``, ``key``); ``version=None``: never kept.
-
-    A new snapshot has a new version, so nothing stale is served. ``keep(value)`` decides whether a
-    result is worth keeping (not when a panel's query failed).
-    """
-    full_key = (kind, version, key)
-    with _CACHE_LOCK:
-        if version is not None and full_key in _CACHE:
-            _CACHE.move_to_end(full_key)
-            return _CACHE[full_key]
-    value = compute()
-    if version is not None and keep(value):
-        with _CACHE_LOCK:
-            _CACHE[full_key] = value
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    return value
-
-
-def clear_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
+_VIEWS = VersionedCache(size=24)
+memoised = _VIEWS.memoised
+clear_cache = _VIEWS.clear
 
 
 def summary_data(reader, filters: Filters) -> SummaryData:
