@@ -10,6 +10,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from plotly.basedatatypes import BaseFigure
+
 
 class VersionedCache:
     """A small thread-safe LRU keyed by (kind, snapshot version, key)."""
@@ -42,3 +44,12 @@ class VersionedCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def plain_figure(figure):
+    """A plotly figure as its JSON-ready dict (anything else as it is): what the caches keep and send.
+
+    Dash serialises plain data with orjson, whereas a response holding ``go.Figure`` objects is
+    deep-copied and walked value by value on every request.
+    """
+    return figure.to_plotly_json() if isinstance(figure, BaseFigure) else figure

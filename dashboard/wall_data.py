@@ -15,7 +15,6 @@ from datetime import date
 
 from dash import no_update
 from dash.development.base_component import Component
-from plotly.basedatatypes import BaseFigure
 
 from dashboard.components import map as wall_map
 from dashboard.components import wall_charts, wall_kpi, wall_lists
@@ -29,7 +28,7 @@ from dashboard.components.wall_layout import (
     wall_layout,
 )
 from dashboard.freshness import banner_templates
-from dashboard.view_cache import VersionedCache
+from dashboard.view_cache import VersionedCache, plain_figure
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 from warehouse.settings import Settings
@@ -315,7 +314,7 @@ def plain(content: dict) -> dict:
     Serialising a ``go.Figure`` deep-copies it and walks every array on each request (three quarters of
     a memoised first paint's cost); its dict is serialised as plain JSON.
     """
-    return {k: v.to_plotly_json() if isinstance(v, BaseFigure) else v for k, v in content.items()}
+    return {k: plain_figure(v) for k, v in content.items()}
 
 
 def json_tree(value):

@@ -16,7 +16,6 @@ from datetime import date
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html, no_update
-from plotly.basedatatypes import BaseFigure
 
 from dashboard import context
 from dashboard.components import lead_layout as L
@@ -42,6 +41,7 @@ from dashboard.filters import (
     to_search,
 )
 from dashboard.freshness import freshness_alert
+from dashboard.view_cache import plain_figure
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 
@@ -330,11 +330,6 @@ def render(search: str | None) -> tuple:
     kpis, crumbs, reset, scope, report = render_summary(search)
     figures, rows, cols, hrefs, map_fig, _notes = render_panels(search)
     return kpis, figures, rows, cols, hrefs, crumbs, reset, scope, report, map_fig
-
-
-def plain_figure(figure):
-    """A plotly figure as its JSON-ready dict (anything else as it is)."""
-    return figure.to_plotly_json() if isinstance(figure, BaseFigure) else figure
 
 
 def grid_note(total: int, lang: str | None) -> str:
