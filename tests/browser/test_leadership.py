@@ -76,7 +76,11 @@ def test_township_filter_shows_the_clis_numbers(live_server, page_opener, expect
     wait_for_kpis(page, expected_kpis[None])
     assert page.inner_text(KPI_SELECTOR.format("activities_total")) == "146"
     page.click("#lead-township")
+    # dcc.Dropdown's body is an async chunk: on a loaded machine keys typed before its search box and
+    # options are up are lost, so wait for them.
+    page.locator(".dash-dropdown-search").first.wait_for(state="visible")
     page.keyboard.type(DAFA[1])
+    page.locator('[role="option"]', has_text=DAFA[1]).first.wait_for(state="visible")
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     page.wait_for_function("() => location.search.includes('township=150205002000')")
