@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench setup system
+.PHONY: demo test lint bench setup system wheel-check
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,9 +23,15 @@ demo: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
+# The suite includes tests/test_wheel.py: the built wheel installed in a fresh venv (scripts/check-wheel).
 test: setup lint
 	$(BIN)/pytest
+
+# The same check by hand, installing the wheel with its dependencies (network): what CI's last step runs.
+wheel-check: $(STAMP)
+	scripts/check-wheel $(BIN)/python
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

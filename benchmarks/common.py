@@ -145,7 +145,7 @@ def cockpit_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def cockpit_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "etl.cli", *args]
+    return [sys.executable, "-m", "cockpit", *args]
 
 
 def free_port() -> int:

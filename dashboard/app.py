@@ -14,10 +14,15 @@ import dash
 import flask_bootstrap
 from flask import abort, has_request_context, request, send_from_directory
 
-from dashboard import context
+from dashboard import context, security
+from dashboard.downloads import register_download_routes
 from dashboard.health import register_health_routes
-from warehouse.settings import ASSETS_DIR, Settings
+from dashboard.wall_routes import register_wall_routes
+from warehouse.settings import Settings
+from warehouse.snapshot import SnapshotReader
 
+# CSS and scripts Dash serves under /assets/ (package data).
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 BOOTSTRAP_DIR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
 # Only these vendor files are served; anything else under /vendor/ is a 404.
 VENDOR_FILES = {
@@ -61,8 +66,6 @@ class CockpitDash(dash.Dash):
 def create_app(settings: Settings, reader=None) -> dash.Dash:
     """Build the Dash app for ``settings``; ``reader`` defaults to one on the published snapshot."""
     if reader is None:
-        from warehouse.snapshot import SnapshotReader
-
         reader = SnapshotReader(settings.published_db)
     context.configure(settings, reader)
 
@@ -71,8 +74,6 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
         assets_folder=str(ASSETS_DIR),
-        # i18n/ and geo/ are read by the server, not loaded into every page.
-        assets_ignore=r"(i18n|geo)/.*",
         serve_locally=True,
         compress=True,
         suppress_callback_exceptions=True,
@@ -93,14 +94,8 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
             return send_from_directory(VENDOR_FONT_DIR, name[6:], max_age=86400)
         abort(404)
 
-    from dashboard.wall_routes import register_wall_routes
-
     register_wall_routes(server)
-    from dashboard.downloads import register_download_routes
-
     register_download_routes(server)
-    from dashboard import security
-
     # Last: the guard and the headers cover every route registered above.
     security.install(app, settings)
     return app

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
+from dashboard import security
 from warehouse.query import Filters
 
 PRESETS = ("month", "quarter", "year", "last_year", "custom")
@@ -143,9 +144,7 @@ def apply_scope(filters: Filters, allowed_townships: tuple[str, ...] | None = No
 
 def current_scope() -> tuple[str, ...] | None:
     """The township codes the current request's user is limited to; ``None`` means all (not township-scoped)."""
-    from dashboard.security import allowed_townships
-
-    return allowed_townships()
+    return security.allowed_townships()
 
 
 def filters_from_state(state: ViewState) -> Filters:

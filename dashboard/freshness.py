@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from etl.status import RunStatus, read_status
+from dashboard import context
+from warehouse import query
 from warehouse.i18n import t
+from warehouse.run_status import RunStatus, read_status
 from warehouse.settings import Settings
 
 OK = "ok"
@@ -127,9 +129,6 @@ def banner_text(fresh: Freshness, lang: str | None = None) -> str:
 
 def current_freshness(settings: Settings | None = None, reader=None) -> Freshness:
     """Freshness of this process's published snapshot (``dashboard.context`` by default)."""
-    from dashboard import context
-    from warehouse import query
-
     settings = settings or context.settings()
     try:
         with (reader or context.reader()).cursor() as con:

@@ -22,6 +22,7 @@ from flask import Flask, jsonify
 
 from dashboard import context
 from dashboard.freshness import Freshness, aware, freshness
+from warehouse import query
 
 log = logging.getLogger("cockpit.health")
 
@@ -31,8 +32,6 @@ HEALTH_PATH = "/healthz"
 def current_snapshot_info():
     """The published snapshot's ``SnapshotInfo`` through this process's reader, or None if unavailable."""
     try:
-        from warehouse import query
-
         with context.reader().cursor() as con:
             return query.snapshot_info(con)
     except Exception as exc:  # no snapshot yet, or a snapshot being replaced: report, do not fail

@@ -20,6 +20,7 @@ import re
 from flask import Flask, Response, request
 from gunicorn.app.base import BaseApplication
 
+from dashboard.app import create_app
 from warehouse.settings import Settings
 
 YEAR = 365 * 24 * 3600
@@ -78,8 +79,6 @@ def gunicorn_options(settings: Settings, workers: int) -> dict:
 
 def build_wsgi(settings: Settings) -> Flask:
     """The Flask server of a fresh Dash app, with the static cache headers installed."""
-    from dashboard.app import create_app
-
     server = create_app(settings).server
     install_static_cache_headers(server)
     return server

@@ -18,6 +18,8 @@ from flask import Flask, jsonify
 
 from dashboard import context
 from dashboard.freshness import OK, Freshness, format_time, freshness
+from warehouse import query
+from warehouse.run_status import read_status, status_path
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,6 @@ def current_version() -> str | None:
 
 
 def _status_stamp(settings) -> tuple | None:
-    from etl.status import status_path
-
     try:
         stat = status_path(settings).stat()
     except OSError:
@@ -46,9 +46,6 @@ def _status_stamp(settings) -> tuple | None:
 
 def _freshness_inputs(settings, version: str | None):
     """(snapshot info, last run status), read again only when the version or the status file changed."""
-    from etl.status import read_status
-    from warehouse import query
-
     key = (version, _status_stamp(settings))
     with _LOCK:
         if _INPUTS.get("key") == key:

@@ -15,7 +15,6 @@ benchmarks. The same seed always gives byte-identical files.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,7 +26,6 @@ import pandas as pd
 from etl.demo_records import DemoRecords, build_records
 from etl.demo_writers import write_csv, write_csv_rows, write_xlsx
 from etl.geo import TOWNSHIP_CODES, TOWNSHIPS
-from warehouse.i18n import both, t
 
 DEFAULT_SEED = 20240120
 PART_ROWS = 1_000_000
@@ -741,40 +739,3 @@ def generate(
         header = [h for h, _ in spec.columns]
         written.append(writer(out_dir / spec.name, _title_rows(spec), header, format_rows(spec, rng)))
     return sorted(written)
-
-
-def register(sub) -> None:
-    """Add ``cockpit generate --out DIR [--scale N] [--seed S] [--entities a,b]``."""
-    parser = sub.add_parser("generate", help="write demo/scale exports / 生成演示或压测导出文件")
-    parser.add_argument("--out", type=Path, required=True, help="directory to write the export files into")
-    parser.add_argument(
-        "--scale", type=int, default=1, help="replicate the district N times (CSV only above 1)"
-    )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same bytes)")
-    parser.add_argument("--entities", default=",".join(ENTITIES), help="comma-separated entities to write")
-    parser.set_defaults(func=run_generate)
-
-
-def run_generate(args, settings) -> int:
-    """The ``generate`` subcommand: write the files and print one line per file."""
-    entities = tuple(e.strip() for e in args.entities.split(",") if e.strip())
-    unknown = sorted(set(entities) - set(ENTITIES))
-    if unknown:
-        from etl.cli import CliError
-
-        zh, en = both("generate.unknown_entities", names=", ".join(unknown), known=", ".join(ENTITIES))
-        raise CliError(f"{zh} / {en}")
-    started = time.perf_counter()
-    paths = generate(args.out, scale=args.scale, seed=args.seed, entities=entities)
-    for path in paths:
-        print(f"{path.name}\t{path.stat().st_size}")
-    print(
-        t(
-            "generate.summary",
-            settings.lang,
-            files=len(paths),
-            scale=args.scale,
-            seconds=f"{time.perf_counter() - started:.1f}",
-        )
-    )
-    return 0

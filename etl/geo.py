@@ -1,6 +1,6 @@
 """A schematic township partition of Shiguai District, drawn deterministically from the real outline.
 
-No public township (苏木镇街道) boundaries exist for 150205 (see ``assets/geo/PROVENANCE.md``), so the demo
+No public township (苏木镇街道) boundaries exist for 150205 (see ``warehouse/geo/PROVENANCE.md``), so the demo
 splits the real district outline into the 8 township-level units with Voronoi cells around fixed
 generator points. Each township owns one or more generator points; its polygon is the union of their
 cells, clipped to the outline. 五当召镇 and 吉忽伦图苏木 own their real seat points, so each seat lies
@@ -24,9 +24,9 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
 
-from warehouse.settings import ASSETS_DIR
+from warehouse.settings import GEO_DIR
 
-DISTRICT_GEOJSON = ASSETS_DIR / "geo" / "shiguai_district.geojson"
+DISTRICT_GEOJSON = GEO_DIR / "shiguai_district.geojson"
 # The district centre (DataV centre point, WGS84), see township_seats.csv.
 DISTRICT_CENTRE = (110.266679, 40.670805)
 

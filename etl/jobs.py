@@ -9,12 +9,12 @@ A job is a plain function of the settings, testable without the scheduler:
 
 Each one, through :func:`guarded_run`:
 
-1. takes the run lock (``etl.lock.etl_lock``) without waiting: a second run raises
-   :class:`etl.lock.LockBusy` (Chinese / English message, exit code 2 on the CLI);
+1. takes the run lock (``warehouse.locks.etl_lock``) without waiting: a second run raises
+   :class:`warehouse.locks.LockBusy` (Chinese / English message, exit code 2 on the CLI);
 2. runs the work and logs one line with its counts (no personal data: ids and counts only);
-3. copies the run log, files and rejects to ``data_dir/ops.duckdb`` (``etl.ops_store``) while it still
+3. copies the run log, files and rejects to ``data_dir/ops.duckdb`` (``warehouse.ops_store``) while it still
    holds the lock, so that the operators' page never opens the raw store;
-4. writes ``data_dir/last_run.json`` atomically, success or failure (``etl.status``).
+4. writes ``data_dir/last_run.json`` atomically, success or failure (``warehouse.run_status``).
 
 A failure is recorded and re-raised; the published snapshot is untouched by a failed run because the
 publish step builds a new file and ``os.replace``s it only when it is complete.
@@ -29,9 +29,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from etl import ops_store, recovery
-from etl.lock import etl_lock
-from etl.status import COUNT_KEYS, FAILED, SUCCEEDED, RunStatus, read_status, write_status
+from etl import recovery
+from etl.run import run_etl
+from warehouse import ops_store
+from warehouse.locks import etl_lock
+from warehouse.publish import publish_snapshot
+from warehouse.run_status import COUNT_KEYS, FAILED, SUCCEEDED, RunStatus, read_status, write_status
 from warehouse.settings import Settings
 
 log = logging.getLogger("cockpit.jobs")
@@ -90,7 +93,7 @@ def guarded_run(settings: Settings, trigger: str, work: Work, recover: bool = Tr
         The status written to ``last_run.json``.
 
     Raises:
-        etl.lock.LockBusy: Another run holds the lock (nothing is written in that case).
+        warehouse.locks.LockBusy: Another run holds the lock (nothing is written in that case).
         Exception: Whatever ``work`` raised, after the failure has been recorded.
     """
     with etl_lock(settings):
@@ -159,8 +162,6 @@ def _publish_if_behind(settings: Settings, result: Any) -> None:
         or not recovery.snapshot_behind(settings)
     ):
         return
-    from warehouse.publish import publish_snapshot
-
     run_id = summary["run_id"] or uuid.uuid4().hex
     version = publish_snapshot(settings.raw_db, settings, run_id)
     log.warning("published %s: loads of an interrupted run had not been published", version)
@@ -202,16 +203,12 @@ def _finish(settings: Settings, status: RunStatus, result: Any) -> None:
 
 def _incremental_work(trigger: str) -> Work:
     def work(settings: Settings):
-        from etl.run import run_etl
-
         return run_etl(settings, trigger=trigger)
 
     return work
 
 
 def _rebuild_work(settings: Settings) -> dict[str, Any]:
-    from warehouse.publish import publish_snapshot
-
     run_id = uuid.uuid4().hex
     version = publish_snapshot(settings.raw_db, settings, run_id)
     return {"run_id": f"rebuild-{run_id[:8]}", "status": SUCCEEDED, "snapshot_version": version}
@@ -226,7 +223,7 @@ def run_incremental(settings: Settings, trigger: str = "scheduler", work: Work |
         work: Replaces ``etl.run.run_etl`` (tests).
 
     Raises:
-        etl.lock.LockBusy: Another run is in progress.
+        warehouse.locks.LockBusy: Another run is in progress.
     """
     return guarded_run(settings, trigger, work or _incremental_work(trigger))
 
@@ -239,6 +236,6 @@ def rebuild_snapshot(settings: Settings, work: Work | None = None) -> RunStatus:
         work: Replaces ``warehouse.publish.publish_snapshot`` (tests).
 
     Raises:
-        etl.lock.LockBusy: Another run is in progress.
+        warehouse.locks.LockBusy: Another run is in progress.
     """
     return guarded_run(settings, "rebuild", work or _rebuild_work)

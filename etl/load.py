@@ -19,9 +19,9 @@ import duckdb
 
 from etl.mapping import Entity
 from etl.normalize import ident
-from warehouse.settings import REPO_ROOT
+from warehouse import SQL_DIR
 
-RAW_DDL = REPO_ROOT / "warehouse" / "sql" / "ddl" / "raw.sql"
+RAW_DDL = SQL_DIR / "ddl" / "raw.sql"
 _IDENT_TABLE = re.compile(r"^[a-z_]+$")
 
 

@@ -18,7 +18,7 @@ import logging
 
 import duckdb
 
-from etl.ops_store import sql
+from warehouse.ops_store import sql
 from warehouse.settings import Settings
 
 log = logging.getLogger("cockpit.recovery")

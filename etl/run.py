@@ -23,13 +23,14 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from etl.cli import CliError
 from etl.load import Applied, RawStoreLocked, apply_valid, open_raw, table_columns
 from etl.mapping import Entity, Mapping, load_mapping
 from etl.normalize import build_parsed
 from etl.readers import SUPPORTED, ReadError, Source, drop_source, read_source
 from etl.validate import REASONS, build_rejects, build_valid
+from warehouse.errors import UserError
 from warehouse.i18n import both
+from warehouse.publish import publish_snapshot
 from warehouse.settings import Settings
 
 LOADED, ALREADY, REJECTED, FAILED = "loaded", "already_loaded", "rejected", "failed"
@@ -37,7 +38,7 @@ Publish = Callable[[duckdb.DuckDBPyConnection, Settings, str], str]
 _DEFAULT = object()
 
 
-class EtlError(CliError):
+class EtlError(UserError):
     """The run could not start (inbox missing, raw store locked): one line, Chinese / English."""
 
     def __init__(self, key: str, **params):
@@ -221,14 +222,6 @@ def inbox_files(inbox: Path) -> list[Path]:
     )
 
 
-def _default_publish() -> Publish | None:
-    try:
-        from warehouse.publish import publish_snapshot
-    except ImportError:
-        return None
-    return publish_snapshot
-
-
 def run_etl(
     settings: Settings,
     inbox: Path | None = None,
@@ -256,7 +249,7 @@ def run_etl(
     if not inbox.is_dir():
         raise EtlError("etl.error.inbox_missing", path=str(inbox))
     if publish is _DEFAULT:
-        publish = _default_publish()
+        publish = publish_snapshot
     mapping = load_mapping(settings.mapping_file)
     try:
         con = open_raw(settings.raw_db)

@@ -7,7 +7,7 @@ zone is passed to each trigger too, since a trigger built directly uses the mach
 - ``rebuild_snapshot``: ``etl.jobs.rebuild_snapshot`` every night at ``settings.rebuild_hour`` (02:00).
 
 Jobs coalesce, never overlap (``max_instances=1``) and may start up to ``MISFIRE_GRACE_SECONDS`` late.
-Two locks keep work single across processes (``etl.lock``): the scheduler lock (a second scheduler on the
+Two locks keep work single across processes (``warehouse.locks``): the scheduler lock (a second scheduler on the
 same data directory refuses to start, exit code 2) and the run lock around each run (a job finding a
 ``cockpit etl run`` in progress logs that it skipped and waits for its next turn).
 
@@ -24,16 +24,15 @@ import signal
 import sys
 import threading
 from datetime import datetime
-from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from etl import jobs
-from etl.lock import LockBusy, scheduler_lock
-from etl.status import FAILED, RunStatus, write_status
 from warehouse.i18n import both
+from warehouse.locks import LockBusy, scheduler_lock
+from warehouse.run_status import FAILED, RunStatus, write_status
 from warehouse.settings import Settings
 
 log = logging.getLogger("cockpit.scheduler")
@@ -41,15 +40,6 @@ log = logging.getLogger("cockpit.scheduler")
 MISFIRE_GRACE_SECONDS = 300
 LOAD_JOB_ID = "load_inbox"
 REBUILD_JOB_ID = "rebuild_snapshot"
-
-
-def register(sub) -> None:
-    parser = sub.add_parser("scheduler", help="run the refresh schedule (own process) / 运行定时刷新调度器")
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument(
-        "--run-now", action="store_true", help="also load the inbox once at start / 启动时立即执行一次"
-    )
-    parser.set_defaults(func=run_scheduler_command)
 
 
 def configure_logging() -> None:
@@ -202,7 +192,3 @@ def run_scheduler(settings: Settings, run_now: bool = False) -> int:
             stop.stopper.join()
         log.info("scheduler stopped")
     return 0
-
-
-def run_scheduler_command(args, settings: Settings) -> int:
-    return run_scheduler(settings, run_now=args.run_now)

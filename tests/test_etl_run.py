@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.cli import main
+from cockpit.cli import main
 from etl.run import EtlError, run_etl
 from warehouse.settings import Settings
 

@@ -30,11 +30,11 @@ import duckdb
 import pytest
 
 from etl import jobs
-from etl.status import read_status
 from tests.browser.conftest import cockpit_env, free_port
 from tests.security_helpers import create_kiosk_token, kiosk_cookie
 from warehouse import query
 from warehouse.publish import list_snapshots, published_version
+from warehouse.run_status import read_status
 from warehouse.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -130,7 +130,7 @@ def slow_run_model(con, layer, name):
         time.sleep(600)
 
 publish._run_model = slow_run_model
-from etl.cli import main
+from cockpit.cli import main
 sys.exit(main(["etl", "run", "--data-dir", sys.argv[1]]))
 """
 
@@ -296,7 +296,7 @@ def test_publishing_under_load_serves_only_whole_snapshots(exports, tmp_path):
     base = f"http://127.0.0.1:{port}"
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "etl.cli", "serve", "--workers", "2", "--port", str(port)]
+        [sys.executable, "-m", "cockpit", "serve", "--workers", "2", "--port", str(port)]
         + ["--host", "127.0.0.1", "--data-dir", str(settings.data_dir)],
         cwd=tmp_path,
         env=cockpit_env(),
@@ -390,7 +390,7 @@ def test_publishing_under_load_serves_only_whole_snapshots(exports, tmp_path):
 def test_two_schedulers_started_at_once_run_each_job_once(exports, tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     copy_exports(exports, settings.inbox, False)
-    cmd = [sys.executable, "-m", "etl.cli", "scheduler", "--run-now", "--data-dir", str(settings.data_dir)]
+    cmd = [sys.executable, "-m", "cockpit", "scheduler", "--run-now", "--data-dir", str(settings.data_dir)]
     env = cockpit_env({"COCKPIT_ETL_CRON": "0 0 1 1 *"})
     procs = [
         subprocess.Popen(
@@ -427,7 +427,7 @@ def test_two_schedulers_started_at_once_run_each_job_once(exports, tmp_path):
 def test_two_etl_runs_at_once_load_the_data_once(exports, tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     copy_exports(exports, settings.inbox, False)
-    cmd = [sys.executable, "-m", "etl.cli", "etl", "run", "--data-dir", str(settings.data_dir)]
+    cmd = [sys.executable, "-m", "cockpit", "etl", "run", "--data-dir", str(settings.data_dir)]
     procs = [
         subprocess.Popen(
             cmd, cwd=tmp_path, env=cockpit_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

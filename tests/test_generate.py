@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from etl.cli import main
+from cockpit.cli import main
 from etl.demo_calibration import (
     PERIODS,
     ROSTER,

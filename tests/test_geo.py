@@ -19,7 +19,7 @@ from etl.geo import (
     township_polygons,
     write_township_geojson,
 )
-from warehouse.settings import ASSETS_DIR
+from warehouse.settings import GEO_DIR
 
 KM2_PER_DEG2 = 111.32 * 111.32 * math.cos(math.radians(40.72))
 SEATS = {"150205101000": (110.247944, 40.681145), "150205202000": (110.315725, 40.783107)}
@@ -98,7 +98,7 @@ def test_geojson_is_byte_stable(tmp_path):
 
 
 def test_district_outline_is_the_packaged_one():
-    with (ASSETS_DIR / "geo" / "shiguai_district.geojson").open(encoding="utf-8") as fh:
+    with (GEO_DIR / "shiguai_district.geojson").open(encoding="utf-8") as fh:
         packaged = shape(json.load(fh)["features"][0]["geometry"])
     assert district_outline().equals(packaged)
 

@@ -15,12 +15,12 @@ from openpyxl import load_workbook
 from dashboard import freshness as fr
 from dashboard import production
 from etl import jobs
-from etl.lock import etl_lock
-from etl.ops_store import export_ops
-from etl.status import RunStatus, read_status, write_status
 from tests.security_helpers import create_user, login
 from warehouse import ops_query
+from warehouse.locks import etl_lock
+from warehouse.ops_store import export_ops
 from warehouse.query import SnapshotInfo
+from warehouse.run_status import RunStatus, read_status, write_status
 from warehouse.settings import Settings
 
 PHONE = "13912345678"

@@ -53,7 +53,7 @@ def gunicorn_server(tmp_path):
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "etl.cli", "serve", "--workers", "2", "--port", str(port)]
+        [sys.executable, "-m", "cockpit", "serve", "--workers", "2", "--port", str(port)]
         + ["--host", "127.0.0.1", "--data-dir", str(settings.data_dir)],
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from etl.cli import main
+from cockpit.cli import main
 from tests.raw_fixture import EXPECTED_KPIS_2023, T3
+from warehouse.kpi_report import format_kpi_value
 from warehouse.publish import publish_snapshot
-from warehouse.warehouse_cli import format_kpi_value
 
 
 def test_kpis_json(snapshot, tmp_settings, capsys):

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from etl import jobs, scheduler
-from etl.lock import LockBusy, etl_lock, run_lock_held, scheduler_lock
-from etl.status import RunStatus, read_status, status_path, write_status
+from warehouse.locks import LockBusy, etl_lock, run_lock_held, scheduler_lock
+from warehouse.run_status import RunStatus, read_status, status_path, write_status
 from warehouse.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def hold_lock_in_subprocess(settings: Settings, which: str) -> subprocess.Popen:
         f"""
         import sys
         from pathlib import Path
-        from etl.lock import {which}
+        from warehouse.locks import {which}
         from warehouse.settings import Settings
         with {which}(Settings(data_dir=Path({str(settings.data_dir)!r}))):
             print("held", flush=True)
@@ -259,7 +259,7 @@ def test_second_scheduler_process_refuses_to_start(settings):
     holder = hold_lock_in_subprocess(settings, "scheduler_lock")
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "etl.cli", "scheduler", "--data-dir", str(settings.data_dir)],
+            [sys.executable, "-m", "cockpit", "scheduler", "--data-dir", str(settings.data_dir)],
             capture_output=True,
             text=True,
             cwd=REPO_ROOT,

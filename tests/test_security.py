@@ -133,7 +133,7 @@ def test_secret_key_is_created_once_private_and_reused(tmp_path):
 def _cli(data_dir: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
     from contextlib import redirect_stderr, redirect_stdout
 
-    from etl.cli import main
+    from cockpit.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     old_stdin = os.sys.stdin
@@ -199,7 +199,7 @@ def test_cli_users_kiosk_and_audit(tmp_path):
 
 
 def test_demo_credentials_are_created_once(tmp_path):
-    from etl.auth_cli import ensure_demo_credentials
+    from dashboard.demo_credentials import ensure_demo_credentials
 
     settings = Settings(data_dir=tmp_path)
     first, second = io.StringIO(), io.StringIO()

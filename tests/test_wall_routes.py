@@ -12,8 +12,8 @@ from flask import Flask
 
 from dashboard import context, wall_routes
 from dashboard.freshness import Freshness
-from etl.status import RunStatus, write_status
 from warehouse import query
+from warehouse.run_status import RunStatus, write_status
 from warehouse.settings import Settings
 
 

@@ -1,6 +1,6 @@
 """The string catalog: every user-visible string, zh-CN (default) and en.
 
-The catalog is one set of TOML files under ``assets/i18n/`` (one per area so that areas can be
+The catalog is one set of TOML files under ``warehouse/catalog/`` (package data; one per area so that areas can be
 edited independently); every key is namespaced by its file name: ``wall.title`` lives in
 ``wall.toml`` as ``[title] zh = "..." en = "..."``. Missing English falls back to Chinese; a missing
 key raises, so a typo fails the tests instead of showing a raw key on a wall.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
+from pathlib import Path
 
-from warehouse.settings import ASSETS_DIR
-
+CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
 LANGS = ("zh-CN", "en")
 DEFAULT_LANG = "zh-CN"
 
@@ -20,7 +20,7 @@ DEFAULT_LANG = "zh-CN"
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
     entries: dict[str, dict[str, str]] = {}
-    for path in sorted((ASSETS_DIR / "i18n").glob("*.toml")):
+    for path in sorted(CATALOG_DIR.glob("*.toml")):
         with path.open("rb") as fh:
             for key, value in tomllib.load(fh).items():
                 entries[f"{path.stem}.{key}"] = value

@@ -1,4 +1,4 @@
-"""Reads of the operators' copy (``data_dir/ops.duckdb``, written by ``etl.ops_store``) for ``/ops``.
+"""Reads of the operators' copy (``data_dir/ops.duckdb``, written by ``warehouse.ops_store``) for ``/ops``.
 
 The copy is a small file replaced whole after every run; each call opens it read-only, reads, and
 closes it, so a worker never holds an old copy and never touches the raw store. SQL lives in

@@ -1,6 +1,6 @@
 """Duty points rules (履职积分规则): load and validate the rules TOML.
 
-The packaged defaults live in ``etl/points_rules.toml`` (documented there); a deployment points
+The packaged defaults live in ``warehouse/points_rules.toml`` (documented there); a deployment points
 ``Settings.points_rules_file`` at its own copy. The build loads the rules into a temporary table and
 computes the ledger set-wise in ``sql/marts/fct_points.sql``.
 """
@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_RULES_FILE = Path(__file__).resolve().parent.parent / "etl" / "points_rules.toml"
+DEFAULT_RULES_FILE = Path(__file__).resolve().parent / "points_rules.toml"
 SOURCES = frozenset(
     {
         "attendance",
@@ -31,7 +31,7 @@ class PointsRulesError(ValueError):
 
 @dataclass(frozen=True)
 class PointsRule:
-    """One rule: ``points`` per event of ``source`` (see ``etl/points_rules.toml``)."""
+    """One rule: ``points`` per event of ``source`` (see ``warehouse/points_rules.toml``)."""
 
     rule_id: str
     name: str

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ASSETS_DIR = REPO_ROOT / "assets"
+# Data files the warehouse owns, shipped inside the package (the district outline, its provenance).
+GEO_DIR = Path(__file__).resolve().parent / "geo"
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Settings:
     # Extra header mappings a user adds without code (merged over the packaged etl/mapping.toml).
     mapping_file: Path | None = None
     points_rules_file: Path | None = None
-    district_geojson: Path = ASSETS_DIR / "geo" / "shiguai_district.geojson"
+    district_geojson: Path = GEO_DIR / "shiguai_district.geojson"
     # Township polygons keyed by the 12-digit code; None means data_dir/geo/townships.geojson.
     townships_geojson: Path | None = None
     wall_poll_seconds: int = 30

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import context
 from dashboard.components import lead_figures as figs
+from dashboard.components.lead_format import kpi_dict
+from dashboard.components.lead_map import lead_map_figure, load_geojson_cached, township_summary_from_homes
+from dashboard.filters import previous_filters, yoy_filters
 from dashboard.view_cache import VersionedCache
 from warehouse import query
 from warehouse.i18n import t
@@ -135,13 +139,6 @@ class Panel:
 
 def _map_figure(df, lang, filters):
     """The clickable district map; townships shaded by the activities at their homes (rows of ``df``)."""
-    from dashboard import context
-    from dashboard.components.lead_map import (
-        lead_map_figure,
-        load_geojson_cached,
-        township_summary_from_homes,
-    )
-
     settings = context.settings()
     return lead_map_figure(
         load_geojson_cached(settings.district_geojson),
@@ -332,9 +329,6 @@ def as_of_text(info) -> str | None:
 
 def kpi_triple(con, filters: Filters) -> tuple[dict, dict, dict]:
     """KPI values for ``filters``, the same period last year (同比) and the previous period (环比)."""
-    from dashboard.components.lead_format import kpi_dict
-    from dashboard.filters import previous_filters, yoy_filters
-
     return (
         kpi_dict(query.kpis(con, filters)),
         kpi_dict(query.kpis(con, yoy_filters(filters))),

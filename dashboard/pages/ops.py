@@ -9,7 +9,7 @@ What was loaded, what was rejected and why, so the source data can be fixed:
 - the kept snapshots, with a rollback action (``warehouse.publish.rollback`` under the run lock, the same
   as ``cockpit snapshots rollback``).
 
-Everything comes from the operators' copy ``data_dir/ops.duckdb`` (``etl.ops_store``, refreshed after each
+Everything comes from the operators' copy ``data_dir/ops.duckdb`` (``warehouse.ops_store``, refreshed after each
 run) and the status file, never from the raw store, which the ETL holds read-write while it runs.
 Component ids start with ``ops-``: the security guard maps those callbacks to the admin-only area.
 """
@@ -26,11 +26,13 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboard import context
+from dashboard import context, security
 from dashboard.freshness import aware
-from etl.status import COUNT_KEYS, RunStatus, read_status
-from warehouse import ops_query
+from dashboard.security import note_download
+from warehouse import ops_query, snapshot_actions
 from warehouse.i18n import catalog, normalize_lang, t
+from warehouse.publish import list_snapshots
+from warehouse.run_status import COUNT_KEYS, RunStatus, read_status
 
 log = logging.getLogger("cockpit.ops")
 
@@ -321,8 +323,6 @@ def _zone() -> ZoneInfo:
 
 
 def load_snapshots():
-    from warehouse.publish import list_snapshots
-
     return list_snapshots(context.settings())
 
 
@@ -448,8 +448,6 @@ def show_run(run_id, lang):
     prevent_initial_call=True,
 )
 def download_rejects(_clicks, run_id, lang):
-    from dashboard.security import note_download
-
     lang = normalize_lang(lang)
     run_id = None if run_id in (None, ALL_RUNS) else run_id
     with ops_query.ops_connection(context.settings()) as con:
@@ -500,14 +498,7 @@ def do_rollback(_submitted, version, lang):
 
 
 def roll_back(version: str) -> str:
-    """Publish a kept snapshot again, under the run lock (never while an ETL run publishes)."""
-    from dashboard import security
-    from etl.lock import etl_lock
-    from warehouse.publish import rollback
-
-    settings = context.settings()
-    with etl_lock(settings):
-        done = rollback(settings, version)
-    log.info("rolled back to snapshot %s", done)
+    """Publish a kept snapshot again (``warehouse.snapshot_actions``) and audit who asked."""
+    done = snapshot_actions.roll_back(context.settings(), version)
     security.audit_event("snapshot.rollback", version=done)
     return done

@@ -128,7 +128,7 @@ def cockpit_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def run_cockpit(data_dir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
     """Run ``cockpit <args> --data-dir <data_dir>`` and return stdout; raise with stderr on failure."""
-    cmd = [sys.executable, "-m", "etl.cli", *args, "--data-dir", str(data_dir)]
+    cmd = [sys.executable, "-m", "cockpit", *args, "--data-dir", str(data_dir)]
     done = subprocess.run(
         cmd, capture_output=True, text=True, env=cockpit_env(env), cwd=data_dir, timeout=timeout
     )
@@ -161,7 +161,7 @@ class LiveServer:
         return self.data_dir / f"serve-{self.port}.log"
 
     def start(self) -> LiveServer:
-        cmd = [sys.executable, "-m", "etl.cli", "serve", "--data-dir", str(self.data_dir)]
+        cmd = [sys.executable, "-m", "cockpit", "serve", "--data-dir", str(self.data_dir)]
         cmd += ["--port", str(self.port), "--host", "127.0.0.1"]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.status import RunStatus, write_status
 from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import ARTIFACTS, cockpit_env, free_port
+from warehouse.run_status import RunStatus, write_status
 from warehouse.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,7 @@ class GunicornServer:
         """Start and wait until it answers; returns the monotonic time it became ready."""
         log = (self.data_dir / "gunicorn.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "etl.cli", "serve", "--workers", "2", "--port", str(self.port)]
+            [sys.executable, "-m", "cockpit", "serve", "--workers", "2", "--port", str(self.port)]
             + ["--host", "127.0.0.1", "--data-dir", str(self.data_dir)],
             stdout=log,
             stderr=subprocess.STDOUT,

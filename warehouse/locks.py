@@ -21,12 +21,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from etl.cli import CliError
+from warehouse.errors import UserError
 from warehouse.i18n import both
 from warehouse.settings import Settings
 
 
-class LockBusy(CliError):
+class LockBusy(UserError):
     """Another process holds the lock: printed as one line (Chinese / English), exit code 2."""
 
     def __init__(self, key: str, holder: str = "") -> None:

@@ -24,12 +24,12 @@ from typing import Any
 
 import duckdb
 
-from warehouse.settings import REPO_ROOT, Settings
+from warehouse.ops_query import ops_db_path
+from warehouse.settings import Settings
 
 log = logging.getLogger("cockpit.ops")
 
-SQL_DIR = REPO_ROOT / "warehouse" / "sql" / "ops"
-OPS_DB_NAME = "ops.duckdb"
+SQL_DIR = Path(__file__).resolve().parent / "sql" / "ops"
 MAX_RUNS = 200
 MAX_FILES = 5000
 MAX_REJECTS = 200_000
@@ -38,10 +38,6 @@ EXPORT_STEPS = (
     ("export_ops_files", {"max_files": MAX_FILES}),
     ("export_ops_rejects", {"max_rejects": MAX_REJECTS}),
 )
-
-
-def ops_db_path(settings: Settings) -> Path:
-    return settings.data_dir / OPS_DB_NAME
 
 
 def sql(name: str) -> str:

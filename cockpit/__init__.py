@@ -1,0 +1,1 @@
+"""The ``cockpit`` command line: the top layer, one click group tree (``cockpit.cli``)."""

@@ -1,0 +1,69 @@
+"""The KPI report of ``cockpit kpis``: every KPI of the published snapshot for a period and a township.
+
+JSON carries rates as fractions and null for a zero denominator; :func:`format_kpi_value` renders the
+text table's cells (rates as percentages with one decimal, "—" for null).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from warehouse import query
+from warehouse.errors import user_error
+from warehouse.settings import Settings
+from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
+
+NULL_DISPLAY = "—"
+
+
+def report_period(settings: Settings, start: date | None, end: date | None) -> tuple[date, date]:
+    """The period asked for, completed from the settings (default: the current calendar year).
+
+    Raises:
+        UserError: The start is after the end.
+    """
+    year = date.today().year
+    start = start or settings.default_start or date(year, 1, 1)
+    end = end or settings.default_end or date(start.year, 12, 31)
+    if start > end:
+        raise user_error("warehouse.error.bad_period", start=start.isoformat(), end=end.isoformat())
+    return start, end
+
+
+def format_kpi_value(kpi_id: str, value: int | float | None) -> str:
+    """Text rendering of a KPI: "—" for null, rates as percentages with one decimal, counts grouped."""
+    if value is None:
+        return NULL_DISPLAY
+    if kpi_id in query.RATE_KPIS:
+        return f"{value * 100:.1f}%"
+    return f"{int(value):,}"
+
+
+def collect_kpis(settings: Settings, start: date, end: date, township: str | None) -> dict:
+    """The JSON document of ``cockpit kpis --json``.
+
+    Raises:
+        UserError: No published snapshot, or an unknown township code.
+    """
+    reader = SnapshotReader(settings.published_db)
+    try:
+        cur = reader.cursor()
+    except SnapshotUnavailable as exc:
+        raise user_error("warehouse.error.no_snapshot", path=str(settings.published_db)) from exc
+    try:
+        options = query.township_options(cur)
+        names = dict(zip(options["township_code"], options["township_name"], strict=True))
+        if township is not None and township not in names:
+            raise user_error("warehouse.error.unknown_township", code=township)
+        filters = query.Filters(start=start, end=end, townships=(township,) if township else ())
+        values = query.kpis(cur, filters)
+        return {
+            "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "township": township,
+            "township_name": names.get(township) if township else None,
+            "snapshot_version": reader.version,
+            "kpis": values,
+        }
+    finally:
+        cur.close()
+        reader.close()
