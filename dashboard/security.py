@@ -22,7 +22,6 @@ import dataclasses
 import hmac
 import json
 import logging
-import os
 import secrets
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -104,10 +103,6 @@ class CockpitSessionInterface(SecureCookieSessionInterface):
             session["renewed"] = today
             return True
         return False
-
-
-def _truthy(value) -> bool:
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 # ---------------------------------------------------------------- principal and scope
@@ -216,8 +211,7 @@ def install(app: dash.Dash, settings) -> None:
         SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=_truthy(settings.extra.get("secure_cookies", False))
-        or _truthy(os.environ.get("COCKPIT_SECURE_COOKIES", "")),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=KIOSK_COOKIE_LIFETIME,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )

@@ -1,7 +1,9 @@
 """Settings: one object, from an optional ``cockpit.toml`` plus ``COCKPIT_*`` environment variables.
 
 Precedence (last wins): defaults < ``cockpit.toml`` (in the working directory, or the file named by
-``COCKPIT_CONFIG``) < environment variables. Every path derives from ``data_dir`` unless set explicitly,
+``COCKPIT_CONFIG``) < environment variables < command-line options. Every value is checked against the
+field's type, and an unknown key or ``COCKPIT_*`` variable is refused (:class:`SettingsError`, Chinese /
+English): a typo must not be silently ignored. Every path derives from ``data_dir`` unless set explicitly,
 so a whole installation moves by changing one value.
 """
 
@@ -10,9 +12,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from dataclasses import dataclass, field
-from datetime import date
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+
+from warehouse.errors import UserError
+from warehouse.i18n import both
 
 # Data files the warehouse owns, shipped inside the package (the district outline, its provenance).
 GEO_DIR = Path(__file__).resolve().parent / "geo"
@@ -44,7 +51,8 @@ class Settings:
     port: int = 8050
     secret_key: str | None = None
     frame_ancestors: str = "'self'"
-    extra: dict = field(default_factory=dict)
+    # Mark the session cookie Secure even on plain http (set it when a TLS proxy terminates in front).
+    secure_cookies: bool = False
 
     @property
     def inbox(self) -> Path:
@@ -81,35 +89,119 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _coerce(name: str, raw):
-    """Convert a TOML or environment value to the field's type."""
-    kind = Settings.__dataclass_fields__[name].type
-    if raw is None or raw == "":
+_FIELD_TYPES = typing.get_type_hints(Settings)
+ENV_PREFIX = "COCKPIT_"
+# Names the file to read; the one COCKPIT_* variable that is not a field.
+CONFIG_ENV = "COCKPIT_CONFIG"
+_BOOL_TEXT = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
+
+
+class SettingsError(UserError):
+    """A key or a value in ``cockpit.toml`` or a ``COCKPIT_*`` variable the settings cannot accept."""
+
+
+def _expected(hint) -> tuple[type, bool]:
+    """(the field's base type, whether None is allowed) from its annotation, e.g. ``Path | None``."""
+    args = typing.get_args(hint)
+    optional = type(None) in args
+    base = next((a for a in args if a is not type(None)), hint) if args else hint
+    return base, optional
+
+
+def _bad(name: str, source: str, expected: type, raw) -> SettingsError:
+    zh, en = both("settings.bad_value", name=name, source=source, expected=expected.__name__, value=repr(raw))
+    return SettingsError(f"{zh} / {en}")
+
+
+def _coerce(name: str, raw, source: str):
+    """Convert a TOML value (typed) or an environment value (text) to the field's type, strictly.
+
+    Raises:
+        SettingsError: The value does not fit the field's type (a string for a number, a bad date, ...).
+    """
+    base, optional = _expected(_FIELD_TYPES[name])
+    from_env = isinstance(raw, str) and source.startswith("COCKPIT_")
+    if raw == "" and optional:
         return None
-    if "Path" in kind:
-        return Path(raw)
-    if "date" in kind:
-        return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
-    if kind.startswith("int"):
-        return int(raw)
-    if kind.startswith("float"):
-        return float(raw)
-    return raw
+    try:
+        if base is Path and isinstance(raw, str) and raw:
+            return Path(raw)
+        if base is date:
+            if isinstance(raw, date) and not isinstance(raw, datetime):
+                return raw
+            if isinstance(raw, str):
+                return date.fromisoformat(raw)
+        if base is bool:
+            if isinstance(raw, bool):
+                return raw
+            if from_env and raw.strip().lower() in _BOOL_TEXT:
+                return _BOOL_TEXT[raw.strip().lower()]
+        if base is int and not isinstance(raw, bool):
+            if isinstance(raw, int):
+                return raw
+            if from_env:
+                return int(raw)
+        if base is float and not isinstance(raw, bool):
+            if isinstance(raw, int | float):
+                return float(raw)
+            if from_env:
+                return float(raw)
+        if base is str and isinstance(raw, str):
+            return raw
+    except ValueError:
+        pass
+    raise _bad(name, source, base, raw)
 
 
-def load_settings(config_file: Path | None = None, env: dict | None = None, **overrides) -> Settings:
-    """Build the settings from file, environment and explicit overrides (in that order)."""
+def _unknown(key: str, source: str) -> SettingsError:
+    known = ", ".join(sorted(_FIELD_TYPES))
+    zh, en = both("settings.unknown_key", name=key, source=source, known=known)
+    return SettingsError(f"{zh} / {en}")
+
+
+def load_settings(
+    config_file: Path | None = None, env: Mapping[str, str] | None = None, **overrides
+) -> Settings:
+    """Build the settings from file, environment and explicit overrides (in that order).
+
+    Args:
+        config_file: The ``cockpit.toml`` to read; default ``COCKPIT_CONFIG`` or ./cockpit.toml, if present.
+        env: The environment (default ``os.environ``): every ``COCKPIT_<FIELD>`` variable is read here,
+            and nowhere else in the product.
+        overrides: Values given on the command line (None means "not given").
+
+    Raises:
+        SettingsError: An unknown key or ``COCKPIT_*`` variable, or a value of the wrong type.
+    """
     env = os.environ if env is None else env
     values: dict = {}
-    path = config_file or Path(env.get("COCKPIT_CONFIG", "cockpit.toml"))
+    path = config_file or Path(env.get(CONFIG_ENV, "cockpit.toml"))
     if path.is_file():
         with path.open("rb") as fh:
-            for key, raw in tomllib.load(fh).items():
-                if key in Settings.__dataclass_fields__:
-                    values[key] = _coerce(key, raw)
-    for key in Settings.__dataclass_fields__:
-        env_key = f"COCKPIT_{key.upper()}"
-        if env_key in env:
-            values[key] = _coerce(key, env[env_key])
+            try:
+                table = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                zh, en = both("settings.bad_toml", source=str(path), detail=str(exc))
+                raise SettingsError(f"{zh} / {en}") from exc
+        for key, raw in table.items():
+            if key not in _FIELD_TYPES:
+                raise _unknown(key, str(path))
+            values[key] = _coerce(key, raw, str(path))
+    for env_key, raw in env.items():
+        if not env_key.startswith(ENV_PREFIX) or env_key == CONFIG_ENV:
+            continue
+        key = env_key[len(ENV_PREFIX) :].lower()
+        if key not in _FIELD_TYPES:
+            raise _unknown(env_key, "COCKPIT_*")
+        values[key] = _coerce(key, raw, env_key)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)

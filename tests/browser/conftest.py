@@ -219,11 +219,11 @@ class LiveServer:
 def demo_data_dir(tmp_path_factory) -> Path:
     """A data dir holding the published demo snapshot (built once per test session).
 
-    ``COCKPIT_BROWSER_DEMO_DIR=<dir>`` reuses a demo data dir built before (copied, never modified):
+    ``BROWSER_TEST_DEMO_DIR=<dir>`` reuses a demo data dir built before (copied, never modified):
     handy when iterating on a page, since the demo build takes a while.
     """
     data_dir = tmp_path_factory.mktemp("cockpit-demo")
-    prebuilt = os.environ.get("COCKPIT_BROWSER_DEMO_DIR")
+    prebuilt = os.environ.get("BROWSER_TEST_DEMO_DIR")
     if prebuilt:
         shutil.copytree(
             prebuilt, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.log", "*.lock")
