@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cockpit.options import current_settings
+from cockpit.options import current_settings, data_dir_option
 from etl.generate import DEFAULT_SEED, ENTITIES, generate
 from warehouse.errors import user_error
 from warehouse.i18n import t
@@ -20,6 +20,7 @@ from warehouse.i18n import t
 @click.option("--scale", type=int, default=1, help="replicate the district N times (CSV only above 1)")
 @click.option("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same bytes)")
 @click.option("--entities", default=",".join(ENTITIES), help="comma-separated entities to write")
+@data_dir_option
 def generate_command(out: Path, scale: int, seed: int, entities: str) -> int:
     """Write the files and print one line per file."""
     chosen = tuple(e.strip() for e in entities.split(",") if e.strip())

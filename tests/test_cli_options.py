@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 
-from cockpit.cli import main
+from cockpit.cli import cli, main
 from warehouse.publish import publish_snapshot, published_version
 
 
@@ -65,3 +66,19 @@ def test_a_bad_date_is_a_bilingual_usage_error(capsys):
     assert main(["kpis", "--from", "2023-13-01"]) == 2
     err = capsys.readouterr().err
     assert "YYYY-MM-DD" in err and "日期格式" in err
+
+
+def _all_commands(group: click.Group):
+    for command in group.commands.values():
+        yield command
+        if isinstance(command, click.Group):
+            yield from _all_commands(command)
+
+
+def test_every_command_accepts_the_one_data_dir_option():
+    root = {p.name: p for p in cli.params}
+    for command in [cli, *_all_commands(cli)]:
+        params = {p.name: p for p in command.params}
+        assert "data_dir" in params, command.name
+        # The same declaration everywhere: never a per-command default that could override the root's.
+        assert params["data_dir"].callback is root["data_dir"].callback and params["data_dir"].default is None

@@ -6,7 +6,9 @@ import click
 
 from cockpit.cli import cli
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PACKAGES = ("cockpit", "dashboard", "etl", "warehouse")
 TABLE_ROWS = [line for line in README.splitlines() if line.startswith("| `cockpit ")]
 
 
@@ -40,3 +42,19 @@ def test_every_command_is_in_the_readme_table():
 
 def test_readme_names_the_two_front_door_commands():
     assert "make demo" in README and "make test" in README
+
+
+def test_architecture_overview_matches_the_tree():
+    """docs/ARCHITECTURE.md has a section per package naming each of its modules; README's layout too."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    sections = {part.split("/", 1)[0]: part for part in text.split("\n## ")[1:]}
+    assert sorted(sections) == sorted(PACKAGES)
+    missing = [
+        f"{package}/{module.name}"
+        for package in PACKAGES
+        for module in (ROOT / package).glob("*.py")
+        if module.stem not in ("__init__", "__main__") and f"`{module.name}`" not in sections[package]
+    ]
+    assert not missing, f"modules the overview does not describe: {missing}"
+    layout = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    assert all(f"\n{package}/" in layout for package in PACKAGES)
