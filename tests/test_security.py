@@ -385,6 +385,28 @@ def test_login_redirect_stays_on_this_site(app_env):
         html = client.get("/login").get_data(as_text=True)
 
 
+def test_login_page_escapes_what_the_user_typed(app_env):
+    """The templates autoescape: a typed name or a ``next`` path cannot inject markup."""
+    client = _client(app_env)
+    evil = '"><script>alert(1)</script>'
+    html = client.get("/login?next=/" + evil).get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={
+            "username": evil,
+            "password": "wrong password",
+            "csrf_token": csrf_from(html),
+            "next": "/" + evil,
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401 and 'id="login-error"' in page
+    for body in (html, page):
+        assert "<script>alert(1)" not in body
+        assert "&lt;script&gt;alert(1)" in body
+    assert '<html lang="zh-CN" data-bs-theme="dark">' in page
+
+
 def test_failed_logins_are_audited_and_lock(app_env):
     client = _client(app_env)
     create_user(app_env["data_dir"], "victim", "leader", PASSWORD)
