@@ -29,6 +29,12 @@ from urllib.parse import urlencode
 
 import dash
 import jinja2
+
+# Private Dash APIs, kept on purpose: the guard must resolve a path and parse a callback key exactly
+# as Dash's own router and dispatcher do, or an attacker could make them disagree. Pinned by
+# tests/test_private_apis.py, which fails on a Dash upgrade that changes them.
+from dash._pages import _path_to_page
+from dash._utils import split_callback_id
 from flask import (
     Flask,
     g,
@@ -236,7 +242,7 @@ class Guard:
         self.app = app
         self.settings = settings
         self.store = store
-        self._csp_cache: tuple[int, str] | None = None
+        self._csp_cache: tuple[tuple[str, ...], str] | None = None
 
     # ------------------------------------------------------------ classification
 
@@ -262,8 +268,6 @@ class Guard:
 
     def area_for_page(self, pathname: str) -> str:
         """The area of the Dash page that ``pathname`` renders (as Dash's own router resolves it)."""
-        from dash._pages import _path_to_page
-
         page, _ = _path_to_page(self.app.strip_relative_path(pathname))
         module = (page or {}).get("module", "")
         return PAGE_MODULE_AREAS.get(module.rsplit(".", 1)[-1], AREA_LEADERSHIP)
@@ -522,15 +526,14 @@ class Guard:
     def content_security_policy(self) -> str:
         """The CSP: this origin only; inline scripts only by hash (Dash's renderer bootstrap and
         clientside callbacks, from ``app.csp_hashes()``). See ``CSP_NOTES`` for each allowance."""
-        from dash import _callback
-
-        count = len(self.app._inline_scripts) + len(_callback.GLOBAL_INLINE_SCRIPTS)
-        if self._csp_cache is None or self._csp_cache[0] != count:
-            hashes = " ".join(self.app.csp_hashes())
-            count = len(self.app._inline_scripts)
+        # csp_hashes() is Dash's public API; it is a few SHA-256 of short strings, and the set grows
+        # when a page registers a clientside callback late, so the policy is rebuilt when it changes.
+        hashes = tuple(self.app.csp_hashes())
+        if self._csp_cache is None or self._csp_cache[0] != hashes:
+            hashes_text = " ".join(hashes)
             directives = {
                 "default-src": "'self'",
-                "script-src": f"'self' {hashes}",
+                "script-src": f"'self' {hashes_text}",
                 "style-src": "'self' 'unsafe-inline'",
                 "img-src": "'self' data: blob:",
                 "font-src": "'self' data:",
@@ -542,7 +545,7 @@ class Guard:
                 "form-action": "'self'",
                 "frame-ancestors": self.settings.frame_ancestors or "'none'",
             }
-            self._csp_cache = (count, "; ".join(f"{k} {v}" for k, v in directives.items()))
+            self._csp_cache = (hashes, "; ".join(f"{k} {v}" for k, v in directives.items()))
         return self._csp_cache[1]
 
 
@@ -561,8 +564,6 @@ worker-src/child-src blob:: MapLibre (map traces) starts its web workers from bl
 
 
 def _split_outputs(key: str) -> list[dict]:
-    from dash._utils import split_callback_id
-
     parts = split_callback_id(key)
     return parts if isinstance(parts, list) else [parts]
 
