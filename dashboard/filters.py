@@ -14,19 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
+from warehouse.levels import DEPUTY_LEVELS, HOME_LEVELS
 from warehouse.query import Filters
 
 PRESETS = ("month", "quarter", "year", "last_year", "custom")
-# URL value -> snapshot value (the data's own Chinese enum), in display order.
-HOME_LEVELS: dict[str, str] = {
-    "district": "区级",
-    "township": "苏木镇街道级",
-    "village": "嘎查村级",
-    "enterprise": "企业",
-    "station": "代表工作站",
-    "liaison": "立法联络站",
-}
-DEPUTY_LEVELS: dict[str, str] = {"city": "市", "district": "区", "town": "镇"}
 # Query-string keys.
 Q_FROM, Q_TO, Q_TOWNSHIP, Q_HOME_LEVEL, Q_DEPUTY_LEVEL, Q_LANG = (
     "from",

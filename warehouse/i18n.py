@@ -13,7 +13,6 @@ from functools import lru_cache
 
 from warehouse.settings import ASSETS_DIR
 
-LANGS = ("zh-CN", "en")
 DEFAULT_LANG = "zh-CN"
 
 
