@@ -16,7 +16,7 @@ from warehouse.settings import load_settings
 COMMAND_MODULES = (
     "etl.commands",
     "etl.auth_cli",
-    "etl.generate",
+    "etl.demo.generator",
     "etl.scheduler",
     "etl.etl_cli",
     "warehouse.warehouse_cli",

@@ -36,7 +36,7 @@ def _with_net(args, settings):
 
 def run_demo(args, settings) -> int:
     from etl.auth_cli import ensure_demo_credentials
-    from etl.generate import generate
+    from etl.demo.generator import generate
     from etl.geo import write_township_geojson
     from etl.jobs import run_incremental
 
