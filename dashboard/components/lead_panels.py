@@ -136,16 +136,13 @@ class Panel:
 def _map_figure(df, lang, filters):
     """The clickable district map; townships shaded by the activities at their homes (rows of ``df``)."""
     from dashboard import context
-    from dashboard.components.lead_map import (
-        lead_map_figure,
-        load_geojson_cached,
-        township_summary_from_homes,
-    )
+    from dashboard.components.lead_map import lead_map_figure, township_summary_from_homes
+    from dashboard.components.map import load_geojson
 
     settings = context.settings()
     return lead_map_figure(
-        load_geojson_cached(settings.district_geojson),
-        load_geojson_cached(settings.townships_geojson_path),
+        load_geojson(settings.district_geojson),
+        load_geojson(settings.townships_geojson_path),
         df,
         township_summary_from_homes(df),
         lang,
