@@ -8,8 +8,6 @@ import platform
 import socket
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -105,11 +103,6 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def tree_rss_mb(pid: int) -> dict[int, float]:
-    """RSS in MB of ``pid`` and every descendant, by pid."""
-    return {p: rss_mb(p) for p in tree_pids(pid)}
-
-
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     """p50, p95 and max of a list of milliseconds (p95 by the nearest-rank method)."""
     ordered = sorted(samples_ms)
@@ -120,18 +113,6 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
         "max_ms": round(ordered[-1], 2),
         "n": len(ordered),
     }
-
-
-def time_calls(fn: Callable[[], object], repeat: int, warmup: int = 1) -> dict[str, float]:
-    """Call ``fn`` ``warmup`` times, then ``repeat`` times timed; percentiles in ms."""
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(samples)
 
 
 def cockpit_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import time
 from pathlib import Path
@@ -240,7 +239,3 @@ def write_next_day(exports: Path, out_dir: Path) -> list[Path]:
             tmp.unlink()
             written.append(target)
     return written
-
-
-def child_max_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -41,7 +41,7 @@ FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 def _header_map() -> dict[str, str]:
     """Export header -> canonical column, from the generator's layouts (both header variants)."""
-    from etl import generate as g
+    from etl.demo import generator as g
 
     mapping: dict[str, str] = {}
     for name in dir(g):

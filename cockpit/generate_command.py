@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cockpit.options import current_settings, data_dir_option
-from etl.generate import DEFAULT_SEED, ENTITIES, generate
+from etl.demo.generator import DEFAULT_SEED, ENTITIES, generate
 from warehouse.errors import user_error
 from warehouse.i18n import t
 

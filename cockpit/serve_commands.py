@@ -11,7 +11,7 @@ from cockpit.options import current_settings, data_dir_option
 from dashboard.app import create_app
 from dashboard.demo_credentials import ensure_demo_credentials
 from dashboard.production import run_gunicorn
-from etl.generate import generate
+from etl.demo.generator import generate
 from etl.geo import write_township_geojson
 from etl.jobs import run_incremental
 from warehouse.i18n import both

@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from werkzeug.security import check_password_hash, generate_password_hash
+
 ROLES = ("admin", "leader", "township")
 MIN_PASSWORD_LENGTH = 10
 
-# scrypt cost: N=2**15, r=8 needs 32 MiB and ~0.1 s per hash on this class of machine. The
-# parameters are stored with each hash, so raising them later keeps old hashes verifiable.
+# scrypt cost: N=2**15, r=8 needs 32 MiB and ~0.1 s per hash on this class of machine.
 SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 1
-SCRYPT_DKLEN = 32
 
 # Login throttling: failures counted over a sliding window, per user name and per client address.
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -158,34 +158,50 @@ def sha256_hex(value: str) -> str:
 # ---------------------------------------------------------------- passwords
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
+# werkzeug's method string; the parameters are stored with each hash, so raising them later keeps
+# old hashes verifiable.
+PASSWORD_METHOD = f"scrypt:{SCRYPT_N}:{SCRYPT_R}:{SCRYPT_P}"
+# Hashes written before werkzeug took over: ``scrypt$N$r$p$salt$digest`` (base64). Still verified,
+# and rewritten in werkzeug's format at the next successful login.
+LEGACY_PREFIX = "scrypt$"
 
 
 def hash_password(password: str) -> str:
-    """A salted scrypt hash: ``scrypt$N$r$p$salt$digest`` (base64)."""
-    salt = secrets.token_bytes(16)
-    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, SCRYPT_DKLEN)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    """A salted scrypt hash in werkzeug's format: ``scrypt:N:r:p$salt$digest``."""
+    return generate_password_hash(password, method=PASSWORD_METHOD, salt_length=16)
 
 
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen, maxmem=256 * r * n * p + 2**20
+def _verify_legacy(password: str, stored: str) -> bool:
+    scheme, n, r, p, salt, digest = stored.split("$")
+    expected = base64.b64decode(digest)
+    n_, r_, p_ = int(n), int(r), int(p)
+    actual = hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=base64.b64decode(salt),
+        n=n_,
+        r=r_,
+        p=p_,
+        dklen=len(expected),
+        maxmem=256 * r_ * n_ * p_ + 2**20,
     )
+    return hmac.compare_digest(actual, expected)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """Constant-time check of ``password`` against a stored scrypt hash."""
+    """Constant-time check of ``password`` against a stored scrypt hash (werkzeug's or legacy)."""
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        expected = base64.b64decode(digest)
-        if scheme != "scrypt":
-            return False
-        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p), len(expected))
+        if stored.startswith(LEGACY_PREFIX):
+            return _verify_legacy(password, stored)
+        if not stored.startswith("scrypt:"):
+            return False  # only scrypt is accepted: no downgrade to a weaker stored method
+        return check_password_hash(stored, password)
     except (ValueError, TypeError):
         return False
-    return hmac.compare_digest(actual, expected)
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a verified hash should be rewritten with today's method and parameters."""
+    return not stored.startswith(f"{PASSWORD_METHOD}$")
 
 
 @functools.cache
@@ -428,6 +444,10 @@ class AuthStore:
             return LoginResult(None, "bad_credentials", self.lock_remaining(name, ip, now))
         with self.transaction() as con:
             con.execute("delete from login_failures where scope = 'user' and key = ?", (name,))
+            if needs_rehash(stored):
+                con.execute(
+                    "update users set password_hash = ? where name = ?", (hash_password(password), name)
+                )
         return LoginResult(Principal("user", row["name"], row["role"], row["township_code"]))
 
     # ------------------------------------------------------------ sessions

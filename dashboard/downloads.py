@@ -118,11 +118,6 @@ def file_name(panel: Panel, ctx: Context, fmt: str) -> str:
     return f"{title}_{ctx.period}.{fmt}"
 
 
-def display_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The rows with catalogued column headers; rates kept as fractions (formatted as % in XLSX)."""
-    return df.rename(columns={c: label(c, lang) for c in df.columns})
-
-
 def _cell(value):
     if value is None:
         return None

@@ -14,20 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
+from dateutil.relativedelta import relativedelta
+
 from dashboard import security
+from warehouse.levels import DEPUTY_LEVELS, HOME_LEVELS
 from warehouse.query import Filters
 
 PRESETS = ("month", "quarter", "year", "last_year", "custom")
-# URL value -> snapshot value (the data's own Chinese enum), in display order.
-HOME_LEVELS: dict[str, str] = {
-    "district": "区级",
-    "township": "苏木镇街道级",
-    "village": "嘎查村级",
-    "enterprise": "企业",
-    "station": "代表工作站",
-    "liaison": "立法联络站",
-}
-DEPUTY_LEVELS: dict[str, str] = {"city": "市", "district": "区", "town": "镇"}
 # Query-string keys.
 Q_FROM, Q_TO, Q_TOWNSHIP, Q_HOME_LEVEL, Q_DEPUTY_LEVEL, Q_LANG = (
     "from",
@@ -192,22 +185,10 @@ def detect_preset(start: date, end: date, anchor: date) -> str:
     return "custom"
 
 
-def shift_year(day: date, years: int = -1) -> date:
-    """``day`` in another year; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def yoy_filters(filters: Filters) -> Filters:
-    """Same period last year (同比)."""
-    return replace(filters, start=shift_year(filters.start), end=shift_year(filters.end))
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    """Same period last year (同比); 29 February becomes 28 February."""
+    year = relativedelta(years=1)
+    return replace(filters, start=filters.start - year, end=filters.end - year)
 
 
 def previous_filters(filters: Filters) -> Filters:
@@ -219,7 +200,7 @@ def previous_filters(filters: Filters) -> Filters:
     start, end = filters.start, filters.end
     if start.day == 1 and end == _month_end(end.year, end.month):
         months = (end.year - start.year) * 12 + end.month - start.month + 1
-        prev_start = _add_months(start, -months)
+        prev_start = start - relativedelta(months=months)
         prev_end = start - timedelta(days=1)
         return replace(filters, start=prev_start, end=prev_end)
     days = (filters.end - filters.start).days

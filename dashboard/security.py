@@ -27,6 +27,13 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import dash
+import jinja2
+
+# Private Dash APIs, kept on purpose: the guard must resolve a path and parse a callback key exactly
+# as Dash's own router and dispatcher do, or an attacker could make them disagree. Pinned by
+# tests/test_private_apis.py, which fails on a Dash upgrade that changes them.
+from dash._pages import _path_to_page
+from dash._utils import split_callback_id
 from flask import (
     Flask,
     g,
@@ -34,7 +41,6 @@ from flask import (
     jsonify,
     make_response,
     redirect,
-    render_template_string,
     request,
     session,
 )
@@ -230,7 +236,7 @@ class Guard:
         self.app = app
         self.settings = settings
         self.store = store
-        self._csp_cache: tuple[int, str] | None = None
+        self._csp_cache: tuple[tuple[str, ...], str] | None = None
 
     # ------------------------------------------------------------ classification
 
@@ -256,8 +262,6 @@ class Guard:
 
     def area_for_page(self, pathname: str) -> str:
         """The area of the Dash page that ``pathname`` renders (as Dash's own router resolves it)."""
-        from dash._pages import _path_to_page
-
         page, _ = _path_to_page(self.app.strip_relative_path(pathname))
         module = (page or {}).get("module", "")
         return PAGE_MODULE_AREAS.get(module.rsplit(".", 1)[-1], AREA_LEADERSHIP)
@@ -368,15 +372,12 @@ class Guard:
         """Refuse: a small HTML page for browser navigations, JSON for everything else."""
         if self.wants_page() and status != 401:
             lang = g.get("cockpit_lang")
-            body = render_template_string(
-                MESSAGE_TEMPLATE,
-                lang=lang,
-                html_lang="en" if lang == "en" else "zh-CN",
+            body = render_page(
+                "message.html",
+                lang,
                 title=t(f"security.error.{reason}.title", lang),
                 message=t(f"security.error.{reason}.text", lang),
                 principal=current_principal(),
-                csrf=csrf_token(),
-                t=lambda key, **kw: t(key, lang, **kw),
             )
             return make_response(body, status)
         return make_response(jsonify({"error": reason}), status)
@@ -442,11 +443,9 @@ class Guard:
                 else:
                     error, status = t("security.login.failed", lang), 401
         principal = current_principal()
-        body = render_template_string(
-            LOGIN_TEMPLATE,
-            lang=lang,
-            html_lang="en" if lang == "en" else "zh-CN",
-            theme=_theme(),
+        body = render_page(
+            "login.html",
+            lang,
             other_lang_url=LOGIN_PATH
             + "?"
             + urlencode(
@@ -456,9 +455,7 @@ class Guard:
             next_path=next_path or "",
             name=name,
             error=error,
-            csrf=csrf_token(),
             principal=principal if principal is not None and principal.is_user else None,
-            t=lambda key, **kw: t(key, lang, **kw),
         )
         response = make_response(body, status)
         if status == 429:
@@ -496,16 +493,12 @@ class Guard:
         return redirect(LOGIN_PATH + ("?lang=en" if lang == "en" else ""))
 
     def logout_page(self, lang):
-        body = render_template_string(
-            MESSAGE_TEMPLATE,
-            lang=lang,
-            html_lang="en" if lang == "en" else "zh-CN",
-            theme=_theme(),
+        body = render_page(
+            "message.html",
+            lang,
             title=t("security.logout", lang),
             message=t("security.logout_confirm", lang),
             principal=current_principal(),
-            csrf=csrf_token(),
-            t=lambda key, **kw: t(key, lang, **kw),
         )
         return make_response(body, 200)
 
@@ -527,15 +520,14 @@ class Guard:
     def content_security_policy(self) -> str:
         """The CSP: this origin only; inline scripts only by hash (Dash's renderer bootstrap and
         clientside callbacks, from ``app.csp_hashes()``). See ``CSP_NOTES`` for each allowance."""
-        from dash import _callback
-
-        count = len(self.app._inline_scripts) + len(_callback.GLOBAL_INLINE_SCRIPTS)
-        if self._csp_cache is None or self._csp_cache[0] != count:
-            hashes = " ".join(self.app.csp_hashes())
-            count = len(self.app._inline_scripts)
+        # csp_hashes() is Dash's public API; it is a few SHA-256 of short strings, and the set grows
+        # when a page registers a clientside callback late, so the policy is rebuilt when it changes.
+        hashes = tuple(self.app.csp_hashes())
+        if self._csp_cache is None or self._csp_cache[0] != hashes:
+            hashes_text = " ".join(hashes)
             directives = {
                 "default-src": "'self'",
-                "script-src": f"'self' {hashes}",
+                "script-src": f"'self' {hashes_text}",
                 "style-src": "'self' 'unsafe-inline'",
                 "img-src": "'self' data: blob:",
                 "font-src": "'self' data:",
@@ -547,7 +539,7 @@ class Guard:
                 "form-action": "'self'",
                 "frame-ancestors": self.settings.frame_ancestors or "'none'",
             }
-            self._csp_cache = (count, "; ".join(f"{k} {v}" for k, v in directives.items()))
+            self._csp_cache = (hashes, "; ".join(f"{k} {v}" for k, v in directives.items()))
         return self._csp_cache[1]
 
 
@@ -566,8 +558,6 @@ worker-src/child-src blob:: MapLibre (map traces) starts its web workers from bl
 
 
 def _split_outputs(key: str) -> list[dict]:
-    from dash._utils import split_callback_id
-
     parts = split_callback_id(key)
     return parts if isinstance(parts, list) else [parts]
 
@@ -582,6 +572,27 @@ def _id_text(component_id) -> str:
     if isinstance(component_id, dict):
         return str(component_id.get("type", ""))
     return str(component_id)
+
+
+# The plain pages (login, logout, refusals) are Jinja templates shipped in the package; autoescape is
+# on for every template, so user input (the name typed, ``next``) cannot inject markup.
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("dashboard", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def render_page(template: str, lang: str | None, **context) -> str:
+    """One plain page in ``lang``, with the theme, the CSRF token and the string catalog filled in."""
+    return _TEMPLATES.get_template(template).render(
+        lang=lang,
+        html_lang="en" if lang == "en" else "zh-CN",
+        theme=_theme(),
+        csrf=csrf_token(),
+        t=lambda key, **kw: t(key, lang, **kw),
+        **context,
+    )
 
 
 def _theme() -> str:
@@ -604,77 +615,3 @@ def _safe_next(value: str | None) -> str | None:
     if any(ord(c) < 32 for c in value) or value.startswith(LOGIN_PATH):
         return None
     return value
-
-
-_PAGE_HEAD = """<!DOCTYPE html>
-<html lang="{{ html_lang }}" data-bs-theme="{{ theme }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title_text }}</title>
-<link rel="stylesheet" href="/vendor/bootstrap.min.css">
-<link rel="stylesheet" href="/assets/login.css">
-</head>
-"""
-
-LOGIN_TEMPLATE = (
-    _PAGE_HEAD.replace("{{ title_text }}", "{{ t('security.login.title') }} · {{ district }}")
-    + """<body class="login-root">
-<main class="login-card card shadow">
-  <div class="card-body">
-    <p class="login-district text-body-secondary mb-1">{{ district }}</p>
-    <h1 class="login-title h4 mb-4">{{ t('security.app_title') }}</h1>
-    {% if principal %}
-    <div class="alert alert-info py-2" role="status">{{ t('security.login.already', name=principal.name) }}</div>
-    {% endif %}
-    {% if error %}
-    <div class="alert alert-danger py-2" role="alert" id="login-error">{{ error }}</div>
-    {% endif %}
-    <form method="post" action="/login{% if lang == 'en' %}?lang=en{% endif %}" autocomplete="on">
-      <input type="hidden" name="csrf_token" value="{{ csrf }}">
-      <input type="hidden" name="next" value="{{ next_path }}">
-      <div class="mb-3">
-        <label class="form-label" for="username">{{ t('security.login.username') }}</label>
-        <input class="form-control" id="username" name="username" value="{{ name }}"
-               autocomplete="username" required autofocus maxlength="64">
-      </div>
-      <div class="mb-4">
-        <label class="form-label" for="password">{{ t('security.login.password') }}</label>
-        <input class="form-control" id="password" name="password" type="password"
-               autocomplete="current-password" required>
-      </div>
-      <button class="btn btn-primary w-100" type="submit" id="login-submit">{{ t('security.login.submit') }}</button>
-    </form>
-    <p class="login-foot small text-body-secondary mt-4 mb-0">
-      {{ t('security.login.help') }} ·
-      <a href="{{ other_lang_url }}" class="link-secondary">{{ t('security.other_lang') }}</a>
-    </p>
-  </div>
-</main>
-</body>
-</html>
-"""
-)
-
-MESSAGE_TEMPLATE = (
-    _PAGE_HEAD.replace("{{ title_text }}", "{{ title }}")
-    + """<body class="login-root">
-<main class="login-card card shadow">
-  <div class="card-body">
-    <h1 class="login-title h4 mb-3">{{ title }}</h1>
-    <p id="security-message">{{ message }}</p>
-    {% if principal and principal.is_user %}
-    <form method="post" action="/logout{% if lang == 'en' %}?lang=en{% endif %}" class="d-inline">
-      <input type="hidden" name="csrf_token" value="{{ csrf }}">
-      <button class="btn btn-outline-secondary btn-sm" type="submit">{{ t('security.logout') }}</button>
-    </form>
-    <a class="btn btn-link btn-sm" href="/{% if lang == 'en' %}?lang=en{% endif %}">{{ t('security.home') }}</a>
-    {% else %}
-    <a class="btn btn-primary btn-sm" href="/login{% if lang == 'en' %}?lang=en{% endif %}">{{ t('security.login.submit') }}</a>
-    {% endif %}
-  </div>
-</main>
-</body>
-</html>
-"""
-)

@@ -27,6 +27,7 @@ from dashboard.components.wall_layout import (
     parse_screens,
     wall_layout,
 )
+from dashboard.filters import yoy_filters
 from dashboard.freshness import banner_templates
 from dashboard.view_cache import VersionedCache, plain_figure
 from warehouse import query
@@ -69,16 +70,6 @@ def parse_period(start: str | None, end: str | None, default: tuple[date, date])
 
     first, last = parse(start, default[0]), parse(end, default[1])
     return (first, last) if first <= last else (last, first)
-
-
-def same_period_last_year(start: date, end: date) -> tuple[date, date]:
-    def back(day: date) -> date:
-        try:
-            return day.replace(year=day.year - 1)
-        except ValueError:  # 29 February
-            return day.replace(year=day.year - 1, day=28)
-
-    return back(start), back(end)
 
 
 def _clean(value):
@@ -228,12 +219,11 @@ def load_ranking(con, params: dict, settings: Settings) -> dict:
 def load_trends(con, params: dict, settings: Settings) -> dict:
     lang = params["lang"]
     filters = _filters(params)
-    last_start, last_end = same_period_last_year(filters.start, filters.end)
-    last_filters = query.Filters(start=last_start, end=last_end)
+    last_filters = yoy_filters(filters)
     months = [str(m) for m in range(1, 13)]
     names = (
         t("wall.trend.this_year", lang, year=filters.start.year),
-        t("wall.trend.this_year", lang, year=last_start.year),
+        t("wall.trend.this_year", lang, year=last_filters.start.year),
     )
     content = {}
     for panel_id, measure in (("wall-trend", "activities"), ("wall-sugg-trend", "suggestions")):

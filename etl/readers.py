@@ -29,11 +29,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from etl import transcode
 from etl.mapping import Mapping
+from etl.transcode import CHUNK, transcode_range
 
 HEAD_BYTES = 256 * 1024
 HEADER_SCAN_ROWS = 30
-CHUNK = 16 * 1024 * 1024
 # A GB18030 file is transcoded in parallel parts of at least this size.
 PARALLEL_PART = 32 * 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
@@ -141,7 +142,7 @@ def _transcode(path: Path, encoding: str, tmp_dir: Path) -> Path:
     target = Path(name)
     try:
         if not _transcode_parallel(path, encoding, target):
-            _transcode_range(path, encoding, target, 0, None)
+            transcode_range(path, encoding, target, 0, None)
     except UnicodeDecodeError as exc:
         target.unlink(missing_ok=True)
         raise ReadError("unreadable", f"invalid {encoding} text at byte {exc.start}") from None
@@ -151,38 +152,8 @@ def _transcode(path: Path, encoding: str, tmp_dir: Path) -> Path:
     return target
 
 
-def _transcode_range(path: Path, encoding: str, target: Path, start: int, end: int | None) -> None:
-    """Decode bytes ``start..end`` of ``path`` (strict) into ``target`` as UTF-8, in ``CHUNK`` reads."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    with open(path, "rb") as src, open(target, "wb") as dst:
-        src.seek(start)
-        left = end - start if end is not None else None
-        while left is None or left > 0:
-            chunk = src.read(CHUNK if left is None else min(CHUNK, left))
-            if not chunk:
-                break
-            if left is not None:
-                left -= len(chunk)
-            dst.write(decoder.decode(chunk).encode("utf-8"))
-        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
-
-
-# The child's whole program: stdlib only (``-I -S``: no site-packages, starts in tens of ms).
-_TRANSCODE_CHILD = """
-import codecs, sys
-src, enc, dst, start, end, chunk = sys.argv[1], sys.argv[2], sys.argv[3], *map(int, sys.argv[4:7])
-decoder = codecs.getincrementaldecoder(enc)("strict")
-with open(src, "rb") as f, open(dst, "wb") as out:
-    f.seek(start)
-    left = end - start
-    while left > 0:
-        data = f.read(min(chunk, left))
-        if not data:
-            break
-        left -= len(data)
-        out.write(decoder.decode(data).encode("utf-8"))
-    out.write(decoder.decode(b"", final=True).encode("utf-8"))
-"""
+# The children run etl/transcode.py as a script: stdlib only, so ``-I -S`` starts them in tens of ms.
+_TRANSCODE_SCRIPT = str(Path(transcode.__file__).resolve())
 
 
 def _split_points(path: Path, parts: int) -> list[int]:
@@ -234,11 +205,11 @@ def _transcode_parallel(path: Path, encoding: str, target: Path) -> bool:
         for start, end in zip(cuts[1:-1], cuts[2:], strict=True):
             fd, part = tempfile.mkstemp(suffix=".part", dir=target.parent)
             os.close(fd)
-            args = [str(path), encoding, part, str(start), str(end), str(CHUNK)]
-            cmd = [sys.executable, "-I", "-S", "-c", _TRANSCODE_CHILD, *args]
+            args = [str(path), encoding, part, str(start), str(end)]
+            cmd = [sys.executable, "-I", "-S", _TRANSCODE_SCRIPT, *args]
             children.append((subprocess.Popen(cmd, stderr=subprocess.DEVNULL), Path(part)))
         try:
-            _transcode_range(path, encoding, target, cuts[0], cuts[1])
+            transcode_range(path, encoding, target, cuts[0], cuts[1])
         except UnicodeDecodeError:
             return False
         if any(child.wait() != 0 for child, _ in children):

@@ -18,7 +18,7 @@ import logging
 
 import duckdb
 
-from warehouse.ops_store import sql
+from warehouse.ops_query import ops_sql
 from warehouse.settings import Settings
 
 log = logging.getLogger("cockpit.recovery")
@@ -43,7 +43,9 @@ def close_interrupted_runs(settings: Settings) -> list[str]:
     try:
         if not _has_table(con, "etl_runs"):
             return []
-        ids = [r[0] for r in con.execute(sql("mark_interrupted_runs"), {"message": INTERRUPTED}).fetchall()]
+        ids = [
+            r[0] for r in con.execute(ops_sql("mark_interrupted_runs"), {"message": INTERRUPTED}).fetchall()
+        ]
     finally:
         con.close()
     for run_id in ids:
@@ -58,7 +60,7 @@ def _as_of(path, query: str, table: str) -> dict[str, object] | None:
         con.execute("use db")
         if not _has_table(con, table):
             return None
-        return dict(con.execute(sql(query)).fetchall())
+        return dict(con.execute(ops_sql(query)).fetchall())
     finally:
         con.close()
 

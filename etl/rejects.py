@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import duckdb
 
 from etl.run import EtlError
-from warehouse.ops_store import sql
+from warehouse.ops_query import ops_sql
 from warehouse.settings import Settings
 
 
@@ -38,12 +38,12 @@ def list_rejects(con: duckdb.DuckDBPyConnection, run_id: str | None = None, limi
         EtlError: no run recorded, or no such run.
     """
     if run_id is None:
-        row = con.execute(sql("raw_last_run_id")).fetchall()
+        row = con.execute(ops_sql("raw_last_run_id")).fetchall()
         if not row:
             raise EtlError("etl.error.no_runs")
         run_id = row[0][0]
-    elif not con.execute(sql("raw_run_exists"), {"run_id": run_id}).fetchall():
+    elif not con.execute(ops_sql("raw_run_exists"), {"run_id": run_id}).fetchall():
         raise EtlError("etl.error.run_not_found", run_id=run_id)
-    cur = con.execute(sql("raw_run_rejects"), {"run_id": run_id, "limit": limit})
+    cur = con.execute(ops_sql("raw_run_rejects"), {"run_id": run_id, "limit": limit})
     names = [d[0] for d in cur.description]
     return run_id, [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -538,15 +537,4 @@ def _record_file(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pen
             r.message_en,
             r.seconds,
         ],  # fmt: skip
-    )
-
-
-def reject_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> Counter:
-    """Rejects of a run by reason code."""
-    return Counter(
-        dict(
-            con.execute(
-                "select reason_code, count(*) from rejects where run_id = ? group by all", [run_id]
-            ).fetchall()
-        )
     )

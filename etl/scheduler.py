@@ -40,15 +40,21 @@ log = logging.getLogger("cockpit.scheduler")
 MISFIRE_GRACE_SECONDS = 300
 LOAD_JOB_ID = "load_inbox"
 REBUILD_JOB_ID = "rebuild_snapshot"
+# Marks the one stderr handler this module installs, so configure_logging stays idempotent.
+LOG_HANDLER_NAME = "cockpit-stderr"
+# Jobs in progress in this process, kept by the jobs themselves: the second signal reads it to know
+# whether a run is being abandoned.
+_RUNNING_JOBS: set[str] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 def configure_logging() -> None:
     """One line per event on stderr, with time and logger name (idempotent)."""
     root = logging.getLogger()
-    if not any(getattr(h, "_cockpit", False) for h in root.handlers):
+    if not any(h.get_name() == LOG_HANDLER_NAME for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        handler._cockpit = True
+        handler.set_name(LOG_HANDLER_NAME)
         root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -69,6 +75,8 @@ def rebuild_snapshot_job(settings: Settings) -> RunStatus | None:
 
 
 def _job(settings: Settings, job_id: str, run) -> RunStatus | None:
+    with _RUNNING_LOCK:
+        _RUNNING_JOBS.add(job_id)
     try:
         return run()
     except LockBusy:
@@ -76,6 +84,9 @@ def _job(settings: Settings, job_id: str, run) -> RunStatus | None:
     except Exception:
         # guarded_run has logged the error with its context and written last_run.json.
         log.error("job %s failed; next attempt on schedule", job_id)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING_JOBS.discard(job_id)
     return None
 
 
@@ -146,7 +157,7 @@ class GracefulStop:
 
     def abandon(self) -> None:
         """Exit now. The raw store's open transaction is rolled back by DuckDB on next open."""
-        if jobs_running(self.scheduler):
+        if jobs_running():
             now = jobs.now_local().isoformat(timespec="seconds")
             write_status(
                 self.settings,
@@ -163,10 +174,10 @@ class GracefulStop:
         os._exit(143)
 
 
-def jobs_running(scheduler: BlockingScheduler) -> bool:
-    """Whether the scheduler's executor has a job in progress."""
-    executor = scheduler._lookup_executor("default")
-    return any(executor._instances.values())
+def jobs_running() -> bool:
+    """Whether a job of this process is in progress (APScheduler 3 has no public API for it)."""
+    with _RUNNING_LOCK:
+        return bool(_RUNNING_JOBS)
 
 
 def run_scheduler(settings: Settings, run_now: bool = False) -> int:

@@ -8,9 +8,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from etl.demo_calibration import PERIODS, SEED_2023_KPIS, SEED_PROJECTS_2022_2023, reference_kpis
-from etl.demo_records import build_records
-from etl.generate import export_plan, generate
+from etl.demo.calibration import PERIODS, SEED_2023_KPIS, SEED_PROJECTS_2022_2023, reference_kpis
+from etl.demo.generator import export_plan, generate
+from etl.demo.records import build_records
 from etl.run import run_etl
 from warehouse.query import RATE_KPIS, Filters, kpis
 from warehouse.settings import Settings

@@ -57,7 +57,7 @@ PERIOD = query.Filters(start=date(2022, 1, 1), end=date(2024, 12, 31))
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> Path:
     """The demo's export files, generated once for this module."""
-    from etl.generate import generate
+    from etl.demo.generator import generate
 
     out = tmp_path_factory.mktemp("exports")
     generate(out)

@@ -15,7 +15,7 @@ import pytest
 from shapely.geometry import Point
 
 from cockpit.cli import main
-from etl.demo_calibration import (
+from etl.demo.calibration import (
     PERIODS,
     ROSTER,
     SEED_2023_KPIS,
@@ -23,8 +23,8 @@ from etl.demo_calibration import (
     TARGETS,
     reference_kpis,
 )
-from etl.demo_records import apportion, build_records, partition
-from etl.generate import ENTITIES, export_plan, generate
+from etl.demo.generator import ENTITIES, export_plan, generate
+from etl.demo.records import apportion, build_records, partition
 from etl.geo import township_polygons
 from warehouse.query import KPI_IDS
 
@@ -258,7 +258,7 @@ def test_scale_replicates_everything_with_unique_ids(tmp_path, records):
 
 
 def test_scale_output_is_reproducible_and_split_in_parts(tmp_path, monkeypatch):
-    import etl.generate as gen
+    import etl.demo.generator as gen
 
     monkeypatch.setattr(gen, "PART_ROWS", 500)
     a = generate(tmp_path / "a", scale=4, entities=("activities",))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import auth_store
-from dashboard.auth_store import AuthError, AuthStore, hash_password, verify_password
+from dashboard.auth_store import AuthError, AuthStore, hash_password, needs_rehash, verify_password
 from tests.security_helpers import create_kiosk_token, create_user, csrf_from, login
 from warehouse.query import Filters
 from warehouse.settings import Settings
@@ -31,13 +31,58 @@ TOWNSHIP_B = "150205002000"
 # ---------------------------------------------------------------- hashing and store
 
 
-def test_password_hash_is_salted_scrypt_and_verifies():
+# Made by the hand-rolled hashing this store used before werkzeug (``scrypt$N$r$p$salt$digest``):
+# databases in the field hold hashes like it, and their users must still log in.
+LEGACY_HASH = "scrypt$32768$8$1$NhYuCnq2gaOW5NaAbJk4vQ==$ao2nQaiA5LB/Bm1gd57wJFolByp6rdj5AzpvgkphJ4A="
+
+
+def test_password_hash_is_salted_werkzeug_scrypt_and_verifies():
     first, second = hash_password(PASSWORD), hash_password(PASSWORD)
     assert first != second  # salted
-    assert first.startswith("scrypt$32768$8$1$")
+    assert first.startswith("scrypt:32768:8:1$")  # the same cost as before werkzeug
     assert verify_password(PASSWORD, first)
     assert not verify_password(PASSWORD + "x", first)
     assert not verify_password(PASSWORD, "garbage")
+    assert not needs_rehash(first)
+
+
+def stored_hash(store: AuthStore, name: str) -> str:
+    with store.connect() as con:
+        return con.execute("select password_hash from users where name = ?", (name,)).fetchone()[0]
+
+
+def test_legacy_hash_still_verifies_and_is_upgraded_at_login(tmp_path):
+    assert verify_password(PASSWORD, LEGACY_HASH)
+    assert not verify_password(PASSWORD + "x", LEGACY_HASH)
+    assert not verify_password(PASSWORD, LEGACY_HASH.replace("$32768$", "$16384$"))
+    assert needs_rehash(LEGACY_HASH)
+    store = AuthStore.for_data_dir(tmp_path)
+    store.add_user("old", "leader", PASSWORD)
+    with store.transaction() as con:
+        con.execute("update users set password_hash = ? where name = 'old'", (LEGACY_HASH,))
+    assert store.authenticate("old", PASSWORD + "x", "10.0.0.1").principal is None
+    assert stored_hash(store, "old") == LEGACY_HASH  # a failed login rewrites nothing
+    assert store.authenticate("old", PASSWORD, "10.0.0.1").principal is not None
+    upgraded = stored_hash(store, "old")
+    assert upgraded.startswith("scrypt:32768:8:1$") and verify_password(PASSWORD, upgraded)
+
+
+def test_only_scrypt_hashes_are_accepted():
+    from werkzeug.security import generate_password_hash
+
+    assert not verify_password(PASSWORD, generate_password_hash(PASSWORD, method="pbkdf2:sha256:1"))
+
+
+def test_unknown_user_costs_a_dummy_scrypt(store, monkeypatch):
+    """Timing equalisation: an unknown name is checked against a dummy hash of the same cost."""
+    seen: list[str] = []
+    real = auth_store.verify_password
+    monkeypatch.setattr(
+        auth_store, "verify_password", lambda pw, stored: seen.append(stored) or real(pw, stored)
+    )
+    assert store.authenticate("nobody", PASSWORD, "10.0.0.2").reason == "bad_credentials"
+    assert seen == [auth_store._dummy_hash()]
+    assert seen[0].startswith(f"{auth_store.PASSWORD_METHOD}$")
 
 
 def test_lock_grows_and_is_capped():
@@ -338,6 +383,28 @@ def test_login_redirect_stays_on_this_site(app_env):
         )
         assert response.headers["Location"] == "/", evil
         html = client.get("/login").get_data(as_text=True)
+
+
+def test_login_page_escapes_what_the_user_typed(app_env):
+    """The templates autoescape: a typed name or a ``next`` path cannot inject markup."""
+    client = _client(app_env)
+    evil = '"><script>alert(1)</script>'
+    html = client.get("/login?next=/" + evil).get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={
+            "username": evil,
+            "password": "wrong password",
+            "csrf_token": csrf_from(html),
+            "next": "/" + evil,
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401 and 'id="login-error"' in page
+    for body in (html, page):
+        assert "<script>alert(1)" not in body
+        assert "&lt;script&gt;alert(1)" in body
+    assert '<html lang="zh-CN" data-bs-theme="dark">' in page
 
 
 def test_failed_logins_are_audited_and_lock(app_env):

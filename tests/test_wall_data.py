@@ -52,11 +52,15 @@ def test_parse_period_falls_back_per_bound_and_orders_the_dates():
     assert wall_data.parse_period("2023-05-01", "2023-02-01", default) == (date(2023, 2, 1), date(2023, 5, 1))
 
 
-def test_same_period_last_year_handles_29_february():
-    assert wall_data.same_period_last_year(date(2024, 1, 1), date(2024, 2, 29)) == (
-        date(2023, 1, 1),
-        date(2023, 2, 28),
-    )
+def test_trends_compare_with_the_same_period_last_year_up_to_29_february(monkeypatch):
+    seen = []
+    monkeypatch.setattr(wall_data, "_fetch", lambda con, fn, filters, *a, **k: seen.append(filters) or None)
+    params = {"start": "2024-01-01", "end": "2024-02-29", "lang": "zh-CN"}
+    wall_data.load_trends(None, params, None)
+    assert {(f.start, f.end) for f in seen} == {
+        (date(2024, 1, 1), date(2024, 2, 29)),
+        (date(2023, 1, 1), date(2023, 2, 28)),
+    }
 
 
 def test_rows_turn_frames_into_records_with_none_for_missing():

@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
-LANGS = ("zh-CN", "en")
 DEFAULT_LANG = "zh-CN"
 
 

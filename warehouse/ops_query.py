@@ -20,7 +20,8 @@ SQL_DIR = Path(__file__).resolve().parent / "sql" / "ops"
 OPS_DB_NAME = "ops.duckdb"
 
 
-def _sql(name: str) -> str:
+def ops_sql(name: str) -> str:
+    """The text of ``warehouse/sql/ops/<name>.sql`` (the copy's writer in ``etl.ops_store`` uses it too)."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
@@ -50,7 +51,7 @@ def ops_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | N
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
-    cursor = con.execute(_sql(name), params)
+    cursor = con.execute(ops_sql(name), params)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
@@ -77,5 +78,5 @@ def rejects(con: duckdb.DuckDBPyConnection, run_id: str | None, limit: int = 200
 
 def exported_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When the copy was taken (machine-local naive time)."""
-    rows = con.execute(_sql("q_ops_meta")).fetchall()
+    rows = con.execute(ops_sql("q_ops_meta")).fetchall()
     return rows[0][0] if rows else None

@@ -24,12 +24,11 @@ from typing import Any
 
 import duckdb
 
-from warehouse.ops_query import ops_db_path
+from warehouse.ops_query import ops_db_path, ops_sql
 from warehouse.settings import Settings
 
 log = logging.getLogger("cockpit.ops")
 
-SQL_DIR = Path(__file__).resolve().parent / "sql" / "ops"
 MAX_RUNS = 200
 MAX_FILES = 5000
 MAX_REJECTS = 200_000
@@ -38,11 +37,6 @@ EXPORT_STEPS = (
     ("export_ops_files", {"max_files": MAX_FILES}),
     ("export_ops_rejects", {"max_rejects": MAX_REJECTS}),
 )
-
-
-def sql(name: str) -> str:
-    """The text of ``warehouse/sql/ops/<name>.sql``."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 RUN_FILE_FIELDS = (
@@ -95,20 +89,20 @@ def export_ops(settings: Settings, result: Any = None) -> Path | None:
     try:
         con.execute("attach ? as raw (read_only)", [str(raw)])
         for name, params in EXPORT_STEPS:
-            con.execute(sql(name), params)
+            con.execute(ops_sql(name), params)
         con.execute("detach raw")
-        con.execute(sql("create_ops_run_files"))
+        con.execute(ops_sql("create_ops_run_files"))
         if target.exists():
             try:
                 con.execute("attach ? as prev (read_only)", [str(target)])
-                con.execute(sql("carry_ops_run_files"))
+                con.execute(ops_sql("carry_ops_run_files"))
                 con.execute("detach prev")
             except duckdb.Error as exc:  # an older or damaged copy: start the list afresh
                 log.warning("previous ops copy not carried over: %s", exc)
         rows = run_file_rows(result)
         if rows:
-            con.executemany(sql("insert_ops_run_file"), rows)
-        con.execute(sql("export_ops_meta"), {"exported_at": datetime.now()})
+            con.executemany(ops_sql("insert_ops_run_file"), rows)
+        con.execute(ops_sql("export_ops_meta"), {"exported_at": datetime.now()})
         con.execute("checkpoint")
     except BaseException:
         con.close()

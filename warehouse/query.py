@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from dateutil.relativedelta import relativedelta
 
 KPI_IDS: tuple[str, ...] = (
     "deputies_total",
@@ -429,21 +430,10 @@ def _head(frame: pd.DataFrame, limit: int | None) -> pd.DataFrame:
     return frame.head(limit).reset_index(drop=True) if limit is not None else frame
 
 
-def _add_months(day: date, months: int) -> date:
-    """``day`` shifted by whole months, clamped to the month's last day (Jan 31 + 1 -> Feb 28)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    for candidate in range(day.day, 27, -1):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    return date(year, month + 1, min(day.day, 28))
-
-
 def spans_months(start: date, end: date, months: int) -> bool:
     """Whether ``start..end`` (inclusive) covers at least ``months`` months (Jan 1..Jun 30 covers 6)."""
-    return end >= _add_months(start, months) - timedelta(days=1)
+    # relativedelta clamps to the month's last day (Jan 31 + 1 month -> Feb 28).
+    return end >= start + relativedelta(months=months) - timedelta(days=1)
 
 
 @memoised

@@ -7,21 +7,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from numbers import Number
 
-from warehouse.i18n import t
 from warehouse.query import RATE_KPIS
 
 DASH = "—"
 # KPIs that do not depend on the period: 同比/环比 deltas would only show the data's churn.
 STATIC_KPIS = frozenset({"deputies_total", "homes_total", "stations_total", "liaison_points_total"})
-
-
-def is_missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return isinstance(value, float) and math.isnan(value)
-    except TypeError:
-        return False
 
 
 def as_number(value) -> float | None:
@@ -75,12 +65,6 @@ def delta(kpi_id: str, current, previous) -> tuple[str, int] | None:
     change = (cur - prev) / prev * 100
     sign = (change > 0.05) - (change < -0.05)
     return f"{change:+.1f}%", sign
-
-
-def delta_text(kpi_id: str, current, previous, label_key: str, lang: str | None) -> str:
-    """``"同比 +12.5%"``, or ``"同比 —"`` when the change cannot be computed."""
-    found = delta(kpi_id, current, previous)
-    return f"{t(label_key, lang)} {found[0] if found else DASH}"
 
 
 def kpi_dict(result) -> dict:

@@ -16,8 +16,9 @@ from dash import dcc, html
 
 from dashboard.components.lead_figures import label
 from dashboard.components.lead_panels import Panel
-from dashboard.filters import DEPUTY_LEVELS, HOME_LEVELS, PRESETS, ViewState, to_search
+from dashboard.filters import PRESETS, ViewState, to_search
 from warehouse.i18n import t
+from warehouse.levels import DEPUTY_LEVELS, HOME_LEVELS
 
 # Component ids of the leadership page.
 LOCATION = "lead-location"
@@ -407,10 +408,6 @@ def _md_escape(text: str) -> str:
 
 
 # ---- drill-down pages ---------------------------------------------------------------------------
-
-
-def lang_query(lang: str | None) -> str:
-    return "&lang=en" if lang == "en" else ""
 
 
 def page_shell(

@@ -8,8 +8,6 @@ carry the code in ``customdata``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,18 +17,6 @@ from dashboard.components.lead_figures import FONT, pick
 from warehouse.i18n import t
 
 MAP_HEIGHT = 420
-
-
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> dict | None:
-    return district_map.load_geojson(path)
-
-
-def load_geojson_cached(path: Path | None) -> dict | None:
-    """Read a GeoJSON file once per modification time (``None`` when missing)."""
-    if path is None or not Path(path).is_file():
-        return None
-    return _load(str(path), Path(path).stat().st_mtime)
 
 
 def township_codes(townships: Mapping | None) -> list[str | None]:

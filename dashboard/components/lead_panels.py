@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 from dashboard import context
 from dashboard.components import lead_figures as figs
 from dashboard.components.lead_format import kpi_dict
-from dashboard.components.lead_map import lead_map_figure, load_geojson_cached, township_summary_from_homes
+from dashboard.components.lead_map import lead_map_figure, township_summary_from_homes
+from dashboard.components.map import load_geojson
 from dashboard.filters import previous_filters, yoy_filters
 from dashboard.view_cache import VersionedCache
 from warehouse import query
@@ -141,8 +142,8 @@ def _map_figure(df, lang, filters):
     """The clickable district map; townships shaded by the activities at their homes (rows of ``df``)."""
     settings = context.settings()
     return lead_map_figure(
-        load_geojson_cached(settings.district_geojson),
-        load_geojson_cached(settings.townships_geojson_path),
+        load_geojson(settings.district_geojson),
+        load_geojson(settings.townships_geojson_path),
         df,
         township_summary_from_homes(df),
         lang,

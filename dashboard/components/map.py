@@ -25,9 +25,10 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from shapely.geometry import shape
 
+from warehouse.levels import HOME_TIERS
+
 HIGHLIGHT_UID = "highlight"
 # Levels counted as homes (DOMAIN.md); anything else (stations, liaison points) is drawn as a station.
-HOME_LEVELS = ("区级", "苏木镇街道级", "嘎查村级", "企业")
 
 
 @dataclass(frozen=True)
@@ -473,4 +474,4 @@ def callout_annotations(
 def _is_home(home: Mapping) -> bool:
     if "is_home" in home and home["is_home"] is not None:
         return bool(home["is_home"])
-    return home.get("home_level") in HOME_LEVELS
+    return home.get("home_level") in HOME_TIERS

@@ -13,14 +13,9 @@ from datetime import datetime
 from dash import html
 
 from warehouse.i18n import normalize_lang, t
+from warehouse.levels import HOME_LEVELS, HOME_TIER_KEYS
 
 DASH = "—"
-HOME_LEVEL_KEYS = (
-    ("区级", "district"),
-    ("苏木镇街道级", "township"),
-    ("嘎查村级", "village"),
-    ("企业", "enterprise"),
-)
 
 
 def format_count(value: float | None) -> str:
@@ -130,7 +125,7 @@ def homes_sub_lines(
     level_counts: Mapping[str, int], values: Mapping[str, float | None], lang: str
 ) -> list[str]:
     """The homes tile's sub-lines: the split by level, then the stations and liaison stations."""
-    parts = {key: level_counts.get(level, 0) for level, key in HOME_LEVEL_KEYS}
+    parts = {key: level_counts.get(HOME_LEVELS[key], 0) for key in HOME_TIER_KEYS}
     stations = t(
         "wall.homes.stations",
         lang,

@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 
 from dashboard import context
 from dashboard.components import lead_layout as L
-from dashboard.components.lead_map import bar_click_code, load_geojson_cached, map_click_code, township_codes
+from dashboard.components.lead_map import bar_click_code, map_click_code, township_codes
 from dashboard.components.lead_view import (
     anchor_day,
     default_period,
@@ -19,6 +19,7 @@ from dashboard.components.lead_view import (
     render_summary,
     sync_controls,
 )
+from dashboard.components.map import load_geojson
 
 dash.register_page(__name__, path="/", name="leadership")
 
@@ -55,9 +56,7 @@ def _sync(search, preset, date_from, date_to, townships, home_levels, deputy_lev
     clicked = None
     if trigger == L.MAP_GRAPH:
         settings = context.settings()
-        clicked = map_click_code(
-            map_click, township_codes(load_geojson_cached(settings.townships_geojson_path))
-        )
+        clicked = map_click_code(map_click, township_codes(load_geojson(settings.townships_geojson_path)))
         if clicked is None:
             return (no_update,) * 7
     elif isinstance(trigger, dict) and trigger.get("panel") == "townships":

@@ -13,6 +13,8 @@ from datetime import date
 
 import pandas as pd
 
+from warehouse.levels import HOME_TIERS
+
 # Periods of the demo: name -> (first day, last day).
 PERIODS: dict[str, tuple[date, date]] = {
     "2022": (date(2022, 1, 1), date(2022, 12, 31)),
@@ -162,8 +164,6 @@ SEED_2023_KPIS: dict[str, float | int] = {
 # livelihood_projects_voted is reported over 2022 + 2023 in the seed.
 SEED_PROJECTS_2022_2023 = 85
 
-HOME_LEVELS = ("区级", "苏木镇街道级", "嘎查村级", "企业")
-
 
 def _rate(num: int, den: int) -> float | None:
     return None if den == 0 else num / den
@@ -190,7 +190,7 @@ def reference_kpis(records: dict[str, pd.DataFrame], start: date, end: date) -> 
     deputies, homes = records["deputies"], records["homes"]
     active = deputies[deputies["status"].fillna("正常") != "终止"]
     active_ids = set(active["deputy_id"])
-    home_ids = set(homes.loc[homes["home_level"].isin(HOME_LEVELS), "home_id"])
+    home_ids = set(homes.loc[homes["home_level"].isin(HOME_TIERS), "home_id"])
 
     act = records["activities"]
     act = act[(act["activity_date"] >= start) & (act["activity_date"] <= end)]

@@ -1,8 +1,8 @@
-"""The demo's calibrated records: canonical tables built to hit ``demo_calibration.TARGETS`` exactly.
+"""The demo's calibrated records: canonical tables built to hit ``etl.demo.calibration.TARGETS`` exactly.
 
 Every count is constructed, not sampled: the random generator only decides *which* deputy, home, day
 or title a record gets, never how many records there are. The result is the final state of every
-record (what the raw store holds after all exports are applied); ``etl.generate`` writes it out as
+record (what the raw store holds after all exports are applied); ``etl.demo.generator`` writes it out as
 messy platform exports.
 """
 
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from etl.demo_calibration import DATA_END, PERIODS, ROSTER, TARGETS
+from etl.demo.calibration import DATA_END, PERIODS, ROSTER, TARGETS
 from etl.geo import TOWNSHIPS, random_point_in
 
 # Deputies per township (五当沟街道 is a paper unit with no deputies and no homes).

@@ -2,10 +2,10 @@
 
 ``generate(out_dir)`` writes one file per entity and period (``.xlsx`` with title rows, GB18030 ``.csv``
 with varying header synonyms), the export date in every file name, and realistic mess *on top of*
-the calibrated records (``etl.demo_records``): blank rows, a trailing 合计 row, full-width digits,
+the calibrated records (``etl.demo.records``): blank rows, a trailing 合计 row, full-width digits,
 stray spaces, dates in every form, duplicated rows, rows pointing at unknown deputies or homes, a
 negative count, a close date before its accept date, and a later export that moves suggestions from
-办理中 to 已办结. Every bad row is extra, so the good rows alone reproduce ``demo_calibration.TARGETS``.
+办理中 to 已办结. Every bad row is extra, so the good rows alone reproduce ``etl.demo.calibration.TARGETS``.
 
 ``--scale N`` replicates the district N times (ids suffixed ``-k``, synthetic township codes
 ``1592<k:07d><j>``) and writes CSV only, in parts of at most ``PART_ROWS`` rows, by filling
@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl.demo_records import DemoRecords, build_records
-from etl.demo_writers import write_csv, write_csv_rows, write_xlsx
+from etl.demo.records import DemoRecords, build_records
+from etl.demo.writers import write_csv, write_csv_rows, write_xlsx
 from etl.geo import TOWNSHIP_CODES, TOWNSHIPS
 
 DEFAULT_SEED = 20240120
