@@ -1,4 +1,8 @@
-"""Subcommands of ``cockpit`` that wire the whole product together: ``demo`` and ``serve``."""
+"""Subcommands of ``cockpit`` that wire the whole product together: ``demo``, ``serve`` and ``brief``.
+
+This module is the CLI's composition root (until the top CLI package takes it over): it alone reaches
+the dashboard, e.g. to hand the scheduler the briefing job (:func:`scheduler_extra_jobs`).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,57 @@ def register(sub) -> None:
     serve.add_argument("--host", default=None)
     serve.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: development server)")
     serve.set_defaults(func=run_serve)
+
+    brief = sub.add_parser("brief", help="write the briefing (PDF/DOCX) of a period / 生成代表履职数据通报")
+    brief.add_argument("--from", dest="start", type=_date, required=True, help="period start YYYY-MM-DD")
+    brief.add_argument("--to", dest="end", type=_date, required=True, help="period end YYYY-MM-DD")
+    brief.add_argument("--township", default=None, help="12-digit township code (default: the district)")
+    brief.add_argument("--format", dest="fmt", choices=("pdf", "docx"), default="pdf")
+    brief.add_argument("--out", type=Path, default=None, help="file to write")
+    brief.add_argument("--lang", default=None, help="zh-CN (default) or en")
+    brief.add_argument("--no-charts", action="store_true", help="text and tables only (no chart export)")
+    brief.add_argument("--data-dir", type=Path, default=None)
+    brief.set_defaults(func=run_brief)
+
+
+def _date(text: str) -> date:
+    import argparse
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD: {text}") from exc
+
+
+def run_brief(args, settings) -> int:
+    from dashboard.briefing import BriefingError, write_briefing
+    from etl.cli import CliError
+
+    try:
+        path = write_briefing(
+            settings,
+            args.start,
+            args.end,
+            args.township,
+            args.fmt,
+            args.out,
+            lang=args.lang,
+            charts=not args.no_charts,
+        )
+    except BriefingError as exc:
+        raise CliError(str(exc)) from exc
+    print(" / ".join(both("briefing.written", path=str(path))))
+    return 0
+
+
+def scheduler_extra_jobs(settings) -> list:
+    """Jobs of upper layers the scheduler runs: the monthly/yearly briefings (``settings.briefing_cron``)."""
+    from dashboard.briefing.jobs import scheduled_briefings_job
+    from etl.scheduler import ExtraJob
+
+    if not settings.briefing_cron:
+        return []
+    return [ExtraJob("write_briefings", "write briefings", settings.briefing_cron, scheduled_briefings_job)]
 
 
 def _with_net(args, settings):

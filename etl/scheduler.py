@@ -23,6 +23,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +43,17 @@ log = logging.getLogger("cockpit.scheduler")
 MISFIRE_GRACE_SECONDS = 300
 LOAD_JOB_ID = "load_inbox"
 REBUILD_JOB_ID = "rebuild_snapshot"
+
+
+@dataclass(frozen=True)
+class ExtraJob:
+    """A job the composition root adds (e.g. the briefings, which live above etl/): ``run(settings)`` on
+    ``cron``. The scheduler runs it like its own jobs, in the same zone, coalesced, never overlapping."""
+
+    job_id: str
+    name: str
+    cron: str
+    run: Callable[[Settings], object]
 
 
 def register(sub) -> None:
@@ -89,8 +102,10 @@ def _job(settings: Settings, job_id: str, run) -> RunStatus | None:
     return None
 
 
-def build_scheduler(settings: Settings, run_now: bool = False) -> BlockingScheduler:
-    """The scheduler with both jobs added (not started): inspectable without running anything."""
+def build_scheduler(
+    settings: Settings, run_now: bool = False, extra_jobs: Sequence[ExtraJob] = ()
+) -> BlockingScheduler:
+    """The scheduler with both jobs and ``extra_jobs`` added (not started): inspectable without running."""
     zone = settings.timezone
     scheduler = BlockingScheduler(
         timezone=zone,
@@ -113,6 +128,14 @@ def build_scheduler(settings: Settings, run_now: bool = False) -> BlockingSchedu
         id=REBUILD_JOB_ID,
         name="rebuild snapshot",
     )
+    for job in extra_jobs:
+        scheduler.add_job(
+            job.run,
+            CronTrigger.from_crontab(job.cron, timezone=zone),
+            args=[settings],
+            id=job.job_id,
+            name=job.name,
+        )
     scheduler.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
 
@@ -179,7 +202,7 @@ def jobs_running(scheduler: BlockingScheduler) -> bool:
     return any(executor._instances.values())
 
 
-def run_scheduler(settings: Settings, run_now: bool = False) -> int:
+def run_scheduler(settings: Settings, run_now: bool = False, extra_jobs: Sequence[ExtraJob] = ()) -> int:
     """Run the scheduler until SIGTERM/SIGINT; refuses (LockBusy) if another one runs on the same data.
 
     Returns:
@@ -189,7 +212,7 @@ def run_scheduler(settings: Settings, run_now: bool = False) -> int:
     # An operator drops files into the inbox; a missing one would fail every run until created.
     settings.inbox.mkdir(parents=True, exist_ok=True)
     with scheduler_lock(settings):
-        scheduler = build_scheduler(settings, run_now=run_now)
+        scheduler = build_scheduler(settings, run_now=run_now, extra_jobs=extra_jobs)
         stop = GracefulStop(settings, scheduler)
         stop.install()
         for job in scheduler.get_jobs():
@@ -205,4 +228,6 @@ def run_scheduler(settings: Settings, run_now: bool = False) -> int:
 
 
 def run_scheduler_command(args, settings: Settings) -> int:
-    return run_scheduler(settings, run_now=args.run_now)
+    from etl.commands import scheduler_extra_jobs  # the CLI's composition root (see its docstring)
+
+    return run_scheduler(settings, run_now=args.run_now, extra_jobs=scheduler_extra_jobs(settings))
