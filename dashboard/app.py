@@ -99,6 +99,9 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
     from dashboard.downloads import register_download_routes
 
     register_download_routes(server)
+    from dashboard.briefing.routes import register_briefing_routes
+
+    register_briefing_routes(server)
     from dashboard import security
 
     # Last: the guard and the headers cover every route registered above.

@@ -116,5 +116,3 @@ def kept_briefs(settings: Settings) -> list[KeptBrief]:
                 )
             )
     return sorted(out, key=lambda b: (b.end, b.start, b.written_at, b.fmt), reverse=True)
-
-
