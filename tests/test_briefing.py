@@ -353,3 +353,15 @@ def test_kept_briefs_are_listed_for_leaders_only(route_app):
     who["principal"] = Principal("user", "shiguai", "township", T1)
     assert client.get("/briefs").status_code == 403
     assert client.get(f"/download/briefs/{docx}").status_code == 403
+
+
+def test_the_briefing_route_wins_over_the_panel_downloads():
+    from dashboard.downloads import register_download_routes
+
+    app = flask.Flask(__name__)
+    register_download_routes(app)  # the order of create_app
+    routes.register_briefing_routes(app)
+    urls = app.url_map.bind("localhost")
+    assert urls.match("/download/briefing.pdf")[0] == "cockpit_briefing"
+    assert urls.match("/download/briefs/brief_2023-12-01_2023-12-31_v1.pdf")[0] == "cockpit_kept_brief"
+    assert urls.match("/download/trend.png")[0] == "download"
