@@ -365,3 +365,51 @@ def test_the_briefing_route_wins_over_the_panel_downloads():
     assert urls.match("/download/briefing.pdf")[0] == "cockpit_briefing"
     assert urls.match("/download/briefs/brief_2023-12-01_2023-12-31_v1.pdf")[0] == "cockpit_kept_brief"
     assert urls.match("/download/trend.png")[0] == "download"
+
+
+def test_the_scheduler_is_handed_the_briefing_job(tmp_settings):
+    from etl.commands import scheduler_extra_jobs
+    from etl.scheduler import build_scheduler
+
+    extra = scheduler_extra_jobs(tmp_settings)
+    assert [(j.job_id, j.cron, j.run) for j in extra] == [
+        ("write_briefings", "0 6 1 * *", jobs.scheduled_briefings_job)
+    ]
+    scheduler = build_scheduler(tmp_settings, extra_jobs=extra)
+    job = scheduler.get_job("write_briefings")
+    assert job is not None and str(job.trigger).startswith("cron[month='*', day='1'")
+    assert scheduler_extra_jobs(tmp_settings.with_(briefing_cron=None)) == []
+    assert jobs.scheduled_briefings_job(tmp_settings) == []  # no snapshot: logged, never raised
+
+
+def test_the_real_app_guards_scopes_and_audits_briefings(snapshot, tmp_settings, monkeypatch):
+    from dashboard.app import create_app
+    from dashboard.auth_store import audit_rows
+    from tests.security_helpers import create_kiosk_token, create_user, login
+
+    monkeypatch.setattr(write, "_png", lambda figure: tiny_png())
+    create_user(tmp_settings.data_dir, "town1", "township", "pw-town-123456", T1)
+    create_user(tmp_settings.data_dir, "leader1", "leader", "pw-lead-123456")
+    token = create_kiosk_token(tmp_settings.data_dir, "hall")
+    app = create_app(tmp_settings)
+    app.server.config["TESTING"] = True
+    url = "/download/briefing.docx?from=2023-01-01&to=2023-12-31"
+
+    assert app.server.test_client().get(url).status_code == 401
+    kiosk = app.server.test_client()
+    kiosk.get(f"/wall?token={token}")
+    assert kiosk.get(url).status_code == 403
+
+    town = app.server.test_client()
+    assert login(town, "", "town1", "pw-town-123456").status_code == 302
+    assert town.get(f"{url}&township={T2}").status_code == 403
+    own = town.get(url)
+    assert own.status_code == 200 and "大发街道" not in "\n".join(docx_paragraphs(own.data))
+    assert town.get("/briefs").status_code == 403
+    audit = [r for r in audit_rows(tmp_settings, limit=20) if r["event"] == "download"]
+    assert audit and audit[0]["actor"] == "town1" and audit[0]["detail"]["path"] == "/download/briefing.docx"
+    assert audit[0]["detail"]["filters"]["townships"] == [T1]  # the scope actually served
+
+    leader = app.server.test_client()
+    assert login(leader, "", "leader1", "pw-lead-123456").status_code == 302
+    assert leader.get("/briefs").status_code == 200
