@@ -64,6 +64,8 @@ def test_periods_are_named_and_numbered_like_the_newsletter():
     assert periods.period_name(date(2023, 10, 1), date(2023, 12, 31), "zh-CN") == "2023年第4季度"
     assert periods.issue_label(date(2023, 10, 1), date(2023, 12, 31), "zh-CN") == "2023年第4期"
     assert periods.issue_label(date(2024, 2, 1), date(2024, 2, 29), "zh-CN") == "2024年第2期"
+    assert periods.issue_label(*YEAR, "zh-CN") == "2023年度"
+    assert periods.issue_label(date(2023, 12, 1), date(2024, 1, 19), "zh-CN") == "2023-12-01至2024-01-19"
     assert periods.kind(date(2023, 12, 1), date(2024, 1, 31)) == "range"
     assert periods.period_name(date(2023, 12, 1), date(2024, 1, 31), "zh-CN") == "2023-12-01至2024-01-31"
     assert periods.previous_month(date(2024, 1, 20)) == (date(2023, 12, 1), date(2023, 12, 31))
@@ -172,7 +174,7 @@ def test_pdf_is_a4_with_page_numbers_the_title_block_and_every_figure(snapshot_c
     text = pdf_text(content)
     pages = pdf_pages(content)
     assert f"第1页/共{pages}页" in text
-    assert "代表履职数据通报" in text and "2023年第1期" in text and "数据截至" in text
+    assert "代表履职数据通报" in text and "2023年度" in text and "数据截至" in text
     k = query.kpis(snapshot_con, Filters(*YEAR))
     for figure in (
         f"进家活动{cn(k['activities_total'])}场",

@@ -60,8 +60,12 @@ def period_name(start: date, end: date, lang: str | None) -> str:
 
 
 def issue_label(start: date, end: date, lang: str | None) -> str:
-    """The issue line of the title block: ``2023年第4期`` (month or quarter number in its year; a year
-    or any other range is issue 1 of the year it ends in)."""
+    """The issue line of the title block: ``2023年第4期`` for a month or quarter (its number in the year),
+    ``2023年度`` for a year, the period itself for any other range."""
     which = kind(start, end)
-    number = {"month": start.month, "quarter": (start.month - 1) // 3 + 1}.get(which, 1)
+    if which == "year":
+        return t("briefing.issue_year", lang, year=start.year)
+    if which == "range":
+        return period_name(start, end, lang)
+    number = start.month if which == "month" else (start.month - 1) // 3 + 1
     return t("briefing.issue", lang, year=end.year, number=number)

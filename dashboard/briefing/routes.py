@@ -38,6 +38,8 @@ WATCHLIST_NAME_ROLES = frozenset({"admin", "leader", "township"})
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefing")
 _pending: dict[tuple, Future] = {}
+# Finished briefings nobody came back for are dropped beyond this many (a file is a few MB).
+KEEP_FINISHED = 8
 _pending_lock = threading.Lock()
 
 
@@ -70,6 +72,9 @@ def _build(settings, reader, key: tuple) -> Download:
 
 def _submit(key: tuple) -> Future:
     with _pending_lock:
+        finished = [k for k, f in _pending.items() if f.done() and k != key]
+        for stale in finished[: max(0, len(finished) - KEEP_FINISHED)]:
+            del _pending[stale]
         future = _pending.get(key)
         if future is None or (future.done() and future.exception() is not None):
             future = _pool.submit(_build, context.settings(), context.reader(), key)
