@@ -141,19 +141,27 @@ def _homes(fig: Figures, lang, end_text: str) -> Paragraph:
     )
     if not k["homes_total"]:
         return Paragraph(t("briefing.text.homes_none", lang, **common))
-    levels = "、".join(
-        t(
-            "briefing.text.level",
-            lang,
-            level=t(f"leadership.home_level.{HOME_LEVELS[level]}", lang),
-            count=fmt_int(n, lang),
-        )
-        for level, n in fig.home_levels.items()
-        if n
+    levels = _join(
+        lang,
+        [
+            t(
+                "briefing.text.level",
+                lang,
+                level=t(f"leadership.home_level.{HOME_LEVELS[level]}", lang),
+                count=fmt_int(n, lang),
+            )
+            for level, n in fig.home_levels.items()
+            if n
+        ],
     )
     return Paragraph(
         t("briefing.text.homes", lang, homes=fmt_int(k["homes_total"], lang), levels=levels, **common)
     )
+
+
+def _join(lang, items) -> str:
+    """A list in running text: 、 in Chinese, commas in English."""
+    return t("briefing.list_sep", lang).join(items)
 
 
 def _rate(key: str, value: float | None, lang) -> str:
@@ -249,15 +257,18 @@ def _points(fig: Figures, lang, period: str, watchlist_names: bool) -> list[Para
     if top.empty:
         out = [Paragraph(t("briefing.text.points_none", lang, period=period, scope=fig.scope_name))]
     else:
-        names = "、".join(
-            t(
-                "briefing.text.top_entry",
-                lang,
-                name=r.deputy_name,
-                township=r.township_name,
-                points=fmt_int(r.points, lang),
-            )
-            for r in top.itertuples()
+        names = _join(
+            lang,
+            [
+                t(
+                    "briefing.text.top_entry",
+                    lang,
+                    name=r.deputy_name,
+                    township=r.township_name,
+                    points=fmt_int(r.points, lang),
+                )
+                for r in top.itertuples()
+            ],
         )
         out = [Paragraph(t("briefing.text.top_points", lang, names=names))]
     if not fig.watchlist_applies:
@@ -266,7 +277,7 @@ def _points(fig: Figures, lang, period: str, watchlist_names: bool) -> list[Para
     text = t("briefing.text.watchlist", lang, count=fmt_int(len(fig.watchlist), lang))
     if watchlist_names and not fig.watchlist.empty:
         text += t(
-            "briefing.text.watchlist_names", lang, names="、".join(fig.watchlist["deputy_name"].astype(str))
+            "briefing.text.watchlist_names", lang, names=_join(lang, fig.watchlist["deputy_name"].astype(str))
         )
     out.append(Paragraph(text))
     return out
@@ -325,12 +336,12 @@ def highlights(fig: Figures, lang) -> list[Paragraph]:
         )
     idle = [str(r.township_name) for r in fig.townships.itertuples() if not r.activities]
     if idle and (fig.township or len(idle) < len(fig.townships)):
-        out.append(Paragraph(t("briefing.hl.idle_township", lang, names="、".join(idle)), bullet=True))
+        out.append(Paragraph(t("briefing.hl.idle_township", lang, names=_join(lang, idle)), bullet=True))
     missing = [
         t(f"kpi.{k_id}.name", lang) for k_id in query.KPI_IDS if k_id in query.RATE_KPIS and k[k_id] is None
     ]
     if missing:
-        out.append(Paragraph(t("briefing.hl.no_rate", lang, names="、".join(missing)), bullet=True))
+        out.append(Paragraph(t("briefing.hl.no_rate", lang, names=_join(lang, missing)), bullet=True))
     if fig.data_end is not None and fig.data_end < fig.end:
         out.append(
             Paragraph(t("briefing.hl.beyond_data", lang, data_end=fig.data_end.isoformat()), bullet=True)
@@ -463,9 +474,7 @@ def compose(
                         "briefing.text.supervision",
                         lang,
                         suggestions=fmt_int(k["supervision_suggestions"], lang),
-                        change=change_text(
-                            k["supervision_suggestions"], fig.previous["supervision_suggestions"], lang
-                        ),
+                        change=yoy(k, fig.previous, ("supervision_suggestions",), lang),
                         csc=fmt_int(k["csc_observations"], lang),
                     )
                 )
