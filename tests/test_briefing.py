@@ -415,3 +415,21 @@ def test_the_real_app_guards_scopes_and_audits_briefings(snapshot, tmp_settings,
     leader = app.server.test_client()
     assert login(leader, "", "leader1", "pw-lead-123456").status_code == 302
     assert leader.get("/briefs").status_code == 200
+
+
+def test_a_slow_briefing_is_written_off_the_request_thread(route_app, monkeypatch):
+    import threading
+
+    client, who, _ = route_app
+    who["principal"] = Principal("user", "boss", "leader")
+    release = threading.Event()
+    monkeypatch.setattr(write, "_png", lambda figure: release.wait(30) and tiny_png())
+    monkeypatch.setattr(routes, "WAIT_SECONDS", 0.05)
+    url = "/download/briefing.docx?from=2023-03-01&to=2023-03-31"
+    first = client.get(url)
+    assert first.status_code == 202 and first.headers["Retry-After"] == str(routes.RETRY_SECONDS)
+    assert "简报正在生成" in first.get_data(as_text=True)
+    release.set()
+    monkeypatch.setattr(routes, "WAIT_SECONDS", 30)
+    done = client.get(url)  # the reload picks up the same job's file
+    assert done.status_code == 200 and done.data.startswith(b"PK")
