@@ -433,3 +433,15 @@ def test_a_slow_briefing_is_written_off_the_request_thread(route_app, monkeypatc
     monkeypatch.setattr(routes, "WAIT_SECONDS", 30)
     done = client.get(url)  # the reload picks up the same job's file
     assert done.status_code == 200 and done.data.startswith(b"PK")
+
+
+def test_cockpit_brief_writes_the_file_or_says_what_is_wrong(snapshot, tmp_settings, tmp_path, capsys):
+    from etl.cli import main
+
+    out = tmp_path / "brief.docx"
+    args = ["brief", "--from", "2023-01-01", "--to", "2023-12-31", "--data-dir", str(tmp_settings.data_dir)]
+    assert main([*args, "--format", "docx", "--out", str(out), "--no-charts", "--township", T2]) == 0
+    assert "简报已生成" in capsys.readouterr().out
+    assert "大发街道" in "\n".join(docx_paragraphs(out.read_bytes()))
+    assert main([*args, "--format", "docx", "--township", "999999999999", "--no-charts"]) == 2
+    assert "未知的苏木镇街道代码：999999999999 / Unknown township code" in capsys.readouterr().err
