@@ -14,6 +14,7 @@ import click
 
 from cockpit import (
     account_commands,
+    brief_command,
     etl_commands,
     generate_command,
     scheduler_command,
@@ -41,6 +42,7 @@ for _module in (
     etl_commands,
     snapshot_commands,
     scheduler_command,
+    brief_command,
     account_commands,
 ):
     for _command in _module.COMMANDS:

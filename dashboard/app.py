@@ -15,6 +15,7 @@ import flask_bootstrap
 from flask import abort, has_request_context, request, send_from_directory
 
 from dashboard import context, security
+from dashboard.briefing.routes import register_briefing_routes
 from dashboard.downloads import register_download_routes
 from dashboard.health import register_health_routes
 from dashboard.wall_routes import register_wall_routes
@@ -96,6 +97,7 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
 
     register_wall_routes(server)
     register_download_routes(server)
+    register_briefing_routes(server)
     # Last: the guard and the headers cover every route registered above.
     security.install(app, settings)
     return app

@@ -23,6 +23,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
@@ -46,6 +48,17 @@ LOG_HANDLER_NAME = "cockpit-stderr"
 # whether a run is being abandoned.
 _RUNNING_JOBS: set[str] = set()
 _RUNNING_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ExtraJob:
+    """A job the composition root adds (e.g. the briefings, which live above etl/): ``run(settings)`` on
+    ``cron``. The scheduler runs it like its own jobs, in the same zone, coalesced, never overlapping."""
+
+    job_id: str
+    name: str
+    cron: str
+    run: Callable[[Settings], object]
 
 
 def configure_logging() -> None:
@@ -90,8 +103,10 @@ def _job(settings: Settings, job_id: str, run) -> RunStatus | None:
     return None
 
 
-def build_scheduler(settings: Settings, run_now: bool = False) -> BlockingScheduler:
-    """The scheduler with both jobs added (not started): inspectable without running anything."""
+def build_scheduler(
+    settings: Settings, run_now: bool = False, extra_jobs: Sequence[ExtraJob] = ()
+) -> BlockingScheduler:
+    """The scheduler with both jobs and ``extra_jobs`` added (not started): inspectable without running."""
     zone = settings.timezone
     scheduler = BlockingScheduler(
         timezone=zone,
@@ -114,6 +129,14 @@ def build_scheduler(settings: Settings, run_now: bool = False) -> BlockingSchedu
         id=REBUILD_JOB_ID,
         name="rebuild snapshot",
     )
+    for job in extra_jobs:
+        scheduler.add_job(
+            job.run,
+            CronTrigger.from_crontab(job.cron, timezone=zone),
+            args=[settings],
+            id=job.job_id,
+            name=job.name,
+        )
     scheduler.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
 
@@ -180,7 +203,7 @@ def jobs_running() -> bool:
         return bool(_RUNNING_JOBS)
 
 
-def run_scheduler(settings: Settings, run_now: bool = False) -> int:
+def run_scheduler(settings: Settings, run_now: bool = False, extra_jobs: Sequence[ExtraJob] = ()) -> int:
     """Run the scheduler until SIGTERM/SIGINT; refuses (LockBusy) if another one runs on the same data.
 
     Returns:
@@ -190,7 +213,7 @@ def run_scheduler(settings: Settings, run_now: bool = False) -> int:
     # An operator drops files into the inbox; a missing one would fail every run until created.
     settings.inbox.mkdir(parents=True, exist_ok=True)
     with scheduler_lock(settings):
-        scheduler = build_scheduler(settings, run_now=run_now)
+        scheduler = build_scheduler(settings, run_now=run_now, extra_jobs=extra_jobs)
         stop = GracefulStop(settings, scheduler)
         stop.install()
         for job in scheduler.get_jobs():

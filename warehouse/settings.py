@@ -45,6 +45,9 @@ class Settings:
     stale_after_hours: float = 26.0
     etl_cron: str = "*/30 * * * *"
     rebuild_hour: int = 2
+    # When the scheduler writes the briefings (previous month; in January also the previous year) into
+    # data_dir/briefs/: 06:00 on the 1st, after the night's rebuild. Empty/None turns the job off.
+    briefing_cron: str | None = "0 6 1 * *"
     timezone: str = "Asia/Shanghai"
     lang: str = "zh-CN"
     host: str = "127.0.0.1"

@@ -36,6 +36,8 @@ KPI_ROW = "lead-kpis"
 BREADCRUMB = "lead-breadcrumb"
 SCOPE_LINE = "lead-scope"
 REPORT_LINK = "lead-report-link"
+BRIEF_LINK = "lead-brief-link"
+BRIEF_DOCX_LINK = "lead-brief-docx-link"
 MAP_GRAPH = "lead-map"
 DL_TYPE = "lead-dl"
 GRAPH_TYPE = "lead-graph"
@@ -69,6 +71,11 @@ def download_href(key: str, fmt: str, state: ViewState) -> str:
 
 def report_href(state: ViewState) -> str:
     return f"/download/report.zip{to_search(state)}"
+
+
+def brief_href(search: str | None, fmt: str) -> str:
+    """The briefing of the view's current filters (the route reads the same query string)."""
+    return f"/download/briefing.{fmt}{search or ''}"
 
 
 # ---- filter bar ---------------------------------------------------------------------------------

@@ -124,6 +124,19 @@ def page_layout(**params):
                         className="btn btn-primary btn-sm",
                     ),
                     html.A(
+                        [html.I(className="bi bi-file-earmark-pdf"), " ", t("briefing.button", lang)],
+                        id=L.BRIEF_LINK,
+                        href=L.brief_href(to_search(state), "pdf"),
+                        className="btn btn-outline-primary btn-sm",
+                    ),
+                    html.A(
+                        [html.I(className="bi bi-file-earmark-word"), " Word"],
+                        id=L.BRIEF_DOCX_LINK,
+                        href=L.brief_href(to_search(state), "docx"),
+                        title=t("briefing.button_docx", lang),
+                        className="btn btn-outline-secondary btn-sm",
+                    ),
+                    html.A(
                         "EN" if lang != "en" else "中文",
                         href=to_search(state.with_(lang=None if lang == "en" else "en")),
                         className="btn btn-link btn-sm",

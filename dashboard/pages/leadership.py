@@ -89,6 +89,15 @@ def _render_summary(search):
 
 
 @callback(
+    Output(L.BRIEF_LINK, "href"),
+    Output(L.BRIEF_DOCX_LINK, "href"),
+    Input(L.LOCATION, "search"),
+)
+def _brief_links(search):
+    return L.brief_href(search, "pdf"), L.brief_href(search, "docx")
+
+
+@callback(
     Output({"type": L.GRAPH_TYPE, "panel": ALL}, "figure"),
     Output({"type": L.GRID_TYPE, "panel": ALL}, "rowData"),
     Output({"type": L.GRID_TYPE, "panel": ALL}, "columnDefs"),

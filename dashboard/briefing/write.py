@@ -1,0 +1,160 @@
+"""``write_briefing``: one period and scope of the published snapshot to a PDF or DOCX file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dashboard.briefing import compose, render
+from dashboard.briefing.document import Briefing
+from warehouse.i18n import both, normalize_lang
+from warehouse.settings import Settings
+from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
+
+FORMATS = ("pdf", "docx")
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+class BriefingError(ValueError):
+    """Bad input or no snapshot: ``str()`` is one line in Chinese and English."""
+
+    def __init__(self, key: str, **params) -> None:
+        zh, en = both(f"briefing.error.{key}", **params)
+        super().__init__(f"{zh} / {en}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Built:
+    content: bytes
+    version: str
+    briefing: Briefing
+
+
+def _png(figure) -> bytes:
+    from dashboard.downloads import build_image
+
+    return build_image(figure, "png")
+
+
+def build_briefing(
+    con,
+    settings: Settings,
+    start: date,
+    end: date,
+    township: str | None = None,
+    *,
+    lang: str | None = None,
+    charts: bool = True,
+    watchlist_names: bool = False,
+) -> Briefing:
+    """The document model of one briefing, read through ``con`` (a cursor on the published snapshot).
+
+    Raises:
+        BriefingError: ``start`` after ``end``, or an unknown township code.
+    """
+    if start > end:
+        raise BriefingError("bad_period", start=start.isoformat(), end=end.isoformat())
+    lang = normalize_lang(lang)
+    try:
+        figures = compose.gather(con, start, end, township, lang)
+    except KeyError as exc:
+        raise BriefingError("unknown_township", code=township) from exc
+    images = compose.render_charts(con, figures, lang, _png) if charts else {}
+    return compose.compose(figures, settings.district_name, lang, images, watchlist_names=watchlist_names)
+
+
+def render_bytes(doc: Briefing, fmt: str) -> bytes:
+    if fmt == "pdf":
+        try:
+            return render.to_pdf(doc)
+        except render.RenderError as exc:
+            raise BriefingError("pdf_failed", detail=str(exc)) from exc
+    if fmt == "docx":
+        return render.to_docx(doc)
+    raise BriefingError("bad_format", fmt=fmt)
+
+
+def briefing_bytes(
+    settings: Settings,
+    start: date,
+    end: date,
+    township: str | None,
+    fmt: str,
+    *,
+    lang: str | None = None,
+    charts: bool = True,
+    watchlist_names: bool = False,
+    reader: SnapshotReader | None = None,
+) -> Built:
+    """The briefing file's bytes and the snapshot version it was written from.
+
+    ``reader``: the process's snapshot reader (the dashboard's); None opens ``settings.published_db``.
+    """
+    if fmt not in FORMATS:
+        raise BriefingError("bad_format", fmt=fmt)
+    own = reader is None
+    reader = reader or SnapshotReader(settings.published_db)
+    try:
+        try:
+            cursor = reader.cursor()
+        except SnapshotUnavailable as exc:
+            raise BriefingError("no_snapshot", path=str(settings.published_db)) from exc
+        with cursor as con:
+            doc = build_briefing(
+                con, settings, start, end, township, lang=lang, charts=charts, watchlist_names=watchlist_names
+            )
+            version = reader.version or ""
+    finally:
+        if own:
+            reader.close()
+    return Built(render_bytes(doc, fmt), version, doc)
+
+
+def default_name(start: date, end: date, township: str | None, fmt: str) -> str:
+    return f"briefing_{start}_{end}{'_' + township if township else ''}.{fmt}"
+
+
+def write_briefing(
+    settings: Settings,
+    start: date,
+    end: date,
+    township: str | None,
+    fmt: str,
+    out: Path | None = None,
+    *,
+    lang: str | None = None,
+    charts: bool = True,
+    watchlist_names: bool = False,
+) -> Path:
+    """Write the briefing of ``start..end`` for the district (``township`` None) or one township.
+
+    Args:
+        settings: Settings (the published snapshot and the district's name).
+        start, end: The period, inclusive.
+        township: A 12-digit township code, or None for the district.
+        fmt: ``pdf`` or ``docx``.
+        out: File to write; default ``briefing_<start>_<end>[_<township>].<fmt>`` in the working directory.
+        lang: ``zh-CN`` (default) or ``en``.
+        charts: Render the charts (kaleido); False writes text and tables only.
+        watchlist_names: Print the names on the low-points watchlist (the count is always printed).
+
+    Returns:
+        The path written.
+
+    Raises:
+        BriefingError: Bad format, period or township, no published snapshot, or the PDF printer failed.
+    """
+    built = briefing_bytes(
+        settings, start, end, township, fmt, lang=lang, charts=charts, watchlist_names=watchlist_names
+    )
+    path = Path(out) if out is not None else Path(default_name(start, end, township, fmt))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(built.content)
+    tmp.replace(path)  # a reader never sees half a file
+    return path
