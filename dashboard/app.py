@@ -71,8 +71,9 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
         assets_folder=str(ASSETS_DIR),
-        # i18n/ and geo/ are read by the server, not loaded into every page.
-        assets_ignore=r"(i18n|geo)/.*",
+        # i18n/ and geo/ are read by the server, not loaded into every page; intake/ belongs to the
+        # import page (plain Flask, dashboard/intake_routes.py) only.
+        assets_ignore=r"(i18n|geo|intake)/.*",
         serve_locally=True,
         compress=True,
         suppress_callback_exceptions=True,
@@ -99,6 +100,9 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
     from dashboard.downloads import register_download_routes
 
     register_download_routes(server)
+    from dashboard.intake_routes import register_intake_routes
+
+    register_intake_routes(server)
     from dashboard import security
 
     # Last: the guard and the headers cover every route registered above.

@@ -39,7 +39,7 @@ def register(sub) -> None:
 
     add = users_sub.add_parser("add", help="create an account / 新建账号")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=("admin", "leader", "township"))
+    add.add_argument("--role", required=True, choices=("admin", "clerk", "leader", "township"))
     add.add_argument("--township", help="12-digit township code (role township) / 乡镇代码")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.add_argument("--data-dir", type=Path, default=None)
