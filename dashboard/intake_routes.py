@@ -12,7 +12,17 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Flask, current_app, g, jsonify, make_response, redirect, render_template_string, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template_string,
+    request,
+    session,
+)
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.security import audit_event, csrf_token, current_principal, user_menu  # noqa: F401
@@ -79,12 +89,17 @@ def register_intake_routes(server: Flask) -> None:
         audit_event(
             "intake.upload",
             upload_id=upload.upload_id,
-            files=[{"name": f.name, "sha256": f.sha256, "size": f.size, "status": f.status, "reason": f.reason} for f in upload.files],
+            files=[
+                {"name": f.name, "sha256": f.sha256, "size": f.size, "status": f.status, "reason": f.reason}
+                for f in upload.files
+            ],
         )
         if upload.staged:
             try:
                 intake.check_upload(settings, upload)
-                audit_event("intake.check", upload_id=upload.upload_id, rows_rejected=upload.check["rows_rejected"])
+                audit_event(
+                    "intake.check", upload_id=upload.upload_id, rows_rejected=upload.check["rows_rejected"]
+                )
             except IntakeError as exc:
                 upload.message = f"{exc.zh} / {exc.en}"
         return redirect(f"{PREFIX}/{upload.upload_id}{_suffix()}", code=303)
@@ -123,7 +138,9 @@ def register_intake_routes(server: Flask) -> None:
             if action == "check":
                 intake.check_upload(settings, upload)
             elif action == "confirm":
-                intake.confirm_upload(settings, upload, start=current_app.config.get("COCKPIT_INTAKE_START", True))
+                intake.confirm_upload(
+                    settings, upload, start=current_app.config.get("COCKPIT_INTAKE_START", True)
+                )
             elif action == "cancel":
                 intake.cancel_upload(settings, upload)
             else:
@@ -166,7 +183,9 @@ def _xlsx(body: bytes, filename: str):
 
     response = make_response(body)
     response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response.headers["Content-Disposition"] = f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -339,7 +339,9 @@ def _unzip(settings: Settings, upload: Upload, zip_name: str, path: Path) -> lis
         members = [
             i
             for i in zf.infolist()
-            if not i.is_dir() and not i.filename.startswith("__MACOSX/") and not Path(i.filename).name.startswith(".")
+            if not i.is_dir()
+            and not i.filename.startswith("__MACOSX/")
+            and not Path(i.filename).name.startswith(".")
         ]
         for info in zf.infolist():
             if _unsafe_member(info.filename):
@@ -353,7 +355,9 @@ def _unzip(settings: Settings, upload: Upload, zip_name: str, path: Path) -> lis
         for info in members:
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size >= RATIO_MIN_BYTES and ratio > settings.upload_zip_max_ratio:
-                return [StagedFile(zip_name).refuse("zip_bomb", limit=_mb(settings.upload_zip_max_total_bytes))]
+                return [
+                    StagedFile(zip_name).refuse("zip_bomb", limit=_mb(settings.upload_zip_max_total_bytes))
+                ]
         out: list[StagedFile] = []
         budget = settings.upload_zip_max_total_bytes
         for info in members:
@@ -367,7 +371,9 @@ def _unzip(settings: Settings, upload: Upload, zip_name: str, path: Path) -> lis
                 out.append(StagedFile(member_name).refuse("bad_zip"))
                 continue
             if spooled is None:
-                return [StagedFile(zip_name).refuse("zip_bomb", limit=_mb(settings.upload_zip_max_total_bytes))]
+                return [
+                    StagedFile(zip_name).refuse("zip_bomb", limit=_mb(settings.upload_zip_max_total_bytes))
+                ]
             budget -= spooled[1]
             try:
                 out.append(_accept(settings, upload, member_name, tmp, *spooled, pending=out))
@@ -425,12 +431,18 @@ def _column_table(path: Path, entity_name: str | None, settings: Settings) -> di
         con.close()
     entity = mapping.entities.get(entity_name or "")
     if entity is None:
-        return {"columns": [{"header": h, "field": None} for h in source.headers if h], "unrecognised": [], "absent_optional": []}
+        return {
+            "columns": [{"header": h, "field": None} for h in source.headers if h],
+            "unrecognised": [],
+            "absent_optional": [],
+        }
     found = entity.match_headers(source.headers)
     by_index = {i: c for c, i in found.items()}
     columns = [{"header": h, "field": by_index.get(i)} for i, h in enumerate(source.headers) if h]
     absent = [
-        (c.headers or (c.name,))[0] for c in entity.columns.values() if not c.required and c.name not in found and c.headers
+        (c.headers or (c.name,))[0]
+        for c in entity.columns.values()
+        if not c.required and c.name not in found and c.headers
     ]
     return {
         "columns": columns,
@@ -483,7 +495,16 @@ def check_upload(settings: Settings, upload: Upload, run_date: date | None = Non
             ).fetchall()
         finally:
             con.close()
-        names = ("file_id", "file_name", "source_row", "column_name", "reason_code", "message_zh", "message_en", "raw_value")
+        names = (
+            "file_id",
+            "file_name",
+            "source_row",
+            "column_name",
+            "reason_code",
+            "message_zh",
+            "message_en",
+            "raw_value",
+        )
         rejects = [dict(zip(names, r, strict=True)) for r in rows]
         files = []
         for result in summary.files:
@@ -523,7 +544,7 @@ def stored_rejects(settings: Settings, upload_id: str) -> list[dict]:
 
 
 def rejects_workbook(settings: Settings, upload: Upload, sha256: str) -> bytes:
-    """"下载拒收行": the rejected rows of one staged file, exactly as the file had them (original headers
+    """ "下载拒收行": the rejected rows of one staged file, exactly as the file had them (original headers
     and cells), followed by the source row number and 原因 (every reason of the row, in Chinese).
 
     Corrected in Excel/WPS and uploaded again, it is read like any export (the two extra columns are not
@@ -685,7 +706,9 @@ def _deliver(settings: Settings, upload: Upload) -> None:
             os.replace(tmp, target)
 
 
-def run_upload(settings: Settings, upload_id: str, poll_seconds: float = 2.0, wait_hours: float = 6.0) -> Upload:
+def run_upload(
+    settings: Settings, upload_id: str, poll_seconds: float = 2.0, wait_hours: float = 6.0
+) -> Upload:
     """The confirmed run: wait for the run lock (state ``waiting``), copy the files into the inbox and
     run the ordinary incremental job; record the outcome (run id, snapshot version) in the manifest."""
     from etl.jobs import guarded_run
@@ -721,7 +744,11 @@ def run_upload(settings: Settings, upload_id: str, poll_seconds: float = 2.0, wa
             save_upload(settings, upload)
             raise
     upload.state = "succeeded" if status.ok else "failed"
-    upload.run_id, upload.snapshot_version, upload.message = status.run_id, status.snapshot_version, status.message
+    upload.run_id, upload.snapshot_version, upload.message = (
+        status.run_id,
+        status.snapshot_version,
+        status.message,
+    )
     result = status.result
     outcome = {f.file_id: f for f in getattr(result, "files", []) or []}
     for item in upload.staged:
