@@ -172,3 +172,42 @@ def test_cancel_discards_and_confirm_after_cancel_is_refused(env) -> None:
     assert client.post(f"/import/{upload_id}/cancel", data={"csrf_token": token}).status_code == 303
     assert not intake.files_dir(env["settings"], upload_id).exists()
     assert client.post(f"/import/{upload_id}/confirm", data={"csrf_token": token}).status_code == 409
+
+
+def test_clerk_callbacks_reach_ops_only(env) -> None:
+    from tests.test_security import _body
+
+    client = client_for(env, "clerk1")
+    deps = [d for d in client.get("/_dash-dependencies").get_json() if not d.get("clientside_function")]
+    statuses = {}
+    for dep in deps:
+        first = dep["output"].strip(".").split("...")[0].split(".")[0]
+        if first.startswith("_pages_"):
+            continue
+        kind = "ops" if first.startswith("ops-") else "wall" if first.startswith("wall-") else "lead"
+        code = client.post("/_dash-update-component", json=_body(dep)).status_code
+        statuses.setdefault(kind, set()).add(code)
+    assert statuses["lead"] == {403} and statuses["wall"] == {403}
+    assert 403 not in statuses["ops"]
+    router = next(d for d in deps if "_pages_content" in d["output"])
+    assert client.post("/_dash-update-component", json=_body(router, "/")).status_code == 403
+    assert client.post("/_dash-update-component", json=_body(router, "/ops")).status_code == 200
+
+
+def test_auth_store_made_before_the_clerk_role_is_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    from dashboard import auth_store
+
+    path = tmp_path / "auth.sqlite"
+    old_schema = auth_store.SCHEMA.replace(
+        "'admin', 'clerk', 'leader', 'township'", "'admin', 'leader', 'township'"
+    )
+    with sqlite3.connect(path) as con:
+        con.executescript(old_schema)
+        con.execute(
+            "insert into users (name, role, password_hash, created_at, updated_at) values ('a', 'admin', 'x', '1', '1')"
+        )
+    store = AuthStore(path)
+    store.add_user("clerk1", "clerk", PASSWORD)
+    assert sorted((u.name, u.role) for u in store.list_users()) == [("a", "admin"), ("clerk1", "clerk")]
