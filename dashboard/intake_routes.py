@@ -26,7 +26,7 @@ from flask import (
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.security import audit_event, csrf_token, current_principal, user_menu  # noqa: F401
-from etl import intake
+from etl import intake, templates
 from etl.intake import IntakeError
 from warehouse.i18n import t
 from warehouse.query import KPI_IDS, RATE_KPIS
@@ -166,6 +166,13 @@ def register_intake_routes(server: Flask) -> None:
         audit_event("intake.rejects_download", upload_id=upload_id, sha256=sha256)
         return _xlsx(body, f"拒收行_{item.name.rsplit('.', 1)[0]}.xlsx")
 
+    @server.route(f"{PREFIX}/template/<entity>.xlsx", methods=["GET"])
+    def intake_template(entity: str):
+        settings = _settings()
+        if entity not in templates.template_entities(settings):
+            return _error(IntakeError("intake.error.bad_entity", status=404))
+        return _xlsx(templates.build_template(settings, entity), templates.template_path_name(entity))
+
     @server.errorhandler(RequestEntityTooLarge)
     def intake_too_large(exc):
         if request.path.startswith(PREFIX):
@@ -230,6 +237,7 @@ def _render_page(upload=None, error: IntakeError | None = None) -> str:
         is_en=lang == "en",
         kpis=_kpi_rows(upload.check, lang) if upload is not None and upload.check else [],
         history=intake.upload_history(settings, 20) if upload is None else [],
+        entities=templates.template_entities(settings) if upload is None else [],
         csrf=csrf_token(),
         limit=intake._mb(settings.upload_max_bytes),
         principal=current_principal(),
@@ -282,6 +290,15 @@ PAGE_TEMPLATE = """<!DOCTYPE html>
       <div class="progress mb-3 d-none" id="intake-progress" role="progressbar"><div class="progress-bar" style="width: 0%"></div></div>
       <button class="btn btn-primary" type="submit" id="intake-submit">{{ t('intake.page.upload_submit') }}</button>
     </form>
+  </div></section>
+  <section class="card mb-4"><div class="card-body">
+    <h2 class="h5">{{ t('intake.page.templates') }}</h2>
+    <p class="text-body-secondary small">{{ t('intake.page.templates_help') }}</p>
+    <div class="d-flex flex-wrap gap-2" id="intake-templates">
+    {% for e in entities %}
+      <a class="btn btn-sm btn-outline-secondary" href="/import/template/{{ e }}.xlsx"><i class="bi bi-file-earmark-spreadsheet"></i> {{ t('intake.entity.' + e) }}</a>
+    {% endfor %}
+    </div>
   </div></section>
   <section class="card mb-4"><div class="card-body">
     <h2 class="h5">{{ t('intake.page.history') }}</h2>

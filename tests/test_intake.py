@@ -287,3 +287,73 @@ def test_rejects_workbook_has_original_columns_row_and_reason_and_loads_once_fix
     (f,) = report["files"]
     assert (f["status"], f["rows_read"], f["rows_new"], f["rows_rejected"]) == ("loaded", 2, 2, 0)
     assert "源行号" in f["unrecognised"] and "原因" in f["unrecognised"]
+
+
+# ---------------------------------------------------------------- templates
+
+
+def test_every_template_header_maps_to_its_column(tmp_path: Path) -> None:
+    from etl import templates
+    from etl.mapping import load_mapping
+
+    settings = Settings(data_dir=tmp_path / "data")
+    mapping = load_mapping(None)
+    for name in templates.template_entities(settings):
+        sheet = load_workbook(io.BytesIO(templates.build_template(settings, name)))["数据"]
+        headers = [c.value for c in sheet[1]]
+        entity = mapping.entities[name]
+        assert mapping.entity_for(headers, "template.xlsx") is entity, name
+        found = entity.match_headers(headers)
+        assert set(found) == {c.name for c in templates.template_columns(entity)}, name
+        assert not entity.missing_required(found), name
+
+
+def test_suggestions_template_has_dropdowns_dates_help_and_loads_without_rejects(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from etl import templates
+    from etl.mapping import load_mapping
+
+    settings = make_settings(tmp_path)
+    workbook = load_workbook(io.BytesIO(templates.build_template(settings, "suggestions")))
+    assert workbook.sheetnames == ["数据", "填写说明", "选项"]
+    sheet, lists = workbook["数据"], workbook["选项"]
+    headers = [c.value for c in sheet[1]]
+    column = load_mapping(None).entities["suggestions"].match_headers(headers)
+    assert headers[column["suggestion_id"]] == "*建议编号" and headers[column["status"]].startswith("*")
+
+    def dropdown(header: str) -> list[str]:
+        letter = sheet.cell(row=1, column=column[header] + 1).column_letter
+        (rule,) = [dv for dv in sheet.data_validations.dataValidation if f"{letter}2:" in str(dv.sqref)]
+        cells = rule.formula1.split("!")[1].replace("$", "")
+        return [c.value for row in lists[cells] for c in row]
+
+    assert dropdown("status") == ["已提交", "已交办", "办理中", "已答复", "已办结", "不予立案"]
+    assert dropdown("township_name") == ["石拐街道", "五当召镇"]
+    assert dropdown("adopted") == ["是", "否"]
+    assert sheet.cell(row=2, column=column["submitted_on"] + 1).number_format == "yyyy-mm-dd"
+    help_text = " ".join(str(c.value) for row in workbook["填写说明"].iter_rows() for c in row if c.value)
+    assert "必填" in help_text and "已办结" in help_text and "示例" in help_text
+    # Filled in as the instructions say: two suggestions.
+    values = {
+        "suggestion_id": ["T1", "T2"],
+        "channel": ["代表之家", "平台"],
+        "deputy_id": ["D1", "D1"],
+        "township_name": ["石拐街道", "五当召镇"],
+        "title": ["修路", "路灯"],
+        "submitted_on": [datetime(2023, 5, 6), datetime(2023, 6, 1)],
+        "closed_on": [datetime(2023, 7, 1), None],
+        "status": ["已办结", "办理中"],
+        "satisfaction": ["满意", None],
+        "adopted": ["是", "否"],
+    }
+    for header, cells in values.items():
+        for i, value in enumerate(cells):
+            sheet.cell(row=2 + i, column=column[header] + 1, value=value)
+    out = io.BytesIO()
+    workbook.save(out)
+    report = intake.check_upload(settings, stage(settings, {"模板_建议.xlsx": out.getvalue()}))
+    (f,) = report["files"]
+    assert (f["entity"], f["sheet"], f["rows_read"], f["rows_new"], f["rows_rejected"]) == (
+        "suggestions", "数据", 2, 2, 0,
+    )  # fmt: skip

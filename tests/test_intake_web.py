@@ -211,3 +211,13 @@ def test_auth_store_made_before_the_clerk_role_is_migrated(tmp_path: Path) -> No
     store = AuthStore(path)
     store.add_user("clerk1", "clerk", PASSWORD)
     assert sorted((u.name, u.role) for u in store.list_users()) == [("a", "admin"), ("clerk1", "clerk")]
+
+
+def test_templates_are_offered_to_the_clerk_only(env) -> None:
+    clerk = client_for(env, "clerk1")
+    assert "/import/template/suggestions.xlsx" in clerk.get("/import").get_data(as_text=True)
+    response = clerk.get("/import/template/suggestions.xlsx")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert clerk.get("/import/template/nothing.xlsx").status_code == 404
+    assert client_for(env, "leader1").get("/import/template/suggestions.xlsx").status_code == 403
