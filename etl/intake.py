@@ -625,9 +625,25 @@ def confirm_upload(settings: Settings, upload: Upload, start: bool = True) -> Up
     upload.state = "queued"
     save_upload(settings, upload)
     if start:
-        upload.pid = start_run_process(settings, upload.upload_id)
-        save_upload(settings, upload)
+        # The child owns the manifest from now on; its pid goes to a file of its own (rewriting the
+        # manifest here could undo a state the child has just written).
+        pid = start_run_process(settings, upload.upload_id)
+        _pid_file(settings, upload.upload_id).write_text(str(pid), encoding="ascii")
     return upload
+
+
+def _pid_file(settings: Settings, upload_id: str) -> Path:
+    return uploads_dir(settings) / f"{upload_id}.pid"
+
+
+def run_pid(settings: Settings, upload: Upload) -> int | None:
+    """The process running a confirmed upload: recorded by the run itself, else by its starter."""
+    if upload.pid:
+        return upload.pid
+    try:
+        return int(_pid_file(settings, upload.upload_id).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
 
 
 def start_run_process(settings: Settings, upload_id: str) -> int:
@@ -672,7 +688,8 @@ def _pid_alive(pid: int | None) -> bool:
 def refresh_upload(settings: Settings, upload_id: str) -> Upload:
     """The manifest, with a run whose process died without finishing marked as failed."""
     upload = load_upload(settings, upload_id)
-    if upload.state in ACTIVE_STATES and upload.pid and not _pid_alive(upload.pid):
+    pid = run_pid(settings, upload)
+    if upload.state in ACTIVE_STATES and pid and not _pid_alive(pid):
         time.sleep(0.2)  # the process may have just written its outcome
         upload = load_upload(settings, upload_id)
         if upload.state in ACTIVE_STATES:
@@ -718,6 +735,7 @@ def run_upload(
     if upload.state not in ("queued", "waiting"):
         return upload
     upload.pid = os.getpid()
+    save_upload(settings, upload)
     deadline = time.monotonic() + wait_hours * 3600
 
     def work(s: Settings):

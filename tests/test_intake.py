@@ -4,7 +4,9 @@ confirmed run (in its own process) and the rejects workbook that loads once corr
 from __future__ import annotations
 
 import io
+import os
 import stat
+import subprocess
 import time
 import zipfile
 from datetime import date
@@ -257,7 +259,7 @@ def test_confirmed_run_happens_in_its_own_process_waits_for_the_lock_and_publish
             assert time.monotonic() < deadline, "the run did not wait for the lock"
             time.sleep(0.2)
     done = _wait(settings, upload.upload_id)
-    assert done.state == "succeeded" and done.pid != __import__("os").getpid()
+    assert done.state == "succeeded" and done.pid not in (None, os.getpid())
     assert done.run_id and done.snapshot_version
     assert (settings.inbox / "05_建议.csv").read_text(encoding="utf-8") == SUGGESTIONS
     with duckdb.connect(str(settings.published_db), read_only=True) as con:
@@ -357,3 +359,16 @@ def test_suggestions_template_has_dropdowns_dates_help_and_loads_without_rejects
     assert (f["entity"], f["sheet"], f["rows_read"], f["rows_new"], f["rows_rejected"]) == (
         "suggestions", "数据", 2, 2, 0,
     )  # fmt: skip
+
+
+def test_a_run_process_that_died_is_reported_failed(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    upload = stage(settings, {"05_建议.csv": SUGGESTIONS})
+    intake.check_upload(settings, upload)
+    intake.confirm_upload(settings, upload, start=False)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    intake._pid_file(settings, upload.upload_id).write_text(str(dead.pid), encoding="ascii")
+    refreshed = intake.refresh_upload(settings, upload.upload_id)
+    assert refreshed.state == "failed" and "意外中止" in refreshed.message
+    assert not (settings.inbox / "05_建议.csv").exists()
