@@ -10,7 +10,9 @@ session's CSRF token. The work itself is in ``etl.intake``; the confirmed run is
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+from urllib.parse import quote
 
 from flask import (
     Flask,
@@ -26,7 +28,7 @@ from flask import (
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.security import audit_event, csrf_token, current_principal, user_menu  # noqa: F401
-from etl import intake, templates
+from etl import header_proposals, intake, templates
 from etl.intake import IntakeError
 from warehouse.i18n import t
 from warehouse.query import KPI_IDS, RATE_KPIS
@@ -128,6 +130,37 @@ def register_intake_routes(server: Flask) -> None:
             }
         )
 
+    @server.route(f"{PREFIX}/<upload_id>/mapping", methods=["POST"])
+    def intake_mapping(upload_id: str):
+        """An admin accepts proposed fields for unknown headers: saved to ``mapping_file``, check rerun."""
+        if not _csrf_ok():
+            return _error(IntakeError("security.error.bad_request.text", status=400))
+        principal = current_principal()
+        if principal is None or principal.role != "admin":
+            return _error(IntakeError("intake.error.admin_only", status=403))
+        settings = _settings()
+        choices = []
+        for raw in request.form.getlist("map"):
+            try:
+                header, entity, column = json.loads(raw)
+            except (ValueError, TypeError):
+                continue
+            if all(isinstance(x, str) and x for x in (header, entity, column)):
+                choices.append((entity, column, header[:200]))
+        try:
+            upload = intake.load_upload(settings, upload_id)
+            if upload.state not in intake.OPEN_STATES:
+                raise IntakeError("intake.error.not_open", status=409)
+            if choices:
+                header_proposals.accept(settings, choices)
+                audit_event("intake.mapping_accept", upload_id=upload_id, choices=choices)
+            intake.check_upload(settings, upload)
+        except header_proposals.MappingError as exc:
+            return _error(IntakeError(exc.key, status=409))
+        except IntakeError as exc:
+            return _error(exc)
+        return redirect(f"{PREFIX}/{upload_id}{_suffix()}", code=303)
+
     @server.route(f"{PREFIX}/<upload_id>/<action>", methods=["POST"])
     def intake_action(upload_id: str, action: str):
         if not _csrf_ok():
@@ -186,8 +219,6 @@ def _too_large():
 
 
 def _xlsx(body: bytes, filename: str):
-    from urllib.parse import quote
-
     response = make_response(body)
     response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response.headers["Content-Disposition"] = (
@@ -241,6 +272,8 @@ def _render_page(upload=None, error: IntakeError | None = None) -> str:
         csrf=csrf_token(),
         limit=intake._mb(settings.upload_max_bytes),
         principal=current_principal(),
+        is_admin=getattr(current_principal(), "role", None) == "admin",
+        as_json=lambda *parts: json.dumps(list(parts), ensure_ascii=False),
         active=intake.ACTIVE_STATES,
         open_states=intake.OPEN_STATES,
     )
@@ -403,6 +436,27 @@ PAGE_TEMPLATE = """<!DOCTYPE html>
       </tbody></table>
       {% if f.absent_optional %}<p>{{ t('intake.page.absent_optional') }}: {{ f.absent_optional | join('、') }}</p>{% endif %}
     </details>
+    {% endif %}
+    {% if f.proposals %}
+    <div class="border rounded p-2 mb-2 small intake-proposals">
+      <strong>{{ t('intake.page.proposals') }}</strong>
+      {% if is_admin and upload.state in open_states %}
+      <form method="post" action="/import/{{ upload.upload_id }}/mapping{{ suffix }}">
+        <input type="hidden" name="csrf_token" value="{{ csrf }}">
+        {% for header, options in f.proposals.items() %}
+        <div class="d-flex align-items-center gap-2 my-1"><span class="text-nowrap">{{ header }} →</span>
+          <select class="form-select form-select-sm w-auto" name="map">
+            <option value="">{{ t('intake.page.proposal_skip') }}</option>
+            {% for p in options %}<option value="{{ as_json(header, p.entity, p.column) }}">{{ t('intake.entity.' + p.entity) }} · {{ p.header }} ({{ p.column }})</option>{% endfor %}
+          </select></div>
+        {% endfor %}
+        <button class="btn btn-sm btn-outline-primary mt-1" type="submit">{{ t('intake.page.accept_mapping') }}</button>
+      </form>
+      {% else %}
+      <ul class="mb-1">{% for header, options in f.proposals.items() %}<li>{{ header }} → {{ options | map(attribute='header') | join(' / ') }}</li>{% endfor %}</ul>
+      <span class="text-body-secondary">{{ t('intake.page.ask_admin') }}</span>
+      {% endif %}
+    </div>
     {% endif %}
     {% if f.first_rejects %}
     <table class="table table-sm small intake-rejects"><thead><tr><th>{{ t('intake.page.row') }}</th><th>{{ t('intake.page.column') }}</th><th>{{ t('intake.page.reason') }}</th></tr></thead><tbody>

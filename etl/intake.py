@@ -28,6 +28,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -38,10 +39,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
+from openpyxl import Workbook
 
+from etl import header_proposals
 from etl.cli import CliError
+from etl.jobs import guarded_run
 from etl.lock import LockBusy, etl_lock
-from etl.readers import SUPPORTED
+from etl.mapping import load_mapping
+from etl.readers import SUPPORTED, read_source
+from etl.run import run_etl
+from warehouse import query
 from warehouse.i18n import both
 from warehouse.settings import Settings, load_settings
 
@@ -403,8 +410,6 @@ def _copy_raw_store(settings: Settings, work: Settings) -> None:
 
 
 def _kpis(path: Path, settings: Settings) -> dict[str, int | float | None]:
-    from warehouse import query
-
     if not path.exists():
         return {}
     start, end = settings.default_period()
@@ -416,38 +421,30 @@ def _kpis(path: Path, settings: Settings) -> dict[str, int | float | None]:
 
 
 def _column_table(path: Path, entity_name: str | None, settings: Settings) -> dict:
-    """Source header -> canonical field, the columns not recognised and the optional ones absent,
-    learned by the same reader the run uses."""
-    from etl.mapping import load_mapping
-    from etl.readers import read_source
-
+    """Source header -> canonical field, the columns not recognised (with the closest known fields
+    proposed for them) and the optional ones absent, learned by the same reader the run uses."""
     mapping = load_mapping(settings.mapping_file)
     con = duckdb.connect()
     try:
         source = read_source(con, path, mapping, "src_columns")
     except Exception:
-        return {"columns": [], "unrecognised": [], "absent_optional": []}
+        return {"columns": [], "unrecognised": [], "absent_optional": [], "proposals": {}}
     finally:
         con.close()
     entity = mapping.entities.get(entity_name or "")
-    if entity is None:
-        return {
-            "columns": [{"header": h, "field": None} for h in source.headers if h],
-            "unrecognised": [],
-            "absent_optional": [],
-        }
-    found = entity.match_headers(source.headers)
+    found = entity.match_headers(source.headers) if entity else {}
     by_index = {i: c for c, i in found.items()}
     columns = [{"header": h, "field": by_index.get(i)} for i, h in enumerate(source.headers) if h]
     absent = [
         (c.headers or (c.name,))[0]
-        for c in entity.columns.values()
+        for c in (entity.columns.values() if entity else ())
         if not c.required and c.name not in found and c.headers
     ]
     return {
         "columns": columns,
         "unrecognised": [c["header"] for c in columns if c["field"] is None],
         "absent_optional": absent,
+        "proposals": header_proposals.propose(mapping, source.headers, entity_name),
     }
 
 
@@ -466,8 +463,6 @@ def check_upload(settings: Settings, upload: Upload, run_date: date | None = Non
     Raises:
         IntakeError: nothing staged, a staged file vanished (upload again), or a run in progress.
     """
-    from etl.run import run_etl
-
     if upload.state not in OPEN_STATES:
         raise IntakeError("intake.error.not_open", status=409)
     staged = upload.staged
@@ -553,11 +548,6 @@ def rejects_workbook(settings: Settings, upload: Upload, sha256: str) -> bytes:
     Raises:
         IntakeError: unknown file, or no rejected row in it.
     """
-    from openpyxl import Workbook
-
-    from etl.mapping import load_mapping
-    from etl.readers import read_source
-
     item = next((f for f in upload.staged if f.sha256 == sha256), None)
     path = staged_path(settings, upload, item) if item else None
     if item is None or not path.exists():
@@ -667,8 +657,6 @@ def start_run_process(settings: Settings, upload_id: str) -> int:
             start_new_session=True,
         )
     # Reap the child when it ends (no zombie); the thread only waits, the work is in the child.
-    import threading
-
     threading.Thread(target=process.wait, daemon=True).start()
     return process.pid
 
@@ -728,9 +716,6 @@ def run_upload(
 ) -> Upload:
     """The confirmed run: wait for the run lock (state ``waiting``), copy the files into the inbox and
     run the ordinary incremental job; record the outcome (run id, snapshot version) in the manifest."""
-    from etl.jobs import guarded_run
-    from etl.run import run_etl
-
     upload = load_upload(settings, upload_id)
     if upload.state not in ("queued", "waiting"):
         return upload

@@ -372,3 +372,58 @@ def test_a_run_process_that_died_is_reported_failed(tmp_path: Path) -> None:
     refreshed = intake.refresh_upload(settings, upload.upload_id)
     assert refreshed.state == "failed" and "意外中止" in refreshed.message
     assert not (settings.inbox / "05_建议.csv").exists()
+
+
+# ---------------------------------------------------------------- unknown headers
+
+
+RENAMED = SUGGESTIONS.replace(",标题,", ",建议标题,", 1)
+
+
+def test_unknown_header_gets_the_closest_field_proposed_and_accepting_it_loads_the_file(
+    tmp_path: Path,
+) -> None:
+    from etl import header_proposals
+
+    (tmp_path / "mapping.toml").write_text("# the installation's own header names\n", encoding="utf-8")
+    settings = make_settings(tmp_path, mapping_file=tmp_path / "mapping.toml")
+    upload = stage(settings, {"05_建议.csv": RENAMED})
+    (f,) = intake.check_upload(settings, upload)["files"]
+    assert (f["status"], f["reason_code"], f["entity"]) == ("rejected", "missing_columns", "suggestions")
+    assert f["proposals"]["建议标题"][0]["column"] == "title"
+    header_proposals.accept(settings, [("suggestions", "title", "建议标题")])
+    assert "建议标题" in (tmp_path / "mapping.toml").read_text(encoding="utf-8")
+    (f,) = intake.check_upload(settings, upload)["files"]
+    assert (f["status"], f["rows_new"], f["rows_rejected"]) == ("loaded", 2, 2)
+
+
+def test_accepting_needs_a_mapping_file_and_a_known_column(tmp_path: Path) -> None:
+    from etl import header_proposals
+
+    with pytest.raises(header_proposals.MappingError, match="no_mapping_file"):
+        header_proposals.accept(Settings(data_dir=tmp_path), [("suggestions", "title", "x")])
+    settings = Settings(data_dir=tmp_path, mapping_file=tmp_path / "m.toml")
+    with pytest.raises(header_proposals.MappingError, match="bad_mapping"):
+        header_proposals.accept(settings, [("suggestions", "no_such_column", "x")])
+    assert not (tmp_path / "m.toml").exists()
+
+
+def test_mapping_file_rewrite_keeps_every_setting(tmp_path: Path) -> None:
+    import tomllib
+
+    from etl import header_proposals
+
+    path = tmp_path / "m.toml"
+    path.write_text(
+        '[entities.suggestions]\nfile_keywords = ["意见\\"书"]\n'
+        '[entities.suggestions.columns.status]\nheaders = ["进度"]\nsynonyms = { "完成" = "已办结", "a b" = "已交办" }\n',
+        encoding="utf-8",
+    )
+    before = tomllib.loads(path.read_text(encoding="utf-8"))
+    header_proposals.accept(
+        Settings(data_dir=tmp_path, mapping_file=path), [("suggestions", "title", "题目")]
+    )
+    after = tomllib.loads(path.read_text(encoding="utf-8"))
+    before["entities"]["suggestions"]["columns"]["title"] = {"headers": ["题目"]}
+    assert after == before
+    assert len(list(tmp_path.glob("m.toml.bak-*"))) == 1

@@ -221,3 +221,32 @@ def test_templates_are_offered_to_the_clerk_only(env) -> None:
     assert "attachment" in response.headers["Content-Disposition"]
     assert clerk.get("/import/template/nothing.xlsx").status_code == 404
     assert client_for(env, "leader1").get("/import/template/suggestions.xlsx").status_code == 403
+
+
+def test_admin_accepts_a_proposed_mapping_and_the_check_reruns(tmp_path: Path) -> None:
+    import json
+
+    from tests.test_intake import RENAMED
+
+    (tmp_path / "mapping.toml").write_text("# the installation's own header names\n", encoding="utf-8")
+    settings = make_settings(tmp_path, mapping_file=tmp_path / "mapping.toml")
+    create_user(settings.data_dir, "clerk1", "clerk", PASSWORD)
+    create_user(settings.data_dir, "admin1", "admin", PASSWORD)
+    app = create_app(settings)
+    app.server.config["TESTING"] = True
+    env = {"app": app, "settings": settings}
+    clerk = client_for(env, "clerk1")
+    upload_id = upload_id_of(upload(clerk, {"05_建议.csv": RENAMED}))
+    page = clerk.get(f"/import/{upload_id}").get_data(as_text=True)
+    assert "建议标题 → 标题" in page and 'name="map"' not in page  # a clerk sees, an admin decides
+    choice = json.dumps(["建议标题", "suggestions", "title"], ensure_ascii=False)
+    refused = clerk.post(f"/import/{upload_id}/mapping", data={"csrf_token": csrf(clerk), "map": choice})
+    assert refused.status_code == 403
+    assert "建议标题" not in (tmp_path / "mapping.toml").read_text(encoding="utf-8")
+    admin = client_for(env, "admin1")
+    assert 'name="map"' in admin.get(f"/import/{upload_id}").get_data(as_text=True)
+    response = admin.post(f"/import/{upload_id}/mapping", data={"csrf_token": csrf(admin), "map": choice})
+    assert response.status_code == 303
+    assert intake.load_upload(settings, upload_id).check["files"][0]["rows_new"] == 2
+    events = [r["event"] for r in AuthStore.for_data_dir(settings.data_dir).audit_rows()]
+    assert "intake.mapping_accept" in events
