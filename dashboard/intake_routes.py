@@ -429,6 +429,12 @@ PAGE_TEMPLATE = """<!DOCTYPE html>
       {{ t('intake.count.rows_rejected') }} <strong data-count="rows_rejected">{{ f.rows_rejected }}</strong>
     </p>
     {% endif %}
+    {% if f.update_sample %}
+    <div class="small mb-2 intake-updates"><strong>{{ t('intake.page.update_sample') }}</strong>
+      <ul class="mb-0">{% for u in f.update_sample %}<li><code>{{ u.id }}</code>:
+        {% for c in u.changes %}{{ c.label }} {{ c.before or '—' }} → {{ c.after or '—' }}{{ '；' if not loop.last }}{% endfor %}</li>{% endfor %}</ul>
+    </div>
+    {% endif %}
     {% if f.columns %}
     <details class="small mb-2"><summary>{{ t('intake.page.columns') }}</summary>
       <table class="table table-sm"><thead><tr><th>{{ t('intake.page.source_header') }}</th><th>{{ t('intake.page.field') }}</th></tr></thead><tbody>

@@ -46,11 +46,12 @@ from etl.cli import CliError
 from etl.jobs import guarded_run
 from etl.lock import LockBusy, etl_lock
 from etl.mapping import load_mapping
+from etl.normalize import ident
 from etl.readers import SUPPORTED, read_source
 from etl.run import run_etl
 from warehouse import query
 from warehouse.i18n import both
-from warehouse.settings import Settings, load_settings
+from warehouse.settings import REPO_ROOT, Settings, load_settings
 
 MACRO_SUFFIXES = (".xlsm", ".xlsb", ".xltm", ".xlam", ".docm", ".pptm")
 # Spreadsheet formats the readers do not take: named so that the message says what to do.
@@ -60,6 +61,8 @@ CHUNK = 1024 * 1024
 # Members smaller than this are not judged by their compression ratio (tiny files compress oddly).
 RATIO_MIN_BYTES = 1024 * 1024
 FIRST_REJECTS = 50
+UPDATE_SAMPLE = 5
+SQL_DIR = REPO_ROOT / "warehouse" / "sql" / "intake"
 STORED_REJECTS = 100_000
 
 STAGED, REFUSED = "staged", "refused"
@@ -448,6 +451,46 @@ def _column_table(path: Path, entity_name: str | None, settings: Settings) -> di
     }
 
 
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+# Bookkeeping columns of the raw store: never shown as a change.
+BOOK_COLUMNS = frozenset({"row_hash", "file_id", "source_row", "run_id", "loaded_at"})
+
+
+def _update_sample(con, settings: Settings, entity_name: str, file_id: str, run_id: str) -> list[dict]:
+    """Up to ``UPDATE_SAMPLE`` updated records of a file: id and each changed field, before -> after."""
+    entity = load_mapping(settings.mapping_file).entities[entity_name]
+    table, past, key = ident(entity.name), ident(entity.name + "_past"), ident(entity.key)
+    text = _sql("update_sample").format(table=table, past=past, key=key)
+    cursor = con.execute(text, {"run_id": run_id, "file_id": file_id, "max_rows": UPDATE_SAMPLE})
+    names = [d[0] for d in cursor.description]
+    half = len(names) // 2
+    out = []
+    for row in cursor.fetchall():
+        after, before = (
+            dict(zip(names[:half], row[:half], strict=True)),
+            dict(zip(names[:half], row[half:], strict=True)),
+        )
+        changes = [
+            {
+                "field": name,
+                "label": (entity.columns[name].headers or (name,))[0] if name in entity.columns else name,
+                "before": _plain(before.get(name)),
+                "after": _plain(value),
+            }
+            for name, value in after.items()
+            if name not in BOOK_COLUMNS and before.get(name) != value
+        ]
+        out.append({"id": str(after.get(entity.key)), "changes": changes})
+    return out
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value)
+
+
 def rejects_path(settings: Settings, upload_id: str) -> Path:
     return uploads_dir(settings) / f"{upload_id}.rejects.json"
 
@@ -484,10 +527,13 @@ def check_upload(settings: Settings, upload: Upload, run_date: date | None = Non
         con = duckdb.connect(str(work.raw_db), read_only=True)
         try:
             rows = con.execute(
-                "select file_id, file_name, source_row, column_name, reason_code, message_zh, message_en, raw_value "
-                "from rejects where run_id = ? order by file_name, source_row nulls first limit ?",
-                [summary.run_id, STORED_REJECTS],
+                _sql("check_rejects"), {"run_id": summary.run_id, "max_rows": STORED_REJECTS}
             ).fetchall()
+            samples = {
+                f.file_id: _update_sample(con, work, f.entity, f.file_id, summary.run_id)
+                for f in summary.files
+                if f.status == "loaded" and f.rows_updated
+            }
         finally:
             con.close()
         names = (
@@ -509,6 +555,7 @@ def check_upload(settings: Settings, upload: Upload, run_date: date | None = Non
             if item is not None and result.status in ("loaded", "rejected"):
                 entry.update(_column_table(staged_path(settings, upload, item), result.entity, settings))
             entry["first_rejects"] = [r for r in rejects if r["file_id"] == result.file_id][:FIRST_REJECTS]
+            entry["update_sample"] = samples.get(result.file_id, [])
             files.append(entry)
         report = {
             "checked_at": _now(),

@@ -427,3 +427,18 @@ def test_mapping_file_rewrite_keeps_every_setting(tmp_path: Path) -> None:
     before["entities"]["suggestions"]["columns"]["title"] = {"headers": ["题目"]}
     assert after == before
     assert len(list(tmp_path.glob("m.toml.bak-*"))) == 1
+
+
+def test_check_shows_a_sample_of_updates_before_and_after(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    (settings.inbox / "05_建议.csv").write_text(SUGGESTIONS, encoding="utf-8")
+    run_etl(settings, trigger="test")
+    later = SUGGESTION_HEAD + "S01,代表之家,D1,石拐街道,好建议,2023-05-06,2023-08-01,已办结,满意,是\n"
+    (f,) = intake.check_upload(settings, stage(settings, {"05_建议_后.csv": later}))["files"]
+    assert (f["rows_updated"], f["rows_new"]) == (1, 0)
+    (sample,) = f["update_sample"]
+    changes = {c["field"]: (c["label"], c["before"], c["after"]) for c in sample["changes"]}
+    assert sample["id"] == "S01"
+    assert changes["status"] == ("状态", "办理中", "已办结")
+    assert changes["closed_on"][1:] == ("", "2023-08-01")
+    assert "title" not in changes
