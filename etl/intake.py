@@ -319,6 +319,8 @@ def _accept(
     problem = screen_file(tmp, name)
     if problem is not None:
         return item.refuse(problem[0], **problem[1])
+    if any(f.name == item.name for f in staged):  # two different files of one name (zip folders)
+        item.name = f"{Path(name).stem}-{sha[:8]}{Path(name).suffix}"
     os.replace(tmp, staged_path(settings, upload, item))
     return item
 

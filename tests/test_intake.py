@@ -141,6 +141,17 @@ def test_same_file_twice_is_kept_once(tmp_path: Path) -> None:
     assert upload.files[1].reason == "duplicate" and "a.csv" in upload.files[1].message_zh
 
 
+def test_two_different_files_of_one_name_are_both_kept(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    other = SUGGESTIONS.replace("S01", "S11")
+    upload = stage(
+        settings, {"a.zip": _zip({"jan/05.csv": SUGGESTIONS.encode(), "feb/05.csv": other.encode()})}
+    )
+    names = [f.name for f in upload.files]
+    assert names[0] == "05.csv" and names[1].startswith("05-") and names[1].endswith(".csv")
+    assert all(f.status == "staged" for f in upload.files)
+
+
 def test_zip_members_are_staged_one_by_one(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     data = _zip(
