@@ -15,7 +15,7 @@ from datetime import date, datetime
 import click
 
 from cockpit.options import current_settings, data_dir_option
-from dashboard.auth_store import AuthError, AuthStore, store_for
+from dashboard.auth_store import ROLES, AuthError, AuthStore, store_for
 from dashboard.demo_credentials import wall_url
 from warehouse.errors import UserError, user_error
 from warehouse.i18n import both
@@ -68,7 +68,7 @@ def users_group() -> None:
 
 @users_group.command("add", help="create an account / 新建账号")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(("admin", "leader", "township")))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--township", default=None, help="12-digit township code (role township) / 乡镇代码")
 @click.option("--password-stdin", is_flag=True, help="read the password from stdin")
 @data_dir_option

@@ -18,6 +18,7 @@ from dashboard import context, security
 from dashboard.briefing.routes import register_briefing_routes
 from dashboard.downloads import register_download_routes
 from dashboard.health import register_health_routes
+from dashboard.intake_routes import register_intake_routes
 from dashboard.wall_routes import register_wall_routes
 from warehouse.settings import Settings
 from warehouse.snapshot import SnapshotReader
@@ -75,6 +76,8 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
         assets_folder=str(ASSETS_DIR),
+        # intake/ belongs to the import page (plain Flask, dashboard/intake_routes.py) only.
+        assets_ignore=r"intake/.*",
         serve_locally=True,
         compress=True,
         suppress_callback_exceptions=True,
@@ -98,6 +101,7 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
     register_wall_routes(server)
     register_download_routes(server)
     register_briefing_routes(server)
+    register_intake_routes(server)
     # Last: the guard and the headers cover every route registered above.
     security.install(app, settings)
     return app

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-ROLES = ("admin", "leader", "township")
+# clerk (数据管理员): the import page, the operators' page and rejects downloads; no user administration.
+ROLES = ("admin", "clerk", "leader", "township")
 MIN_PASSWORD_LENGTH = 10
 
 # scrypt cost: N=2**15, r=8 needs 32 MiB and ~0.1 s per hash on this class of machine.
@@ -50,7 +51,7 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 SCHEMA = """
 create table if not exists users (
     name text primary key,
-    role text not null check (role in ('admin', 'leader', 'township')),
+    role text not null check (role in ('admin', 'clerk', 'leader', 'township')),
     township_code text,
     password_hash text not null,
     is_disabled integer not null default 0,
@@ -256,6 +257,24 @@ def load_secret_key(data_dir: Path, configured: str | None = None) -> str:
 # ---------------------------------------------------------------- the store
 
 
+def _migrate_user_roles(con: sqlite3.Connection) -> None:
+    """Stores made before the ``clerk`` role have a CHECK constraint without it; SQLite cannot alter a
+    constraint, so the users table is rebuilt (same rows) under the current schema."""
+    row = con.execute("select sql from sqlite_master where type = 'table' and name = 'users'").fetchone()
+    if row is None or "'clerk'" in row[0]:
+        return
+    con.execute("begin immediate")
+    try:
+        con.execute("alter table users rename to users_before_clerk")
+        con.execute(SCHEMA.split("create table if not exists kiosk_tokens")[0].strip().rstrip(";"))
+        con.execute("insert into users select * from users_before_clerk")
+        con.execute("drop table users_before_clerk")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 class AuthStore:
     """All reads and writes of ``auth.sqlite``; one short connection per operation."""
 
@@ -278,6 +297,7 @@ class AuthStore:
             if not self._ready:
                 con.execute("pragma journal_mode = wal")
                 con.executescript(SCHEMA)
+                _migrate_user_roles(con)
                 with contextlib.suppress(OSError):
                     os.chmod(self.path, 0o600)
                 self._ready = True

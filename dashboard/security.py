@@ -73,10 +73,13 @@ AREA_WALL = "wall"
 AREA_OPS = "ops"
 AREA_LEADERSHIP = "leadership"
 AREA_DOWNLOAD = "download"
+AREA_IMPORT = "import"
 # Who may reach what. Township users do not see the wall: it shows the whole district.
 AREA_ROLES: dict[str, frozenset[str]] = {
     AREA_WALL: frozenset({"kiosk", "admin", "leader"}),
-    AREA_OPS: frozenset({"admin"}),
+    AREA_OPS: frozenset({"admin", "clerk"}),
+    # The clerk's intake (/import: upload, check, confirm, rejects, templates): never leaders or townships.
+    AREA_IMPORT: frozenset({"admin", "clerk"}),
     AREA_LEADERSHIP: frozenset({"admin", "leader", "township"}),
     AREA_DOWNLOAD: frozenset({"admin", "leader", "township"}),
 }
@@ -85,6 +88,9 @@ AREA_ROLES: dict[str, frozenset[str]] = {
 PAGE_MODULE_AREAS = {"wall": AREA_WALL, "ops": AREA_OPS}
 DEFAULT_ID_PREFIXES = {AREA_WALL: "wall-", AREA_OPS: "ops-"}
 PAGES_ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
+
+# Where a role lands after login when the page it asked for is not one of its areas.
+HOME_PATHS = {"clerk": "/import"}
 
 SESSION_COOKIE_NAME = "cockpit_session"
 # Kiosk cookies are permanent and renewed daily by the wall's polls; browsers cap cookie lifetime at 400 days.
@@ -255,7 +261,7 @@ class Guard:
         """The area of a URL path: downloads, the wall (and its JSON routes), ops, else leadership."""
         if path.startswith("/download/") or path == "/download":
             return AREA_DOWNLOAD
-        for prefix, area in (("/wall", AREA_WALL), ("/ops", AREA_OPS)):
+        for prefix, area in (("/wall", AREA_WALL), ("/ops", AREA_OPS), ("/import", AREA_IMPORT)):
             if path == prefix or path.startswith(prefix + "/"):
                 return area
         return self.area_for_page(path)
@@ -472,9 +478,10 @@ class Guard:
         session.permanent = False
         g.cockpit_principal = principal
         self.store.audit("login.success", actor=principal.name, role=principal.role, ip=request.remote_addr)
-        target = next_path or "/"
+        home = HOME_PATHS.get(principal.role, "/")
+        target = next_path or home
         if principal.role not in AREA_ROLES[self.area_for_path(target.split("?", 1)[0])]:
-            target = "/"
+            target = home
         return redirect(target)
 
     def logout_view(self):

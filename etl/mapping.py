@@ -148,7 +148,9 @@ def _column(name: str, spec: dict) -> Column:
 
 
 @lru_cache(maxsize=8)
-def _load(user_file: str | None) -> Mapping:
+def _load(user_file: str | None, stamp: int | None = None) -> Mapping:
+    # ``stamp`` (the user file's mtime) is only a cache key: a mapping accepted on the import page is
+    # seen at once by every process.
     with PACKAGED_MAPPING.open("rb") as fh:
         raw = tomllib.load(fh)
     if user_file:
@@ -172,4 +174,10 @@ def _load(user_file: str | None) -> Mapping:
 
 def load_mapping(user_file: Path | None = None) -> Mapping:
     """The packaged mapping merged with the user's mapping file (if any)."""
-    return _load(str(user_file) if user_file else None)
+    if not user_file:
+        return _load(None)
+    try:
+        stamp = Path(user_file).stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _load(str(user_file), stamp)

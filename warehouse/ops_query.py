@@ -21,7 +21,7 @@ OPS_DB_NAME = "ops.duckdb"
 
 
 def ops_sql(name: str) -> str:
-    """The text of ``warehouse/sql/ops/<name>.sql`` (the copy's writer in ``etl.ops_store`` uses it too)."""
+    """The text of ``warehouse/sql/ops/<name>.sql`` (the copy's writer in ``warehouse.ops_store`` uses it too)."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 

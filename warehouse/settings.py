@@ -56,6 +56,14 @@ class Settings:
     frame_ancestors: str = "'self'"
     # Mark the session cookie Secure even on plain http (set it when a TLS proxy terminates in front).
     secure_cookies: bool = False
+    # The clerk's web intake (/import): the largest file accepted (a zip, and each file inside it).
+    upload_max_bytes: int = 200 * 1024 * 1024
+    # At most this many files in one upload (a zip's members count one by one).
+    upload_max_files: int = 50
+    # A zip whose members together unpack to more than this, or whose member unpacks to more than
+    # ``upload_zip_max_ratio`` times its compressed size, is refused as a zip bomb.
+    upload_zip_max_total_bytes: int = 1024 * 1024 * 1024
+    upload_zip_max_ratio: int = 100
 
     @property
     def inbox(self) -> Path:
@@ -72,6 +80,11 @@ class Settings:
     @property
     def snapshots_dir(self) -> Path:
         return self.data_dir / "snapshots"
+
+    @property
+    def staging_dir(self) -> Path:
+        """Uploaded files wait here (by content hash) between check and confirm; never the inbox."""
+        return self.data_dir / "staging"
 
     @property
     def lock_file(self) -> Path:
