@@ -436,6 +436,7 @@ def build_layout(
         focus_data=content.get(Ids.FOCUS_DATA),
         poll_seconds=settings.wall_poll_seconds,
         lang=lang,
+        title_secondary=settings.title_secondary,
     )
 
 

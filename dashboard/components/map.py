@@ -25,6 +25,8 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from shapely.geometry import shape
 
+from dashboard.components.text_fit import elide, fit_label
+
 HIGHLIGHT_UID = "highlight"
 # Levels counted as homes (DOMAIN.md); anything else (stations, liaison points) is drawn as a station.
 HOME_LEVELS = ("区级", "苏木镇街道级", "嘎查村级", "企业")
@@ -153,6 +155,33 @@ def label_point(geometry: Mapping) -> tuple[float, float] | None:
     except (ValueError, TypeError, AttributeError, KeyError):
         return None
     return point.x, point.y
+
+
+def px_per_degree(
+    bounds: tuple[float, float, float, float] | None, width: int | None, height: int | None
+) -> float | None:
+    """Pixels per degree of longitude on a map of this size (None when the size is plotly's to choose).
+
+    Same geometry as :func:`map_figure`'s layout: 4 px margins, 3 % padding around the bounds, latitude
+    stretched by :func:`aspect_scaleratio`; with ``scaleanchor`` the tighter of the two axes decides.
+    """
+    if not bounds or not width or not height:
+        return None
+    min_lon, min_lat, max_lon, max_lat = bounds
+    lon_span = (max_lon - min_lon) * 1.06
+    lat_span = (max_lat - min_lat) * 1.06 * aspect_scaleratio((min_lat + max_lat) / 2)
+    if lon_span <= 0 or lat_span <= 0:
+        return None
+    return min((width - 8) / lon_span, (height - 8) / lat_span)
+
+
+def feature_width(feature: Mapping) -> float:
+    """Width of a feature's bounding box in degrees of longitude (0 when it has no usable geometry)."""
+    try:
+        min_x, _, max_x, _ = shape(feature.get("geometry") or {}).bounds
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return 0.0
+    return max_x - min_x
 
 
 def area_shares(features: Sequence[Mapping]) -> list[float]:
@@ -339,7 +368,9 @@ def map_figure(
     traces.append(highlight_trace(outlines.get(highlight) if highlight else None, theme))
 
     # Labels last: names stay readable over markers and the focus outline.
-    label_x, label_y, label_text = [], [], []
+    bounds = collection_bounds(district, townships)
+    scale = px_per_degree(bounds, width, height)
+    label_x, label_y, label_text, label_sizes = [], [], [], []
     small: list[tuple[tuple[float, float], str]] = []
     shares = area_shares(features)
     for feature, code, share in zip(features, codes, shares, strict=True):
@@ -351,9 +382,15 @@ def map_figure(
         if share < label_min_share:
             small.append((point, text))
             continue
+        size = label_size
+        if scale:
+            # A label stays inside its own township: a long name shrinks, then is cut (the focus card
+            # and the township table show it whole).
+            text, size = fit_label(text, feature_width(feature) * scale * 0.9, label_size, label_size * 0.6)
         label_x.append(point[0])
         label_y.append(point[1])
         label_text.append(text.replace("\n", "<br>"))
+        label_sizes.append(size)
     if label_text:
         traces.append(
             _scatter(
@@ -362,7 +399,7 @@ def map_figure(
                 mode="text",
                 text=label_text,
                 textfont={
-                    "size": label_size,
+                    "size": label_sizes,
                     "color": theme.label_color,
                     "family": theme.font_family,
                     "shadow": theme.label_shadow,
@@ -372,7 +409,6 @@ def map_figure(
             )
         )
 
-    bounds = collection_bounds(district, townships)
     layout: dict = {
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
@@ -407,7 +443,13 @@ def map_figure(
     annotations = []
     if callouts and small and bounds:
         annotations += callout_annotations(
-            small, layout["xaxis"]["range"], layout["yaxis"]["range"], height, theme, label_size
+            small,
+            layout["xaxis"]["range"],
+            layout["yaxis"]["range"],
+            height,
+            theme,
+            label_size,
+            max_width=width * 0.4 if width else None,
         )
     if note:
         annotations += [
@@ -436,8 +478,11 @@ def callout_annotations(
     height: int | None,
     theme: MapTheme,
     size: int,
+    max_width: float | None = None,
 ) -> list[dict]:
     """Labels stacked in the lower-right corner, each with a leader line to its township.
+
+    ``max_width`` (px): longer names are cut to it rather than drawn across the map.
 
     The highest township gets the highest slot so that the lines do not cross more than they must.
     """
@@ -456,7 +501,7 @@ def callout_annotations(
             "ayref": "y",
             "xref": "x",
             "yref": "y",
-            "text": text.replace("\n", " "),
+            "text": elide(text.replace("\n", " "), max_width, size) if max_width else text.replace("\n", " "),
             "xanchor": "right",
             "showarrow": True,
             "arrowhead": 0,
