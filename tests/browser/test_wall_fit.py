@@ -43,7 +43,7 @@ def longest_names() -> dict[str, list[str]]:
     with REGIONS.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             by_level.setdefault(row["level"], []).append(row["name"])
-    return {level: sorted(set(names), key=len, reverse=True) for level, names in by_level.items()}
+    return {level: sorted(set(names), key=lambda n: (-len(n), n)) for level, names in by_level.items()}
 
 
 def rename_demo(data_dir: Path, townships: list[str]) -> dict[str, str]:
@@ -114,8 +114,16 @@ TEXT_BOXES_JS = """
     return box;
   };
   const out = [];
-  const add = (el, rect, text, svg) => {
-    if (rect.width < 1 || rect.height < 1) return;
+  let node_id = 0;
+  const add = (el, rawRect, text, svg) => {
+    if (rawRect.width < 1 || rawRect.height < 1) return;
+    // The glyphs' em box, not the line box: a font's ascent and descent reach past its glyphs, and
+    // tight line heights (the big figures) make line boxes touch where no glyphs do.
+    const size = parseFloat(getComputedStyle(el).fontSize) || rawRect.height;
+    const middle = (rawRect.top + rawRect.bottom) / 2;
+    const half = Math.min(rawRect.height, size) / 2;
+    const rect = {left: rawRect.left, right: rawRect.right, top: middle - half, bottom: middle + half,
+                  width: rawRect.width, height: 2 * half};
     const clip = clipOf(el);
     if (!clip) return;
     const box = {left: Math.max(rect.left, clip.left), top: Math.max(rect.top, clip.top),
@@ -123,7 +131,7 @@ TEXT_BOXES_JS = """
     if (box.right - box.left < 1 || box.bottom - box.top < 1) return;
     const cut = rect.right - box.right > 2 || box.left - rect.left > 2;
     const owner = el.closest('[data-panel]') || el.closest('.wall-header, .wall-ticker');
-    out.push({text: text.slice(0, 40), svg, ...box, cut, titled: !!el.closest('[title]'),
+    out.push({text: text.slice(0, 40), svg, node: node_id, ...box, cut, titled: !!el.closest('[title]'),
               panel: owner ? (owner.dataset.panel || owner.className) : '',
               path: el.className && el.className.baseVal !== undefined ? el.className.baseVal : el.className});
   };
@@ -133,9 +141,11 @@ TEXT_BOXES_JS = """
     if (!node.textContent.trim() || el.closest('svg, style, script')) continue;
     const range = document.createRange();
     range.selectNodeContents(node);
+    node_id += 1;
     for (const rect of range.getClientRects()) add(el, rect, node.textContent, false);
   }
   root.querySelectorAll('.js-plotly-plot svg text').forEach((el) => {
+    node_id += 1;
     if (el.textContent.trim()) add(el, el.getBoundingClientRect(), el.textContent, true);
   });
   return out;
@@ -147,6 +157,8 @@ def overlaps(boxes: list[dict], tolerance: float = 0.5) -> list[tuple[dict, dict
     found = []
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
+            if a["node"] == b["node"]:  # the lines of one wrapped text, or the same text measured twice
+                continue
             width = min(a["right"], b["right"]) - max(a["left"], b["left"])
             height = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
             if width > tolerance and height > tolerance:
