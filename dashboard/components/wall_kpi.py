@@ -91,7 +91,8 @@ def kpi_tile(
                 [count_span(kpi_id, value, prefix=prefix), html.Span(unit, className="wall-unit")],
                 className="wall-tile-value",
             ),
-            html.Div([html.Div(line) for line in sub or []], className="wall-tile-sub"),
+            # A line too long for the tile is cut with an ellipsis (wall.css); its title keeps it whole.
+            html.Div([html.Div(line, title=line) for line in sub or []], className="wall-tile-sub"),
             _as_of_line(kpi_id, as_of, lang),
         ],
         className="wall-tile",

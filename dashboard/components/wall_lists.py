@@ -181,7 +181,8 @@ def township_table(rows: Sequence[Mapping], lang: str) -> html.Table:
     """Every township with its figures, one row each (columns the rows carry)."""
     columns = [(m, k) for m, k in TABLE_COLUMNS if any(m in r for r in rows)]
     head = html.Tr(
-        [html.Th(t("wall.township.name", lang))] + [html.Th(t(f"wall.{k}", lang)) for _, k in columns]
+        [html.Th(t("wall.township.name", lang))]
+        + [html.Th(t(f"wall.{k}", lang), title=t(f"wall.{k}", lang)) for _, k in columns]
     )
     body = [
         html.Tr(

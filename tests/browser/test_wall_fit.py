@@ -113,13 +113,15 @@ TEXT_BOXES_JS = """
     }
     return box;
   };
+  const canvas = root.querySelector('.wall-canvas');
+  const scale = canvas.getBoundingClientRect().width / canvas.offsetWidth;  // design px -> viewport px
   const out = [];
   let node_id = 0;
   const add = (el, rawRect, text, svg) => {
     if (rawRect.width < 1 || rawRect.height < 1) return;
     // The glyphs' em box, not the line box: a font's ascent and descent reach past its glyphs, and
     // tight line heights (the big figures) make line boxes touch where no glyphs do.
-    const size = parseFloat(getComputedStyle(el).fontSize) || rawRect.height;
+    const size = (parseFloat(getComputedStyle(el).fontSize) || rawRect.height) * scale;
     const middle = (rawRect.top + rawRect.bottom) / 2;
     const half = Math.min(rawRect.height, size) / 2;
     const rect = {left: rawRect.left, right: rawRect.right, top: middle - half, bottom: middle + half,
