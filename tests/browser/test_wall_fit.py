@@ -131,7 +131,14 @@ TEXT_BOXES_JS = """
     const box = {left: Math.max(rect.left, clip.left), top: Math.max(rect.top, clip.top),
                  right: Math.min(rect.right, clip.right), bottom: Math.min(rect.bottom, clip.bottom)};
     if (box.right - box.left < 1 || box.bottom - box.top < 1) return;
-    const cut = rect.right - box.right > 2 || box.left - rect.left > 2;
+    // Cut: clipped by an ancestor, or by the element itself (ellipsis, line clamp: the text's own box is
+    // larger than the element's); in the header also from above or below (the title's second line).
+    const header = !!el.closest('.wall-header');
+    const cs = getComputedStyle(el);
+    const clipsSelf = !svg && cs.overflowX !== 'visible' &&
+      (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
+    const cut = clipsSelf || rect.right - box.right > 2 || box.left - rect.left > 2 ||
+      (header && (rect.bottom - box.bottom > 1 || box.top - rect.top > 1));
     const owner = el.closest('[data-panel]') || el.closest('.wall-header, .wall-ticker');
     out.push({text: text.slice(0, 40), svg, node: node_id, ...box, cut, titled: !!el.closest('[title]'),
               panel: owner ? (owner.dataset.panel || owner.className) : '',
