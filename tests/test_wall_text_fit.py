@@ -143,3 +143,36 @@ def test_find_font_answers_only_an_installed_family():
     found = fonts.find_font(fonts.SECONDARY_FAMILY)
     # scripts/system-packages installs fonts-noto-core; without it this is the failure to see.
     assert found is not None and found.suffix in (".ttf", ".otf"), "Noto Sans Mongolian is not installed"
+
+
+def test_place_label_shrinks_then_cuts_then_gives_up_rather_than_cover_a_neighbour():
+    taken = [wall_map.label_box(100, 100, "吉忽伦图苏木\n32", 20)]
+    # Far away: drawn as given.
+    assert wall_map.place_label(400, 100, "大发街道\n12", 20, 12, taken) == ("大发街道\n12", 20.0)
+    # Close beside a neighbour: smaller, or cut, but never on it.
+    text, size = wall_map.place_label(230, 100, LONG_TOWNSHIP + "\n12", 20, 12, taken)
+    assert text.endswith(ELLIPSIS + "\n12") and size == 12
+    box = wall_map.label_box(230, 100, text, size)
+    assert box[0] >= taken[0][2]
+    # On top of it: left out (the focus card and the table name it).
+    assert wall_map.place_label(100, 100, "大发街道\n12", 20, 12, taken) is None
+
+
+def test_focus_card_box_grows_with_the_longest_name_up_to_its_share_of_the_panel():
+    from dashboard import wall_data
+
+    short = wall_data.focus_card_box("wall-map", ["大发街道"])
+    long = wall_data.focus_card_box("wall-map", [LONG_TOWNSHIP])
+    assert short[2] - short[0] == 210  # the card's min-width (wall.css)
+    assert long[2] - long[0] == wall_layout.panel_by_id("wall-map").w * wall_data.FOCUS_CARD_MAX_SHARE
+    assert long[3] > long[1] + 6 * 19
+
+
+def test_english_tiles_use_names_written_for_their_room_and_keep_the_full_name_in_the_title():
+    from dashboard.components import wall_kpi
+
+    tile = wall_kpi.kpi_tile("mediation_cases", 173, {}, "en")
+    name = by_class(tile, "wall-tile-name")[0]
+    assert text(name) == "Mediation cases" and attr(name, "title") == "Pre-litigation mediation cases"
+    zh = by_class(wall_kpi.kpi_tile("mediation_cases", 173, {}, "zh-CN"), "wall-tile-name")[0]
+    assert text(zh) == attr(zh, "title") == "诉前调解案件"
