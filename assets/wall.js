@@ -173,7 +173,6 @@
     }
     if (fits) el.removeAttribute("title");
     else el.setAttribute("title", text);
-    el.classList.toggle("is-cut", !fits);
   }
 
   function fitAll(root) {

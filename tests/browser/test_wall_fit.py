@@ -184,13 +184,16 @@ SHOW_SCREEN_JS = """
 }
 """
 
-SET_TITLE_JS = """
-(title) => {
-  const el = document.querySelector('.wall-title');
-  el.textContent = title;
+SET_TEXT_JS = """
+([selector, text]) => {
+  document.querySelector(selector).textContent = text;
   return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
 }
 """
+LONG_AS_OF = {
+    "zh-CN": "数据截至 2023-12-31 23:59 · 更新于 2024-01-02 02:05",
+    "en": "Data as of 2023-12-31 23:59 · updated 2024-01-02 02:05",
+}
 
 
 def check_wall(page, where: str) -> list[str]:
@@ -241,10 +244,19 @@ def test_no_text_overlaps_with_the_longest_names(page_opener, long_server, long_
     else:
         problems += check_wall(page, where)
 
+    # Issue 14 makes the as-of line longer (data time and update time): it must keep to its column too.
+    page.evaluate(SET_TEXT_JS, [".wall-asof-text", LONG_AS_OF[lang]])
+    as_of = page.evaluate(
+        "() => { const el = document.getElementById('wall-asof');"
+        " return [el.scrollWidth, el.clientWidth, parseFloat(getComputedStyle(el).fontSize)]; }"
+    )
+    assert as_of[0] <= as_of[1] + 1 and as_of[2] < 22, (
+        f"{where}: the longer as-of line was not fitted: {as_of}"
+    )
     rendered = page.inner_text(".wall-title")
     county = long_names["county"][0]
     for name in (long_names["township"][0], long_names["city"][0], long_names["province"][0]):
-        page.evaluate(SET_TITLE_JS, rendered.replace(county, name))
+        page.evaluate(SET_TEXT_JS, [".wall-title", rendered.replace(county, name)])
         problems += check_wall(page, f"{where} title {name}")
         size = page.evaluate(
             "() => parseFloat(getComputedStyle(document.querySelector('.wall-title')).fontSize)"
