@@ -18,6 +18,7 @@ from dash.development.base_component import Component
 
 from dashboard.components import map as wall_map
 from dashboard.components import wall_charts, wall_kpi, wall_lists
+from dashboard.components.text_fit import text_width
 from dashboard.components.wall_layout import (
     PANELS,
     Ids,
@@ -118,6 +119,26 @@ def _fetch(con, function, *args, **kwargs):
     return None if con is None else function(con, *args, **kwargs)
 
 
+# The focus card over each map (wall.css .wall-focus): offset inside the map figure, name size, item rows
+# (font size × line height), and the share of the panel's width it may take.
+FOCUS_CARD = {"wall-map": (14, 12, 26, 19 * 1.45), "wall-map-big": (14, 20, 34, 24 * 1.45)}
+FOCUS_CARD_MAX_SHARE = 0.48
+
+
+def focus_card_box(panel_id: str, names) -> tuple[float, float, float, float]:
+    """Figure pixels the rotating focus card may cover on this map: township labels keep off them.
+
+    As wide as the longest township name makes it (between its minimum and maximum width), as tall as
+    its name and six measures.
+    """
+    left, top, name_size, row = FOCUS_CARD[panel_id]
+    panel_w = panel_by_id(panel_id).w
+    widest = max((text_width(name, name_size) * 1.05 for name in names), default=0) + 32
+    width = min(max(widest, 280 if panel_id == "wall-map-big" else 210), panel_w * FOCUS_CARD_MAX_SHARE)
+    height = 20 + name_size * 1.5 + 4 + len(wall_lists.FOCUS_MEASURES) * row
+    return left, top, left + width, top + height
+
+
 def load_header(con, params: dict, settings: Settings) -> dict:
     if con is None:
         return {Ids.AS_OF: as_of_block(None, None, 0, params["lang"])}
@@ -190,6 +211,7 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
             label_size=label_size,
             label_min_share=SMALL_TOWNSHIP_SHARE,
             callouts=True,
+            reserved=[focus_card_box(panel_id, names.values())],
         )
     order = [r.get("township_name") or "" for r in shown]
     series = [
@@ -426,6 +448,7 @@ def build_layout(
         focus_data=content.get(Ids.FOCUS_DATA),
         poll_seconds=settings.wall_poll_seconds,
         lang=lang,
+        title_secondary=settings.title_secondary,
     )
 
 

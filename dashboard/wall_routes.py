@@ -1,4 +1,4 @@
-"""Flask routes of the wall: ``/wall/version``, the tiny JSON the wall polls.
+"""Flask routes of the wall: ``/wall/version``, the tiny JSON the wall polls, and the second-script font.
 
 The wall asks for this every ``settings.wall_poll_seconds``; an unchanged answer costs a few dozen bytes
 and no callback, no query and no redraw. Only a new version makes the wall re-run its panel callbacks.
@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask, jsonify
+from flask import Flask, abort, jsonify, send_file
 
 from dashboard import context
 from dashboard.freshness import OK, Freshness, format_time, freshness
 from warehouse import query
+from warehouse.fonts import secondary_font
 from warehouse.run_status import read_status, status_path
 
 log = logging.getLogger(__name__)
@@ -90,3 +91,11 @@ def register_wall_routes(server: Flask) -> None:
         response = jsonify({"version": version, **current_freshness_state(version)})
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    @server.route("/wall/fonts/secondary")
+    def wall_secondary_font():
+        """The font of ``settings.title_secondary`` (wall.css's @font-face), from this origin only."""
+        path = secondary_font(context.settings().title_secondary_font)
+        if path is None:
+            abort(404)
+        return send_file(path, max_age=7 * 86400)

@@ -40,6 +40,12 @@ class Settings:
     district_geojson: Path = GEO_DIR / "shiguai_district.geojson"
     # Township polygons keyed by the 12-digit code; None means data_dir/geo/townships.geojson.
     townships_geojson: Path | None = None
+    # A line in a second script above the wall's title, e.g. the district's name in traditional Mongolian
+    # as its signboards spell it; "" (default) shows none. Drawn with Noto Sans Mongolian (title_secondary_font).
+    title_secondary: str = ""
+    # The font file served for that line at /wall/fonts/secondary; None finds "Noto Sans Mongolian"
+    # through fontconfig (Debian fonts-noto-core, installed by scripts/system-packages).
+    title_secondary_font: Path | None = None
     wall_poll_seconds: int = 30
     wall_reload_hour: int | None = 3
     stale_after_hours: float = 26.0

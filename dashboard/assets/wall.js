@@ -133,7 +133,55 @@
       state.slots = slots;
       showScreens(canvas);
     }
+    fitAll(root);
     root.classList.add("is-scaled");
+  }
+
+  /* ---------------------------------------------------------------- text that fits its box */
+
+  /* Elements marked data-wall-fit="<min share>" (the header's lines, see wall_layout.FIT) shrink from their
+     CSS font size down to that share of it until they fit their box; with data-wall-fit-lines="2" (the
+     title) a second line is tried, at the largest size that fits, when one line would need more shrinking
+     than a tenth. What still does not fit is cut by CSS (ellipsis) and keeps its whole text in a title.
+     Layout sizes are design pixels (the canvas transform does not change them), so this runs again only
+     when the text or the canvas width changes. */
+  function overflows(el) {
+    return el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+  }
+
+  function shrink(el, from, to) {
+    for (var size = from; size >= to; size -= 1) {
+      el.style.fontSize = size + "px";
+      if (!overflows(el)) return true;
+    }
+    return false;
+  }
+
+  function fitText(el, width) {
+    var text = el.textContent;
+    if (el._wallFit === text + "|" + width) return;
+    el._wallFit = text + "|" + width;
+    el.style.fontSize = "";
+    el.style.whiteSpace = "";
+    var base = parseFloat(window.getComputedStyle(el).fontSize) || 16;
+    var min = Math.max(10, Math.floor(base * (Number(el.getAttribute("data-wall-fit")) || 0.6)));
+    var lines = Number(el.getAttribute("data-wall-fit-lines")) || 1;
+    var fits = shrink(el, Math.floor(base), lines > 1 ? Math.ceil(base * 0.9) : min);
+    if (!fits && lines > 1) {
+      el.style.whiteSpace = "normal";
+      fits = shrink(el, Math.floor(base), min);
+    }
+    if (fits) el.removeAttribute("title");
+    else el.setAttribute("title", text);
+  }
+
+  function fitAll(root) {
+    var header = root.querySelector(".wall-header");
+    if (!header) return;
+    var width = header.clientWidth;
+    header.querySelectorAll("[data-wall-fit]").forEach(function (el) {
+      fitText(el, width);
+    });
   }
 
   /* ---------------------------------------------------------------- first screen first */
@@ -269,8 +317,9 @@
     var rank = Number(cells[0]);
     if (rank >= 1 && rank <= 3) row.className += " is-top" + rank;
     row.appendChild(cell("span", "wall-rank-no", cells[0]));
-    row.appendChild(cell("span", "wall-rank-name", cells[1]));
-    row.appendChild(cell("span", "wall-rank-town", cells[2]));
+    /* Names may be cut by an ellipsis (wall.css): the title keeps them whole, as in the top 10. */
+    row.appendChild(cell("span", "wall-rank-name", cells[1])).title = cells[1];
+    row.appendChild(cell("span", "wall-rank-town", cells[2])).title = cells[2];
     var points = cell("span", "wall-rank-points", cells[3]);
     points.appendChild(cell("small", "", unit));
     row.appendChild(points);
@@ -377,6 +426,16 @@
     countAll(root);
     var observer = watchCounts(root);
     state.filled = false;
+    /* Sizes measured before the web fonts arrived are wrong: fit again once they have. */
+    if (document.fonts && document.fonts.ready) {
+      document.fonts.ready.then(function () {
+        if (state.root !== root) return;
+        root.querySelectorAll("[data-wall-fit]").forEach(function (el) {
+          el._wallFit = null;
+        });
+        fitAll(root);
+      });
+    }
     state.timers = [
       window.setInterval(checkDrawn, 100),
       window.setInterval(tick, 1000),
@@ -405,7 +464,11 @@
     var changed = (Array.isArray(records) ? records : []).some(function (r) {
       return r.type === "attributes";
     });
-    if (root) fillLists(changed);
+    if (root) {
+      fillLists(changed);
+      /* The as-of line is replaced when a new snapshot arrives: fit it again (cheap when unchanged). */
+      if (state.root === root) fitAll(root);
+    }
   }
 
   window.addEventListener("resize", layoutCanvas);
@@ -431,14 +494,14 @@
         props: {
           className: "wall-focus-item",
           children: [
-            { namespace: "dash_html_components", type: "Span", props: { className: "wall-focus-label", children: item[0] } },
+            { namespace: "dash_html_components", type: "Span", props: { className: "wall-focus-label", title: item[0], children: item[0] } },
             { namespace: "dash_html_components", type: "Span", props: { className: "wall-focus-value", children: item[1] } },
           ],
         },
       };
     });
     return [
-      { namespace: "dash_html_components", type: "Div", props: { className: "wall-focus-name", children: entry.name } },
+      { namespace: "dash_html_components", type: "Div", props: { className: "wall-focus-name", title: entry.name, children: entry.name } },
       { namespace: "dash_html_components", type: "Div", props: { className: "wall-focus-items", children: items } },
     ];
   }

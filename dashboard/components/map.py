@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from shapely.geometry import shape
 
+from dashboard.components.text_fit import ELLIPSIS, elide, fit_label, text_width
 from warehouse.levels import HOME_TIERS
 
 HIGHLIGHT_UID = "highlight"
@@ -156,6 +157,97 @@ def label_point(geometry: Mapping) -> tuple[float, float] | None:
     return point.x, point.y
 
 
+def px_per_degree(
+    bounds: tuple[float, float, float, float] | None, width: int | None, height: int | None
+) -> float | None:
+    """Pixels per degree of longitude on a map of this size (None when the size is plotly's to choose).
+
+    Same geometry as :func:`map_figure`'s layout: 4 px margins, 3 % padding around the bounds, latitude
+    stretched by :func:`aspect_scaleratio`; with ``scaleanchor`` the tighter of the two axes decides.
+    """
+    if not bounds or not width or not height:
+        return None
+    min_lon, min_lat, max_lon, max_lat = bounds
+    lon_span = (max_lon - min_lon) * 1.06
+    lat_span = (max_lat - min_lat) * 1.06 * aspect_scaleratio((min_lat + max_lat) / 2)
+    if lon_span <= 0 or lat_span <= 0:
+        return None
+    return min((width - 8) / lon_span, (height - 8) / lat_span)
+
+
+def pixel_frame(
+    bounds: tuple[float, float, float, float] | None, width: int | None, height: int | None
+) -> PixelFrame | None:
+    """The figure-pixel frame of a map of this size, or None when plotly chooses the size."""
+    scale = px_per_degree(bounds, width, height)
+    if scale is None or bounds is None:
+        return None
+    min_lon, min_lat, max_lon, max_lat = bounds
+    ratio = aspect_scaleratio((min_lat + max_lat) / 2)
+    return PixelFrame(width, height, scale, ratio, ((min_lon + max_lon) / 2, (min_lat + max_lat) / 2))
+
+
+def feature_width(feature: Mapping) -> float:
+    """Width of a feature's bounding box in degrees of longitude (0 when it has no usable geometry)."""
+    try:
+        min_x, _, max_x, _ = shape(feature.get("geometry") or {}).bounds
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return 0.0
+    return max_x - min_x
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom in figure pixels
+
+
+@dataclass(frozen=True)
+class PixelFrame:
+    """Where data coordinates land in a fixed-size map figure (plotly centres the constrained axis)."""
+
+    width: int
+    height: int
+    scale: float  # pixels per degree of longitude
+    ratio: float  # degrees of latitude are drawn this much longer
+    centre: tuple[float, float]
+
+    def point(self, lon: float, lat: float) -> tuple[float, float]:
+        x = self.width / 2 + (lon - self.centre[0]) * self.scale
+        y = self.height / 2 - (lat - self.centre[1]) * self.scale * self.ratio
+        return x, y
+
+
+def _boxes_meet(a: Box, b: Box) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def label_box(x: float, y: float, text: str, size: float) -> Box:
+    """The pixels a centred plotly text label covers (lines of ``size`` px, about 1.2 em apart)."""
+    lines = text.split("\n")
+    half_w = max(text_width(line, size) for line in lines) / 2
+    half_h = len(lines) * size * 1.2 / 2
+    return x - half_w, y - half_h, x + half_w, y + half_h
+
+
+def place_label(
+    x: float, y: float, text: str, size: float, min_size: float, taken: Sequence[Box]
+) -> tuple[str, float] | None:
+    """The largest form of a label that covers none of ``taken``: shrunk, then its name cut; else None.
+
+    The name is the first line; further lines (the count) are kept whole. None when not even the count
+    and one character of the name fit: the township is then named by the focus card, table and bars.
+    """
+    name, *rest = text.split("\n")
+    sizes = [size] + [s for s in range(int(size) - 2, int(min_size) - 1, -2)]
+    for current in sizes:
+        candidate = "\n".join([name, *rest])
+        if not any(_boxes_meet(label_box(x, y, candidate, current), box) for box in taken):
+            return candidate, float(current)
+    for keep in range(len(name) - 1, 0, -1):
+        candidate = "\n".join([name[:keep] + ELLIPSIS, *rest])
+        if not any(_boxes_meet(label_box(x, y, candidate, min_size), box) for box in taken):
+            return candidate, float(min_size)
+    return None
+
+
 def area_shares(features: Sequence[Mapping]) -> list[float]:
     """Each feature's share of the features' total area (0 for a feature without a usable geometry)."""
     areas = []
@@ -244,6 +336,7 @@ def map_figure(
     label_min_share: float = 0.0,
     callouts: bool = False,
     static: bool = True,
+    reserved: Sequence[Box] = (),
 ) -> go.Figure:
     """The district map.
 
@@ -265,6 +358,8 @@ def map_figure(
         callouts: label those small townships from a column in the map's lower-right corner instead, each
             with a leader line to its polygon.
         static: no hover (the wall); False adds hover text on homes (the leadership view).
+        reserved: figure-pixel boxes township labels keep off (what the page lays over the map: the
+            wall's focus card); only honoured with a fixed ``width`` and ``height``.
     """
     township_values = township_values or {}
     # Built unvalidated, traces collected first and passed to the constructor: plotly's per-element
@@ -339,40 +434,6 @@ def map_figure(
     outlines = township_outlines(townships)
     traces.append(highlight_trace(outlines.get(highlight) if highlight else None, theme))
 
-    # Labels last: names stay readable over markers and the focus outline.
-    label_x, label_y, label_text = [], [], []
-    small: list[tuple[tuple[float, float], str]] = []
-    shares = area_shares(features)
-    for feature, code, share in zip(features, codes, shares, strict=True):
-        point = label_point(feature.get("geometry") or {})
-        if point is None:
-            continue
-        text = (township_labels or {}).get(code) if code else None
-        text = text if text is not None else feature_name(feature) or code or ""
-        if share < label_min_share:
-            small.append((point, text))
-            continue
-        label_x.append(point[0])
-        label_y.append(point[1])
-        label_text.append(text.replace("\n", "<br>"))
-    if label_text:
-        traces.append(
-            _scatter(
-                x=label_x,
-                y=label_y,
-                mode="text",
-                text=label_text,
-                textfont={
-                    "size": label_size,
-                    "color": theme.label_color,
-                    "family": theme.font_family,
-                    "shadow": theme.label_shadow,
-                },
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
-
     bounds = collection_bounds(district, townships)
     layout: dict = {
         "paper_bgcolor": "rgba(0,0,0,0)",
@@ -405,10 +466,31 @@ def map_figure(
         layout["yaxis"]["range"] = [min_lat - pad_y, max_lat + pad_y]
         layout["yaxis"]["scaleanchor"] = "x"
         layout["yaxis"]["scaleratio"] = aspect_scaleratio((min_lat + max_lat) / 2)
+
+    labels: list[tuple[float, tuple[float, float], str, Mapping]] = []
+    small: list[tuple[tuple[float, float], str]] = []
+    shares = area_shares(features)
+    for feature, code, share in zip(features, codes, shares, strict=True):
+        point = label_point(feature.get("geometry") or {})
+        if point is None:
+            continue
+        text = (township_labels or {}).get(code) if code else None
+        text = text if text is not None else feature_name(feature) or code or ""
+        if share < label_min_share:
+            small.append((point, text))
+        else:
+            labels.append((share, point, text, feature))
+
     annotations = []
     if callouts and small and bounds:
         annotations += callout_annotations(
-            small, layout["xaxis"]["range"], layout["yaxis"]["range"], height, theme, label_size
+            small,
+            layout["xaxis"]["range"],
+            layout["yaxis"]["range"],
+            height,
+            theme,
+            label_size,
+            max_width=width * 0.4 if width else None,
         )
     if note:
         annotations += [
@@ -425,9 +507,73 @@ def map_figure(
             }
         ]
     layout["annotations"] = annotations
+
+    # Labels last: names stay readable over markers and the focus outline.
+    frame = pixel_frame(bounds, width, height)
+    taken = list(reserved) + _drawn_boxes(frame, annotations, note, legend_names, label_size) if frame else []
+    label_x, label_y, label_text, label_sizes = [], [], [], []
+    for _, point, text, feature in sorted(labels, key=lambda item: -item[0]):
+        size = float(label_size)
+        if frame:
+            # A label stays inside its own township and off every text already placed (the biggest
+            # townships first): a long name shrinks, then is cut, else left to the focus card and table.
+            text, size = fit_label(
+                text, feature_width(feature) * frame.scale * 0.9, label_size, label_size * 0.6
+            )
+            x, y = frame.point(*point)
+            placed = place_label(x, y, text, size, label_size * 0.6, taken)
+            if placed is None:
+                continue
+            text, size = placed
+            taken.append(label_box(x, y, text, size))
+        label_x.append(point[0])
+        label_y.append(point[1])
+        label_text.append(text.replace("\n", "<br>"))
+        label_sizes.append(size)
+    if label_text:
+        traces.append(
+            _scatter(
+                x=label_x,
+                y=label_y,
+                mode="text",
+                text=label_text,
+                textfont={
+                    "size": label_sizes,
+                    "color": theme.label_color,
+                    "family": theme.font_family,
+                    "shadow": theme.label_shadow,
+                },
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     # One construction with the whole layout: ``update_layout`` afterwards walks plotly's property
     # machinery for every key (tens of ms per map).
     return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def _drawn_boxes(
+    frame: PixelFrame,
+    annotations: Sequence[Mapping],
+    note: str | None,
+    legend_names: tuple[str, str] | None,
+    size: int,
+) -> list[Box]:
+    """Pixels already covered by text: the callouts (right-aligned at their text end), note and legend."""
+    boxes: list[Box] = []
+    for item in annotations:
+        if item.get("showarrow"):
+            right, middle = frame.point(item["ax"], item["ay"])
+            half = size * 0.75
+            boxes.append(
+                (right - text_width(item["text"], size) - 6, middle - half, right + 2, middle + half)
+            )
+    if note:
+        boxes.append((frame.width - text_width(note, 16) - 16, frame.height - 30, frame.width, frame.height))
+    if legend_names:
+        wide = max(text_width(name, 18) for name in legend_names) + 48
+        boxes.append((0, frame.height - 70, wide, frame.height))
+    return boxes
 
 
 def callout_annotations(
@@ -437,8 +583,11 @@ def callout_annotations(
     height: int | None,
     theme: MapTheme,
     size: int,
+    max_width: float | None = None,
 ) -> list[dict]:
     """Labels stacked in the lower-right corner, each with a leader line to its township.
+
+    ``max_width`` (px): longer names are cut to it rather than drawn across the map.
 
     The highest township gets the highest slot so that the lines do not cross more than they must.
     """
@@ -457,7 +606,7 @@ def callout_annotations(
             "ayref": "y",
             "xref": "x",
             "yref": "y",
-            "text": text.replace("\n", " "),
+            "text": elide(text.replace("\n", " "), max_width, size) if max_width else text.replace("\n", " "),
             "xanchor": "right",
             "showarrow": True,
             "arrowhead": 0,

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from dashboard.components.text_fit import elide
+
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
 TEXT = "#d8e8ff"
 MUTED = "#7f98bd"
@@ -152,6 +154,10 @@ def trend_figure(
     return figure(traces, layout)
 
 
+# Left margin of the township bars: room for a township name of six or seven characters at 18 px.
+TOWNSHIP_LABEL_W = 132
+
+
 def township_bars_figure(
     names: Sequence[str],
     series: Sequence[tuple[str, Sequence[float | None]]],
@@ -193,6 +199,10 @@ def township_bars_figure(
             "showticklabels": index == 0,
             "fixedrange": True,
             "tickfont": {"size": 18},
+            # The full names stay the categories (two long names cut alike must not merge); only the
+            # text drawn in the left margin is cut to fit it.
+            "tickvals": list(names),
+            "ticktext": [elide(name, TOWNSHIP_LABEL_W - 8, 18) for name in names],
         }
         if index:
             yaxis["matches"] = "y"
@@ -220,7 +230,7 @@ def township_bars_figure(
                 "font": {"size": 18, "color": MUTED},
             }
         )
-    layout = merged(layout, {"margin": {"l": 120, "r": 24, "t": 32, "b": 8}, "bargap": 0.3})
+    layout = merged(layout, {"margin": {"l": TOWNSHIP_LABEL_W, "r": 24, "t": 32, "b": 8}, "bargap": 0.3})
     layout["annotations"] = annotations
     return figure(traces, layout)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from dash import html
 
-from warehouse.i18n import normalize_lang, t
+from warehouse.i18n import catalog, normalize_lang, t
 from warehouse.levels import HOME_LEVELS, HOME_TIER_KEYS
 
 DASH = "—"
@@ -66,6 +66,18 @@ def _as_of_line(kpi_id: str, as_of: Mapping[str, datetime | None], lang: str) ->
     return html.Div(t("wall.as_of_short", lang, time=text) if text else "", className="wall-asof")
 
 
+def wall_names(kpi_id: str, lang: str) -> tuple[str, str]:
+    """(name shown on the wall, full name) of a KPI.
+
+    The wall's tiles and rings have room for about two dozen Latin letters: ``assets/i18n/wall_short.toml``
+    holds English names written for that room where the catalog's full name is longer (the Chinese is the
+    same four to six characters either way). The full name goes into the element's title.
+    """
+    full = t(f"kpi.{kpi_id}.name", lang)
+    short = catalog().get(f"wall_short.{kpi_id}", {}).get("en") if normalize_lang(lang) == "en" else None
+    return short or full, full
+
+
 def kpi_tile(
     kpi_id: str,
     value: float | None,
@@ -79,14 +91,16 @@ def kpi_tile(
     """A number tile: name, the animated value with its unit, an optional sub-line, its own as-of time."""
     # Chinese counts carry a measure word (人, 个, 件); English needs none.
     unit = t(f"wall.unit.{unit_key}", lang) if unit_key and normalize_lang(lang) != "en" else ""
+    name, full_name = wall_names(kpi_id, lang)
     return html.Div(
         [
-            html.Div(t(f"kpi.{kpi_id}.name", lang), className="wall-tile-name"),
+            html.Div(name, className="wall-tile-name", title=full_name),
             html.Div(
                 [count_span(kpi_id, value, prefix=prefix), html.Span(unit, className="wall-unit")],
                 className="wall-tile-value",
             ),
-            html.Div([html.Div(line) for line in sub or []], className="wall-tile-sub"),
+            # A line too long for the tile is cut with an ellipsis (wall.css); its title keeps it whole.
+            html.Div([html.Div(line, title=line) for line in sub or []], className="wall-tile-sub"),
             _as_of_line(kpi_id, as_of, lang),
         ],
         className="wall-tile",
@@ -98,6 +112,7 @@ def rate_ring(
 ) -> html.Div:
     """A rate as a ring (CSS conic gradient driven by ``--wall-p``; ``—`` and an empty ring when null)."""
     percent = 0.0 if value is None else max(0.0, min(100.0, value * 100))
+    name, full_name = wall_names(kpi_id, lang)
     return html.Div(
         [
             html.Div(
@@ -105,7 +120,7 @@ def rate_ring(
                 className="wall-ring-dial" + (" is-null" if value is None else ""),
                 style={"--wall-p": f"{percent:.2f}"},
             ),
-            html.Div(t(f"kpi.{kpi_id}.name", lang), className="wall-ring-name"),
+            html.Div(name, className="wall-ring-name", title=full_name),
             _as_of_line(kpi_id, as_of, lang),
         ],
         className="wall-ring",

@@ -162,25 +162,58 @@ def as_of_block(as_of_text: str | None, built_at_ms: int | None, stale_after_ms:
     )
 
 
-def header(title: str, period_text: str, as_of, lang: str) -> html.Header:
-    """Title in the middle; data time with a status dot on the left; live clock (filled by wall.js) on the right."""
+# Text that ``assets/wall.js`` fits to its box: it shrinks the font from the CSS size down to this share of
+# it, (the title) then takes two lines, and only then cuts with an ellipsis, the whole text in ``title``.
+FIT = "data-wall-fit"
+
+
+def title_block(title: str, title_secondary: str = "") -> html.Div:
+    """The header's middle: the title (fitted by wall.js), under an optional line in a second script.
+
+    ``title_secondary`` (``settings.title_secondary``) is set horizontally above the Chinese title, as the
+    bilingual signboards of Inner Mongolia's public bodies set traditional Mongolian over Chinese: the
+    header is 100 px high, so a vertical column could hold only a word or two.
+    """
+    children = []
+    if title_secondary:
+        children.append(
+            html.Div(
+                title_secondary,
+                className="wall-title-secondary",
+                lang="mn-Mong",
+                **{FIT: "0.7"},
+            )
+        )
+    children.append(html.H1(title, className="wall-title", **{FIT: "0.55", "data-wall-fit-lines": "2"}))
+    return html.Div(children, className="wall-title-box" + (" has-secondary" if title_secondary else ""))
+
+
+def header(title: str, period_text: str, as_of, lang: str, title_secondary: str = "") -> html.Header:
+    """Three columns: data time and period on the left, title in the middle, live clock on the right.
+
+    The side columns have fixed, equal widths so the title stays centred and never runs into them; every
+    line of text shrinks to its column (wall.js) instead of spilling over a neighbour.
+    """
     return html.Header(
         [
             html.Div(
                 [
                     html.Div(
-                        [html.Span(className="wall-dot"), html.Span(as_of, id=Ids.AS_OF)],
+                        [html.Span(className="wall-dot"), html.Span(as_of, id=Ids.AS_OF, **{FIT: "0.6"})],
                         className="wall-status",
                     ),
                     html.Div(
-                        [html.Span(period_text), html.Span(className="wall-screen-tag")],
+                        [
+                            html.Span(period_text, className="wall-period-text", **{FIT: "0.7"}),
+                            html.Span(className="wall-screen-tag"),
+                        ],
                         className="wall-period",
                     ),
                     html.Div(id=Ids.BADGE, className="wall-badge"),
                 ],
                 className="wall-header-left",
             ),
-            html.H1(title, className="wall-title"),
+            title_block(title, title_secondary),
             html.Div(
                 [
                     html.Div(
@@ -252,6 +285,7 @@ def wall_layout(
     focus_data: Mapping | None,
     poll_seconds: int,
     lang: str,
+    title_secondary: str = "",
 ) -> html.Div:
     """The whole wall: stores and timers, then the scaled canvas (header, screens, ticker)."""
     content, lazy = lazy_split(content, screens)
@@ -267,7 +301,7 @@ def wall_layout(
             dcc.Interval(id=Ids.FOCUS_TICK, interval=int(config.get("focus_seconds", 8)) * 1000),
             html.Div(
                 [
-                    header(title, period_text, as_of, lang),
+                    header(title, period_text, as_of, lang, title_secondary),
                     # Every screen is always in the page (callbacks need their outputs); the playlist only
                     # decides which are shown, in which order.
                     html.Div([screen(name, lang, content) for name in SCREENS], className="wall-body"),

@@ -26,11 +26,13 @@ TICKER_STEP_MS = 6000
 def _rank_row(row: Mapping, lang: str) -> html.Div:
     rank = row.get("rank")
     top_class = f" is-top{rank}" if isinstance(rank, int) and rank <= 3 else ""
+    name, town = row.get("deputy_name") or "", row.get("township_name") or ""
     return html.Div(
         [
             html.Span(str(rank) if rank is not None else "", className="wall-rank-no"),
-            html.Span(row.get("deputy_name") or "", className="wall-rank-name"),
-            html.Span(row.get("township_name") or "", className="wall-rank-town"),
+            # Cut with an ellipsis when long (wall.css); the title keeps the whole name readable.
+            html.Span(name, className="wall-rank-name", title=name),
+            html.Span(town, className="wall-rank-town", title=town),
             html.Span(
                 [format_count(row.get("points")), html.Small(t("wall.rank.points", lang))],
                 className="wall-rank-points",
@@ -107,7 +109,8 @@ def ticker(rows: Sequence[Mapping], lang: str) -> list:
     items = ticker_items(rows)
     if not items:
         items = [t("wall.no_data", lang)]
-    spans = [html.Span(text, className="wall-ticker-item") for text in items]
+    # An item longer than the ticker is cut with an ellipsis (wall.css); its title holds the whole text.
+    spans = [html.Span(text, className="wall-ticker-item", title=text) for text in items]
     return [
         html.Div(t("wall.panel.ticker", lang), className="wall-ticker-label"),
         _stepper(spans, "x", TICKER_STEP_MS, "wall-ticker-window"),
@@ -147,12 +150,12 @@ def focus_card(entry: Mapping | None) -> list:
     if not entry:
         return []
     return [
-        html.Div(entry.get("name", ""), className="wall-focus-name"),
+        html.Div(entry.get("name", ""), className="wall-focus-name", title=entry.get("name", "")),
         html.Div(
             [
                 html.Div(
                     [
-                        html.Span(label, className="wall-focus-label"),
+                        html.Span(label, className="wall-focus-label", title=label),
                         html.Span(value, className="wall-focus-value"),
                     ],
                     className="wall-focus-item",
@@ -178,11 +181,16 @@ def township_table(rows: Sequence[Mapping], lang: str) -> html.Table:
     """Every township with its figures, one row each (columns the rows carry)."""
     columns = [(m, k) for m, k in TABLE_COLUMNS if any(m in r for r in rows)]
     head = html.Tr(
-        [html.Th(t("wall.township.name", lang))] + [html.Th(t(f"wall.{k}", lang)) for _, k in columns]
+        [html.Th(t("wall.township.name", lang))]
+        + [html.Th(t(f"wall.{k}", lang), title=t(f"wall.{k}", lang)) for _, k in columns]
     )
     body = [
         html.Tr(
-            [html.Td(r.get("township_name") or "", className="wall-td-name")]
+            [
+                html.Td(
+                    r.get("township_name") or "", className="wall-td-name", title=r.get("township_name") or ""
+                )
+            ]
             + [html.Td(format_count(r.get(m))) for m, _ in columns],
             **{"data-code": str(r.get("township_code") or "")},
         )
