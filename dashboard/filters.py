@@ -2,8 +2,10 @@
 
 The whole view lives in the query string (``?from=2023-01-01&to=2023-12-31&township=150205002000``), so a
 link reproduces it and back/forward work. Every callback and every download route turns the URL into
-query-layer filters through :func:`filters_from_state` only: that is the one place where the logged-in
-user's township scope is intersected with what the URL asks for (:func:`apply_scope`).
+query-layer filters through :func:`filters_from_state`. The logged-in user's township scope is enforced
+by the query layer itself (``warehouse.query.scope_filters``, on every query); :func:`parse_search`
+applies it to the view's state too, so labels, breadcrumbs and drop-downs name what the figures show,
+never a township the request asked for but may not see.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
-from warehouse.query import Filters
+from warehouse.query import Filters, current_scope, restrict_townships, scope_filters
 
 PRESETS = ("month", "quarter", "year", "last_year", "custom")
 # URL value -> snapshot value (the data's own Chinese enum), in display order.
@@ -107,7 +109,7 @@ def parse_search(search: str | Mapping | None, default_period: tuple[date, date]
     return ViewState(
         start=start,
         end=end,
-        townships=_multi(params, Q_TOWNSHIP),
+        townships=restrict_townships(_multi(params, Q_TOWNSHIP), current_scope()),
         home_levels=_multi(params, Q_HOME_LEVEL, HOME_LEVELS),
         deputy_levels=_multi(params, Q_DEPUTY_LEVEL, DEPUTY_LEVELS),
         lang="en" if lang and lang.lower().startswith("en") else None,
@@ -130,26 +132,13 @@ def to_search(state: ViewState, **extra: str) -> str:
 
 
 def apply_scope(filters: Filters, allowed_townships: tuple[str, ...] | None = None) -> Filters:
-    """Restrict ``filters`` to the townships a user may see (``None``: no restriction).
-
-    The security layer supplies ``allowed_townships`` for a township-scoped user; an empty
-    intersection keeps the user's own scope rather than widening to the whole district.
-    """
-    if allowed_townships is None:
-        return filters
-    wanted = tuple(t for t in filters.townships if t in allowed_townships) if filters.townships else ()
-    return replace(filters, townships=wanted or tuple(allowed_townships))
-
-
-def current_scope() -> tuple[str, ...] | None:
-    """The township codes the current request's user is limited to; ``None`` means all (not township-scoped)."""
-    from dashboard.security import allowed_townships
-
-    return allowed_townships()
+    """Restrict ``filters`` to the townships a user may see (``None``: no restriction)."""
+    return scope_filters(filters, allowed_townships) if allowed_townships is not None else filters
 
 
 def filters_from_state(state: ViewState) -> Filters:
-    """The single place where a view's state becomes query-layer filters (scope applied here)."""
+    """The single place where a view's state becomes query-layer filters (the query layer scopes them
+    again on every query; doing it here too keeps what the view labels equal to what it queries)."""
     filters = Filters(
         start=state.start,
         end=state.end,
@@ -157,7 +146,7 @@ def filters_from_state(state: ViewState) -> Filters:
         home_levels=tuple(HOME_LEVELS[k] for k in state.home_levels),
         deputy_levels=tuple(DEPUTY_LEVELS[k] for k in state.deputy_levels),
     )
-    return apply_scope(filters, current_scope())
+    return scope_filters(filters)
 
 
 # ---- periods -------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@
 - security headers on every response (CSP, nosniff, referrer policy, frame ancestors);
 - the audit of logins, logouts, token use and downloads.
 
-Township scope is row-level: pages build their :class:`warehouse.query.Filters` through one function
-(``dashboard/filters.py``), which passes them through :func:`scope_filters` here.
+Township scope is row-level and enforced by the query layer: ``install`` registers
+:func:`allowed_townships` with ``warehouse.query.set_scope_provider``, and every query intersects its
+filters with it, whichever page or download built them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from dashboard.auth_store import (  # noqa: F401  (audit_rows is re-exported for
     record_audit,
     store_for,
 )
+from warehouse import query
 from warehouse.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
@@ -142,16 +144,10 @@ def scope_filters(filters):
     A township user always gets exactly their own township, whatever the page asked for: a request
     for another township yields their own, never the other's. Other roles pass unchanged. Outside a
     request (CLI, unit tests) there is no session and nothing to scope; inside a request an
-    anonymous caller never gets here (the guard stopped it), and if it did it is refused.
+    anonymous caller never gets here (the guard stopped it), and if it did it is refused. The query
+    layer applies the same rule on every query (see :func:`install`).
     """
-    if not has_request_context():
-        return filters
-    principal = g.get("cockpit_principal")
-    if principal is None:
-        raise Forbidden()
-    if principal.role == "township":
-        return dataclasses.replace(filters, townships=(principal.township_code,))
-    return filters
+    return query.scope_filters(filters, allowed_townships())
 
 
 def note_download(what: str, filters=None) -> None:
@@ -222,6 +218,9 @@ def install(app: dash.Dash, settings) -> None:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     guard = Guard(app, settings, store)
+    # Row-level security in the query layer: every query of this process is scoped to the principal of
+    # the request it runs in (outside a request, e.g. the scheduler's jobs, nothing is scoped).
+    query.set_scope_provider(allowed_townships)
     server.config["COCKPIT_GUARD"] = guard
     server.before_request(guard.before_request)
     server.after_request(guard.after_request)
