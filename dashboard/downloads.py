@@ -41,6 +41,7 @@ from dashboard.filters import ViewState, filters_from_state, parse_search
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
+from warehouse.spreadsheet import csv_safe, xlsx_text_cells
 
 IMAGE_FORMATS = ("png", "svg")
 DATA_FORMATS = ("xlsx", "csv")
@@ -146,10 +147,10 @@ def build_csv(panel: Panel, df: pd.DataFrame, ctx: Context) -> bytes:
     """UTF-8 with BOM (Excel opens Chinese correctly), header rows, then the panel's rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(header_rows(panel, ctx))
-    writer.writerow([label(c, ctx.lang) for c in df.columns])
+    writer.writerows([[csv_safe(v) for v in row] for row in header_rows(panel, ctx)])
+    writer.writerow([csv_safe(label(c, ctx.lang)) for c in df.columns])
     for row in df.itertuples(index=False):
-        writer.writerow(["" if _cell(v) is None else _cell(v) for v in row])
+        writer.writerow(["" if _cell(v) is None else csv_safe(_cell(v)) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -167,6 +168,7 @@ def _write_sheet(workbook, panel: Panel, df: pd.DataFrame, ctx: Context, title: 
     rate_columns = [i + 1 for i, c in enumerate(df.columns) if str(c).endswith("_rate")]
     for row in df.itertuples(index=False):
         sheet.append([_cell(v) for v in row])
+    xlsx_text_cells(sheet)  # names from the data stay text, never live formulas
     for col in rate_columns:
         for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=col, max_col=col):
             cell.number_format = "0.0%"
