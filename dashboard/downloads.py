@@ -38,6 +38,7 @@ from dashboard.components.lead_panels import (
     township_names,
 )
 from dashboard.filters import ViewState, filters_from_state, parse_search
+from dashboard.security import note_download
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
@@ -370,8 +371,6 @@ def register_download_routes(server) -> None:
             built = serve_download(panel_key, fmt, state, filters)
         except KeyError:
             abort(404)
-        from dashboard.security import note_download
-
         # The audit records what was served and with which (scoped) filters.
         note_download(f"{panel_key}.{fmt}", filters)
         return attachment(built)

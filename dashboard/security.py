@@ -12,7 +12,7 @@
 - security headers on every response (CSP, nosniff, referrer policy, frame ancestors);
 - the audit of logins, logouts, token use and downloads.
 
-Township scope is row-level and enforced by the query layer: ``install`` registers
+Township scope is row-level and enforced by the query layer: importing this module registers
 :func:`allowed_townships` with ``warehouse.query.set_scope_provider``, and every query intersects its
 filters with it, whichever page or download built them.
 """
@@ -150,6 +150,12 @@ def scope_filters(filters):
     return query.scope_filters(filters, allowed_townships())
 
 
+# Row-level security in the query layer: once this module is imported (every app and every download
+# route imports it), each query is scoped to the principal of the request it runs in; outside a request
+# (the scheduler's jobs, the CLI) nothing is scoped.
+query.set_scope_provider(allowed_townships)
+
+
 def note_download(what: str, filters=None) -> None:
     """Let a download route tell the audit what it served and with which (scoped) filters."""
     if has_request_context():
@@ -218,9 +224,6 @@ def install(app: dash.Dash, settings) -> None:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     guard = Guard(app, settings, store)
-    # Row-level security in the query layer: every query of this process is scoped to the principal of
-    # the request it runs in (outside a request, e.g. the scheduler's jobs, nothing is scoped).
-    query.set_scope_provider(allowed_townships)
     server.config["COCKPIT_GUARD"] = guard
     server.before_request(guard.before_request)
     server.after_request(guard.after_request)
