@@ -343,7 +343,9 @@ class Guard:
         path = request.path
         if path == CALLBACK_PATH or path in (LOGIN_PATH, LOGOUT_PATH) or path.startswith("/download/"):
             headers["Cache-Control"] = "no-store"
-        if path.startswith("/download/") and response.status_code < 400:
+        # Only completed, authorised downloads are audited: a redirect to the login page, a refusal or
+        # an unknown panel is not a download (and an anonymous flood must not write the trail).
+        if path.startswith("/download/") and response.status_code == 200 and "cockpit_download" in g:
             self.audit_download()
         return response
 
@@ -403,13 +405,18 @@ class Guard:
         """Trade ``?token=`` for a kiosk session cookie, then drop the token from the address bar."""
         token = request.args.get("token", "")
         ip = request.remote_addr or "-"
-        # Forged tokens count against the address like failed logins: guessing is throttled and the
-        # audit trail gets one row per attempt only until the address is locked.
-        if self.store.lock_remaining("", ip):
+        # A token is typed or bookmarked into a kiosk's browser (a top-level navigation of its own). A
+        # request another site makes the browser send (<img src=".../wall?token=bad">, a link, a
+        # redirect) is refused without counting: a foreign page must not lock anyone out.
+        if _foreign_fetch():
+            return self.deny(403, "bad_token")
+        # Forged tokens are counted per address in their own scope: guessing is throttled, logins are
+        # not affected, and the audit trail gets one row per attempt only until the address is locked.
+        if self.store.token_lock_remaining(ip):
             return self.deny(429, "bad_token")
         name = self.store.token_name(token)
         if name is None:
-            self.store.record_ip_failure(ip)
+            self.store.record_token_failure(ip)
             self.store.audit("kiosk.token_rejected", ip=ip, path=request.path)
             return self.deny(403, "bad_token")
         session.clear()
@@ -603,6 +610,16 @@ def _same_origin() -> bool:
     if not origin or origin == "null":
         return origin != "null"
     return origin.rstrip("/") == request.host_url.rstrip("/")
+
+
+def _foreign_fetch() -> bool:
+    """Whether the browser says another site made it send this request (Fetch Metadata headers).
+
+    Browsers without these headers send none, and are treated as before (counted, throttled).
+    """
+    site = request.headers.get("Sec-Fetch-Site", "")
+    dest = request.headers.get("Sec-Fetch-Dest", "")
+    return site in ("cross-site", "same-site") or dest not in ("", "document", "iframe")
 
 
 def _safe_next(value: str | None) -> str | None:

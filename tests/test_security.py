@@ -418,12 +418,63 @@ def test_router_cannot_be_tricked_by_reordered_inputs(app_env):
     assert client.post("/_dash-update-component", data="not json").status_code == 400
 
 
-def test_forged_tokens_are_throttled_per_address(tmp_path):
+def test_forged_tokens_are_throttled_per_address_apart_from_logins(tmp_path):
     store = AuthStore.for_data_dir(tmp_path)
-    for _ in range(auth_store.IP_FAILURE_THRESHOLD):
-        store.record_ip_failure("10.1.1.1")
-    assert store.lock_remaining("", "10.1.1.1") > 0
-    assert store.lock_remaining("", "10.1.1.2") == 0
+    for _ in range(auth_store.TOKEN_FAILURE_THRESHOLD):
+        store.record_token_failure("10.1.1.1")
+    assert store.token_lock_remaining("10.1.1.1") > 0
+    assert store.token_lock_remaining("10.1.1.2") == 0
+    assert store.lock_remaining("amy", "10.1.1.1") == 0  # token guesses never lock logins
+    store.add_user("amy", "leader", PASSWORD)
+    assert store.authenticate("amy", PASSWORD, "10.1.1.1").principal is not None
+
+
+def test_a_foreign_page_firing_bad_tokens_locks_nobody_out(app_env):
+    ip = {"REMOTE_ADDR": "10.17.7.1"}
+    client = app_env["app"].server.test_client()
+    image = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}
+    for _ in range(auth_store.TOKEN_FAILURE_THRESHOLD * 2):
+        assert client.get("/wall?token=bad", headers=image, environ_base=ip).status_code == 403
+    store = AuthStore.for_data_dir(app_env["data_dir"])
+    assert store.token_lock_remaining("10.17.7.1") == 0
+    kiosk = client.get(f"/wall?token={app_env['token']}", environ_base=ip)
+    assert kiosk.status_code == 302  # a valid token from that address still works
+    html = client.get("/login", environ_base=ip).get_data(as_text=True)
+    form = {"username": "leader1", "password": PASSWORD, "csrf_token": csrf_from(html)}
+    assert client.post("/login", data=form, environ_base=ip).status_code == 302
+
+
+def test_token_brute_force_is_still_throttled_and_logins_are_not(app_env):
+    ip = {"REMOTE_ADDR": "10.17.7.2"}
+    client = app_env["app"].server.test_client()
+    codes = [
+        client.get(f"/wall?token=guess{i}", environ_base=ip).status_code
+        for i in range(auth_store.TOKEN_FAILURE_THRESHOLD + 2)
+    ]
+    assert codes[0] == 403 and codes[-1] == 429
+    html = client.get("/login", environ_base=ip).get_data(as_text=True)
+    form = {"username": "leader1", "password": PASSWORD, "csrf_token": csrf_from(html)}
+    assert client.post("/login", data=form, environ_base=ip).status_code == 302
+
+
+def test_only_completed_authorised_downloads_are_audited_in_bounded_rows(app_env):
+    store = AuthStore.for_data_dir(app_env["data_dir"])
+    before = len(store.audit_rows(limit=100000))
+    anonymous = app_env["app"].server.test_client()
+    junk = "x" * 3500
+    for path in (f"/download/anything?{junk}", f"/download/ranking.csv?q={junk}"):
+        assert anonymous.get(path, headers={"Accept": "text/html"}).status_code == 302
+        assert anonymous.get(path).status_code == 401
+    leader = _client(app_env, "leader1")
+    assert leader.get(f"/download/nope.csv?q={junk}").status_code == 404
+    rows = store.audit_rows(limit=100000)
+    assert not [r for r in rows[: len(rows) - before] if r["event"] == "download"]
+    assert leader.get(f"/download/ranking.csv?from=2023-01-01&to=2023-12-31&q={junk}").status_code == 200
+    downloads = [r for r in store.audit_rows(limit=20) if r["event"] == "download"]
+    assert downloads and downloads[0]["actor"] == "leader1"
+    assert (
+        len(json.dumps(downloads[0], ensure_ascii=False, default=str)) < 2 * auth_store.AUDIT_DETAIL_MAX_CHARS
+    )
 
 
 def test_bad_or_revoked_token_is_refused(app_env):
