@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
+from warehouse.bounds import MAX_LIST_ITEMS, bounded_period, parse_day, unique_items
 from warehouse.query import Filters, current_scope, restrict_townships, scope_filters
 
 PRESETS = ("month", "quarter", "year", "last_year", "custom")
@@ -38,7 +39,6 @@ Q_FROM, Q_TO, Q_TOWNSHIP, Q_HOME_LEVEL, Q_DEPUTY_LEVEL, Q_LANG = (
     "deputy_level",
     "lang",
 )
-MAX_SPAN_DAYS = 366 * 20
 
 
 @dataclass(frozen=True)
@@ -68,32 +68,34 @@ def _multi(params: Mapping, key: str, allowed: Mapping | None = None) -> tuple[s
     if raw is None:
         return ()
     items = raw if isinstance(raw, list | tuple) else [raw]
-    seen: list[str] = []
-    for item in items:
-        for part in str(item).split(","):
-            part = part.strip()
-            if not part or part in seen:
-                continue
-            if allowed is not None and part not in allowed:
-                continue
-            # Township codes are 12 digits; anything else is dropped rather than passed on.
-            if allowed is None and not (part.isdigit() and len(part) <= 12):
-                continue
-            seen.append(part)
-    return tuple(seen)
+
+    def parts():
+        for item in items[:MAX_LIST_ITEMS]:
+            for part in str(item).split(",", MAX_LIST_ITEMS)[:MAX_LIST_ITEMS]:
+                part = part.strip()
+                if not part:
+                    continue
+                if allowed is not None and part not in allowed:
+                    continue
+                # Township codes are 12 digits; anything else is dropped rather than passed on.
+                if allowed is None and not (part.isdigit() and len(part) <= 12):
+                    continue
+                yield part
+
+    # Linear de-duplication of at most MAX_LIST_ITEMS codes: a URL with 300k codes costs no more.
+    return unique_items(parts())
 
 
 def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    parsed = parse_day(value, date.min)
+    return None if parsed == date.min else parsed
 
 
 def parse_search(search: str | Mapping | None, default_period: tuple[date, date]) -> ViewState:
     """Parse a query string (``"?from=..."``) or the kwargs Dash Pages passes to a layout.
 
-    Invalid or missing values fall back to the defaults; a reversed range is swapped.
+    Invalid or missing values fall back to the defaults; a reversed range is swapped; dates, span and
+    list lengths are bounded (``warehouse.bounds``).
     """
     if isinstance(search, Mapping):
         params = dict(search)
@@ -101,10 +103,7 @@ def parse_search(search: str | Mapping | None, default_period: tuple[date, date]
         params = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
     start = _parse_date(_first(params, Q_FROM)) or default_period[0]
     end = _parse_date(_first(params, Q_TO)) or default_period[1]
-    if end < start:
-        start, end = end, start
-    if (end - start).days > MAX_SPAN_DAYS:
-        start = end - timedelta(days=MAX_SPAN_DAYS)
+    start, end = bounded_period(start, end)
     lang = _first(params, Q_LANG)
     return ViewState(
         start=start,

@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import dash
+from dash.fingerprint import check_fingerprint
 from flask import (
     Flask,
     g,
@@ -52,6 +53,7 @@ from dashboard.auth_store import (  # noqa: F401  (audit_rows is re-exported for
     store_for,
 )
 from warehouse import query
+from warehouse.bounds import json_depth_within
 from warehouse.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,8 @@ CALLBACK_PATH = "/_dash-update-component"
 # Anyone may fetch these: the login page and static files (no data in any of them). /healthz reveals
 # only status and data age.
 PUBLIC_PATHS = frozenset({LOGIN_PATH, LOGOUT_PATH, "/healthz", "/_favicon.ico", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/assets/", "/vendor/", "/_dash-component-suites/")
+SUITES_PREFIX = "/_dash-component-suites/"
+PUBLIC_PREFIXES = ("/assets/", "/vendor/", SUITES_PREFIX)
 # Dash's app shell (layout skeleton and callback graph): needed by every page, the wall included.
 SHELL_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
 
@@ -289,7 +292,9 @@ class Guard:
             if not isinstance(position, int) or position >= len(args) or not isinstance(args[position], dict):
                 return None
             pathname = args[position].get("value")
-            if not isinstance(pathname, str):
+            # A browser's pathname always starts with "/"; anything else is a forged body (Dash would
+            # raise on it: a 400 here, not a 500 there).
+            if not isinstance(pathname, str) or not pathname.startswith("/"):
                 return None
             return self.area_for_path(pathname.split("?", 1)[0])
         ops_prefix, wall_prefix = self.id_prefix(AREA_OPS), self.id_prefix(AREA_WALL)
@@ -307,7 +312,7 @@ class Guard:
         if request.method in UNSAFE_METHODS and not _same_origin():
             return self.deny(403, "cross_origin")
         if path.startswith(PUBLIC_PREFIXES):
-            return None
+            return None if self.is_served_static(path) else self.deny(404, "not_found", "security_limits")
         if path in PUBLIC_PATHS:
             self.load_principal()
             return None
@@ -327,8 +332,23 @@ class Guard:
             return self.deny(403, "forbidden")
         return None
 
+    def is_served_static(self, path: str) -> bool:
+        """Whether an anonymous static path names a file Dash registered (component suites).
+
+        Dash answers an unknown package or file with an exception naming every registered library
+        (a 500 with a traceback); refused here as a plain 404 before it gets there.
+        """
+        if not path.startswith(SUITES_PREFIX):
+            return True
+        package, _, fingerprinted = path[len(SUITES_PREFIX) :].partition("/")
+        path_in_package, _ = check_fingerprint(fingerprinted)
+        return path_in_package in self.app.registered_paths.get(package, ())
+
     def after_request(self, response):
         headers = response.headers
+        # No server software or version in any answer (the development server names Werkzeug and
+        # Python); anonymous routes reveal nothing but their files.
+        headers["Server"] = "cockpit"
         # CSP governs documents; JSON answers (callbacks, polls) are never rendered, and nosniff keeps
         # them so: leaving it off saves ~0.5 KB on every poll.
         if response.mimetype != "application/json":
@@ -362,7 +382,7 @@ class Guard:
     def guard_callback(self, principal: Principal | None):
         if principal is None:
             return self.deny(401, "login_required")
-        body = request.get_json(silent=True)
+        body = _bounded_json_body()
         area = self.callback_area(body) if isinstance(body, dict) else None
         if area is None:
             return self.deny(400, "bad_request")
@@ -374,16 +394,19 @@ class Guard:
     def wants_page(self) -> bool:
         return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
 
-    def deny(self, status: int, reason: str):
-        """Refuse: a small HTML page for browser navigations, JSON for everything else."""
+    def deny(self, status: int, reason: str, area: str = "security"):
+        """Refuse: a small HTML page for browser navigations, JSON for everything else.
+
+        The page's text is ``<area>.error.<reason>.title/.text`` from the i18n catalog.
+        """
         if self.wants_page() and status != 401:
             lang = g.get("cockpit_lang")
             body = render_template_string(
                 MESSAGE_TEMPLATE,
                 lang=lang,
                 html_lang="en" if lang == "en" else "zh-CN",
-                title=t(f"security.error.{reason}.title", lang),
-                message=t(f"security.error.{reason}.text", lang),
+                title=t(f"{area}.error.{reason}.title", lang),
+                message=t(f"{area}.error.{reason}.text", lang),
                 principal=current_principal(),
                 csrf=csrf_token(),
                 t=lambda key, **kw: t(key, lang, **kw),
@@ -610,6 +633,19 @@ def _same_origin() -> bool:
     if not origin or origin == "null":
         return origin != "null"
     return origin.rstrip("/") == request.host_url.rstrip("/")
+
+
+def _bounded_json_body():
+    """The request's JSON body, or None when it is not JSON or nests deeper than MAX_JSON_DEPTH.
+
+    Python's parser gives up on very deep nesting with a RecursionError (not the ValueError Flask's
+    ``silent`` swallows): caught here so such a body is a 400 and never reaches Dash.
+    """
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return body if json_depth_within(body) else None
 
 
 def _foreign_fetch() -> bool:

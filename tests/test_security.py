@@ -12,7 +12,7 @@ import json
 import os
 import re
 import stat
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -569,3 +569,43 @@ def test_wall_poll_stays_small_and_the_kiosk_cookie_is_renewed_daily(app_env):
     assert header_bytes + len(poll.get_data()) < 1024
     page = client.get("/wall", headers={"Accept": "text/html"})
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_hostile_inputs_answer_4xx_not_500(app_env, caplog):
+    leader = _client(app_env, "leader1")
+    kiosk = _client(app_env, "kiosk")
+    router = next(d for d in _dependencies(app_env) if _area_of(d) == "router")
+    deep = '{"output": "x.children", "inputs": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    responses = {
+        "year 1 leadership": leader.get("/?from=0001-01-01&to=0001-12-31", headers={"Accept": "text/html"}),
+        "year 1 download": leader.get("/download/ranking.csv?from=0001-01-01&to=0001-03-01"),
+        "year 1 wall": kiosk.get("/wall?from=0001-01-01&to=0001-12-31", headers={"Accept": "text/html"}),
+        "router without /": leader.post("/_dash-update-component", json=_body(router, "wall")),
+        "router odd path": leader.post("/_dash-update-component", json=_body(router, "home?id=x")),
+        "deep json": leader.post(
+            "/_dash-update-component", data=deep, headers={"Content-Type": "application/json"}
+        ),
+        "unknown suite": leader.get("/_dash-component-suites/no_such_package/x.js"),
+        "unknown suite anonymous": app_env["app"].server.test_client().get("/_dash-component-suites/x/y.js"),
+    }
+    for what, response in responses.items():
+        assert response.status_code < 500, (what, response.status_code)
+    assert responses["deep json"].status_code == 400
+    assert responses["unknown suite"].status_code == 404
+    assert "Traceback" not in caplog.text
+
+
+def test_a_township_list_of_300k_codes_costs_milliseconds():
+    import time
+
+    from dashboard.filters import parse_search
+
+    codes = ",".join(str(150205000000 + i) for i in range(300_000))
+    began = time.perf_counter()
+    state = parse_search({"township": [codes] * 3}, (date(2023, 1, 1), date(2023, 12, 31)))
+    assert time.perf_counter() - began < 0.5
+    assert len(state.townships) == 200 and len(set(state.townships)) == 200
+    wide = parse_search("?from=0002-01-01&to=9999-12-31", (date(2023, 1, 1), date(2023, 12, 31)))
+    assert (wide.start, wide.end) == (date(2023, 1, 1), date(2023, 12, 31))
+    span = parse_search("?from=1900-01-01&to=2199-12-31", (date(2023, 1, 1), date(2023, 12, 31)))
+    assert (span.end - span.start).days <= 366 * 20

@@ -44,6 +44,9 @@ class Settings:
     port: int = 8050
     secret_key: str | None = None
     frame_ancestors: str = "'self'"
+    # The wall (a lobby screen, anonymous to anyone passing by) shows and receives only the top N of the
+    # points ranking; the rest, and the low-points watchlist, stay in the signed-in leadership view.
+    wall_ranking_top: int = 20
     extra: dict = field(default_factory=dict)
 
     @property
