@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from flask import Response, abort, request
 
 from dashboard import context
+from dashboard.components.figure_text import escape_figure
 from dashboard.components.lead_figures import label, with_title
 from dashboard.components.lead_format import kpi_dict
 from dashboard.components.lead_panels import (
@@ -231,7 +232,9 @@ def build_image(fig: go.Figure, fmt: str) -> bytes:
 
 def chart_for_export(panel: Panel, df: pd.DataFrame, filters: Filters, ctx: Context) -> go.Figure:
     fig = panel.figure(df, ctx.lang, filters)
-    return with_title(fig, f"{t(panel.title_key, ctx.lang)}（{ctx.period}）")
+    titled = with_title(fig, f"{t(panel.title_key, ctx.lang)}（{ctx.period}）")
+    # Names from the data are text in the exported image too (no live links in an SVG).
+    return go.Figure(escape_figure(titled), skip_invalid=True)
 
 
 def build_caption(items: list[tuple[Panel, pd.DataFrame]], ctx: Context) -> bytes:

@@ -100,3 +100,54 @@ def test_report_pack_workbook_has_no_formula(hostile_context):
     assert any(
         cell.value == FORMULA for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
     )
+
+
+def test_escape_figure_shows_data_markup_as_text_and_keeps_templates():
+    import plotly.graph_objects as go
+
+    from dashboard.components.figure_text import MARKUP_SAFE, escape_figure
+
+    fig = go.Figure(
+        [
+            go.Bar(x=[HOSTILE["D3"], "普通"], y=[1, -2], name="<b>n</b>", hovertemplate="%{x}<br>%{y}"),
+            go.Scatter(x=[0], y=[0], text=["a<br>b"], meta=MARKUP_SAFE),
+        ]
+    )
+    fig.add_annotation(text=HOME_NAME, showarrow=False)
+    plain = escape_figure(fig)
+    bar, labels = plain["data"]
+    assert bar["x"][0] == HOSTILE["D3"].replace("<", "&lt;").replace(">", "&gt;")
+    assert list(bar["y"]) == [1, -2] and bar["name"] == "&lt;b&gt;n&lt;/b&gt;"
+    assert bar["hovertemplate"] == "%{x}<br>%{y}"  # ours, markup kept
+    assert list(labels["text"]) == ["a<br>b"]  # escaped at its source, left alone
+    assert "<" not in plain["layout"]["annotations"][0]["text"]
+
+
+def test_svg_export_shows_names_from_the_data_as_text(hostile_context):
+    svg = download("townships", "svg").content.decode("utf-8")
+    assert "-&#60;i&#62;镇&#60;/i&#62;" in svg  # the township name is written out, as text
+    assert "font-style:italic" not in svg and "font-style: italic" not in svg
+
+
+def test_wall_figures_carry_no_markup_from_the_data(hostile_context):
+    from dashboard import wall_data
+
+    root = wall_data.build_layout(hostile_context, context.reader(), lang="zh-CN")
+
+    def figures(node):
+        if isinstance(node, dict):
+            if "data" in node and "layout" in node:
+                yield node
+            for value in node.values():
+                yield from figures(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from figures(value)
+        elif hasattr(node, "to_plotly_json"):
+            yield from figures(node.to_plotly_json())
+
+    found = list(figures(root))
+    assert found
+    text = repr([f["data"] for f in found]) + repr([f["layout"].get("annotations") for f in found])
+    assert "<a href" not in text and "<i>" not in text
+    assert "&lt;i&gt;" in text  # the hostile township name is there, as text

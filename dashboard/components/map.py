@@ -25,6 +25,8 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from shapely.geometry import shape
 
+from dashboard.components.figure_text import MARKUP_SAFE, escape_markup
+
 HIGHLIGHT_UID = "highlight"
 # Levels counted as homes (DOMAIN.md); anything else (stations, liaison points) is drawn as a station.
 HOME_LEVELS = ("区级", "苏木镇街道级", "嘎查村级", "企业")
@@ -353,13 +355,15 @@ def map_figure(
             continue
         label_x.append(point[0])
         label_y.append(point[1])
-        label_text.append(text.replace("\n", "<br>"))
+        # Names are escaped here (see figure_text) because the line breaks added after are markup.
+        label_text.append(escape_markup(text).replace("\n", "<br>"))
     if label_text:
         traces.append(
             _scatter(
                 x=label_x,
                 y=label_y,
                 mode="text",
+                meta=MARKUP_SAFE,
                 text=label_text,
                 textfont={
                     "size": label_size,
