@@ -39,7 +39,7 @@ from dashboard.components.lead_panels import (
     township_names,
 )
 from dashboard.filters import ViewState, filters_from_state, parse_search
-from dashboard.security import note_download
+from dashboard.security import current_principal, note_download
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
@@ -360,6 +360,47 @@ def attachment(download: Download) -> Response:
     return response
 
 
+class HeavyLimiter:
+    """At most one heavy download (report pack, PNG/SVG through kaleido) in flight per user, and at most
+    ``slots`` per process, refused at once rather than queued.
+
+    A queued request holds a server thread while it waits for the one kaleido browser: a few users
+    pressing "export" would take every thread, and ``/healthz`` and the wall's poll would wait behind
+    them. With gunicorn's four threads a worker, two slots always leave two threads free.
+    """
+
+    def __init__(self, slots: int = 2):
+        self.slots = slots
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()
+
+    def try_acquire(self, user: str) -> bool:
+        with self._lock:
+            if user in self._busy or len(self._busy) >= self.slots:
+                return False
+            self._busy.add(user)
+            return True
+
+    def release(self, user: str) -> None:
+        with self._lock:
+            self._busy.discard(user)
+
+
+HEAVY = HeavyLimiter()
+HEAVY_RETRY_SECONDS = 10
+
+
+def is_heavy(panel_key: str, fmt: str) -> bool:
+    return panel_key == REPORT or fmt in IMAGE_FORMATS
+
+
+def busy_response(lang: str) -> Response:
+    response = Response(t("security_limits.error.busy.text", lang), status=429, mimetype="text/plain")
+    response.headers["Retry-After"] = str(HEAVY_RETRY_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register_download_routes(server) -> None:
     """Add ``/download/<panel>.<fmt>`` to the Flask ``server``."""
 
@@ -370,10 +411,18 @@ def register_download_routes(server) -> None:
             abort(404)
         state = parse_search(request.args.to_dict(flat=False), context.settings().default_period())
         filters = filters_from_state(state)
+        principal = current_principal()
+        user = principal.name if principal is not None else request.remote_addr or "-"
+        heavy = is_heavy(panel_key, fmt)
+        if heavy and not HEAVY.try_acquire(user):
+            return busy_response(normalize_lang(state.lang))
         try:
             built = serve_download(panel_key, fmt, state, filters)
         except KeyError:
             abort(404)
+        finally:
+            if heavy:
+                HEAVY.release(user)
         # The audit records what was served and with which (scoped) filters.
         note_download(f"{panel_key}.{fmt}", filters)
         return attachment(built)
