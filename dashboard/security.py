@@ -43,6 +43,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import Forbidden
+from werkzeug.serving import WSGIRequestHandler
 
 from dashboard.auth_store import (  # noqa: F401  (audit_rows is re-exported for the ops page)
     AuthStore,
@@ -91,6 +92,14 @@ SESSION_COOKIE_NAME = "cockpit_session"
 KIOSK_COOKIE_LIFETIME = timedelta(days=400)
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's request handler without its ``Server: Werkzeug/x Python/y`` header:
+    no answer names the server software or its version (gunicorn's says only "gunicorn")."""
+
+    def version_string(self) -> str:
+        return "cockpit"
 
 
 class CockpitSessionInterface(SecureCookieSessionInterface):
@@ -346,9 +355,6 @@ class Guard:
 
     def after_request(self, response):
         headers = response.headers
-        # No server software or version in any answer (the development server names Werkzeug and
-        # Python); anonymous routes reveal nothing but their files.
-        headers["Server"] = "cockpit"
         # CSP governs documents; JSON answers (callbacks, polls) are never rendered, and nosniff keeps
         # them so: leaving it off saves ~0.5 KB on every poll.
         if response.mimetype != "application/json":

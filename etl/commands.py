@@ -62,6 +62,7 @@ def run_serve(args, settings) -> int:
 
 def serve(settings, workers: int = 0) -> int:
     from dashboard.app import create_app
+    from dashboard.security import QuietRequestHandler
 
     url = f"http://{settings.host}:{settings.port}"
     print("\n".join(both("ops.serving_urls", url=url)), file=sys.stderr)
@@ -70,5 +71,5 @@ def serve(settings, workers: int = 0) -> int:
 
         return run_gunicorn(settings, workers)
     app = create_app(settings)
-    app.run(host=settings.host, port=settings.port, debug=False)
+    app.run(host=settings.host, port=settings.port, debug=False, request_handler=QuietRequestHandler)
     return 0
