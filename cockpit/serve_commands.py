@@ -11,6 +11,7 @@ from cockpit.options import current_settings, data_dir_option
 from dashboard.app import create_app
 from dashboard.demo_credentials import ensure_demo_credentials
 from dashboard.production import run_gunicorn
+from dashboard.security import QuietRequestHandler
 from etl.demo.generator import generate
 from etl.geo import write_township_geojson
 from etl.jobs import run_incremental
@@ -62,7 +63,7 @@ def serve(settings: Settings, workers: int = 0) -> int:
     if workers:
         return run_gunicorn(settings, workers)
     app = create_app(settings)
-    app.run(host=settings.host, port=settings.port, debug=False)
+    app.run(host=settings.host, port=settings.port, debug=False, request_handler=QuietRequestHandler)
     return 0
 
 

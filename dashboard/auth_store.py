@@ -39,6 +39,13 @@ SCRYPT_P = 1
 FAILURE_WINDOW = timedelta(minutes=15)
 USER_FAILURE_THRESHOLD = 5
 IP_FAILURE_THRESHOLD = 20
+# Forged wall tokens are counted apart from logins (address key "token:<ip>", see _token_key): a page that makes a staff browser
+# fire bad tokens must not lock that address out of logins.
+TOKEN_FAILURE_THRESHOLD = 20
+# An audit row's detail JSON is cut to this many characters: a flood of long query strings must not
+# fill the disk (a download's filters and path fit easily).
+AUDIT_DETAIL_MAX_CHARS = 1024
+AUDIT_FIELD_MAX_CHARS = 128
 LOCK_BASE_SECONDS = 30
 LOCK_MAX_SECONDS = 15 * 60
 
@@ -142,6 +149,12 @@ class LoginResult:
     principal: Principal | None
     reason: str | None = None
     retry_after: int = 0
+
+
+def _token_key(ip: str) -> str:
+    """The failure key of wall-token guesses from ``ip``: never equal to an address, so a token guess
+    never counts towards the login lock of that address (and no schema change was needed)."""
+    return f"token:{ip}"
 
 
 def utcnow() -> datetime:
@@ -403,14 +416,20 @@ class AuthStore:
         return int(row[0]), row[1]
 
     def lock_remaining(self, name: str, ip: str, now: datetime | None = None) -> int:
-        """Seconds until ``name`` (or ``ip``) may try again; 0 when not locked."""
+        """Seconds until ``name`` (or ``ip``) may try to log in again; 0 when not locked."""
+        return self._lock_remaining(
+            (("user", name, USER_FAILURE_THRESHOLD), ("ip", ip, IP_FAILURE_THRESHOLD)), now
+        )
+
+    def token_lock_remaining(self, ip: str, now: datetime | None = None) -> int:
+        """Seconds until ``ip`` may present a wall token again; 0 when not locked (logins unaffected)."""
+        return self._lock_remaining((("ip", _token_key(ip), TOKEN_FAILURE_THRESHOLD),), now)
+
+    def _lock_remaining(self, checks, now: datetime | None) -> int:
         now = now or utcnow()
         remaining = 0
         with self.connect() as con:
-            for scope, key, threshold in (
-                ("user", name, USER_FAILURE_THRESHOLD),
-                ("ip", ip, IP_FAILURE_THRESHOLD),
-            ):
+            for scope, key, threshold in checks:
                 count, last = self._failures(con, scope, key, now)
                 if last is None:
                     continue
@@ -418,12 +437,13 @@ class AuthStore:
                 remaining = max(remaining, int((until - now).total_seconds() + 0.999))
         return max(remaining, 0)
 
-    def record_ip_failure(self, ip: str) -> None:
-        """Count a failure against an address only (e.g. a forged wall token)."""
+    def record_token_failure(self, ip: str) -> None:
+        """Count a forged wall token against an address (throttles token guessing only, not logins)."""
         now = utcnow()
         with self.transaction() as con:
             con.execute(
-                "insert into login_failures (scope, key, failed_at) values ('ip', ?, ?)", (ip, _iso(now))
+                "insert into login_failures (scope, key, failed_at) values ('ip', ?, ?)",
+                (_token_key(ip), _iso(now)),
             )
             con.execute("delete from login_failures where failed_at < ?", (_iso(now - FAILURE_WINDOW),))
 
@@ -589,7 +609,11 @@ class AuthStore:
         ip: str | None = None,
         **detail,
     ) -> None:
-        """Append one audit row; ``detail`` is stored as JSON (never passwords or tokens)."""
+        """Append one audit row; ``detail`` is stored as JSON (never passwords or tokens), bounded in size."""
+        text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        if len(text) > AUDIT_DETAIL_MAX_CHARS:
+            text = json.dumps({"truncated": text[: AUDIT_DETAIL_MAX_CHARS - 40]}, ensure_ascii=False)
+        actor, role, ip = (None if v is None else str(v)[:AUDIT_FIELD_MAX_CHARS] for v in (actor, role, ip))
         with self.transaction() as con:
             con.execute(
                 "insert into audit (at, event, actor, role, ip, detail) values (?, ?, ?, ?, ?, ?)",
@@ -599,7 +623,7 @@ class AuthStore:
                     actor,
                     role,
                     ip,
-                    json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+                    text,
                 ),
             )
 

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from flask import Response, abort, request
 
 from dashboard import context
+from dashboard.components.figure_text import escape_figure
 from dashboard.components.lead_figures import label, with_title
 from dashboard.components.lead_format import kpi_dict
 from dashboard.components.lead_panels import (
@@ -38,10 +39,11 @@ from dashboard.components.lead_panels import (
     township_names,
 )
 from dashboard.filters import ViewState, filters_from_state, parse_search
-from dashboard.security import note_download
+from dashboard.security import current_principal, note_download
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
+from warehouse.spreadsheet import csv_safe, xlsx_text_cells
 
 IMAGE_FORMATS = ("png", "svg")
 DATA_FORMATS = ("xlsx", "csv")
@@ -142,10 +144,10 @@ def build_csv(panel: Panel, df: pd.DataFrame, ctx: Context) -> bytes:
     """UTF-8 with BOM (Excel opens Chinese correctly), header rows, then the panel's rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(header_rows(panel, ctx))
-    writer.writerow([label(c, ctx.lang) for c in df.columns])
+    writer.writerows([[csv_safe(v) for v in row] for row in header_rows(panel, ctx)])
+    writer.writerow([csv_safe(label(c, ctx.lang)) for c in df.columns])
     for row in df.itertuples(index=False):
-        writer.writerow(["" if _cell(v) is None else _cell(v) for v in row])
+        writer.writerow(["" if _cell(v) is None else csv_safe(_cell(v)) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -163,6 +165,7 @@ def _write_sheet(workbook, panel: Panel, df: pd.DataFrame, ctx: Context, title: 
     rate_columns = [i + 1 for i, c in enumerate(df.columns) if str(c).endswith("_rate")]
     for row in df.itertuples(index=False):
         sheet.append([_cell(v) for v in row])
+    xlsx_text_cells(sheet)  # names from the data stay text, never live formulas
     for col in rate_columns:
         for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=col, max_col=col):
             cell.number_format = "0.0%"
@@ -224,7 +227,9 @@ def build_image(fig: go.Figure, fmt: str) -> bytes:
 
 def chart_for_export(panel: Panel, df: pd.DataFrame, filters: Filters, ctx: Context) -> go.Figure:
     fig = panel.figure(df, ctx.lang, filters)
-    return with_title(fig, f"{t(panel.title_key, ctx.lang)}（{ctx.period}）")
+    titled = with_title(fig, f"{t(panel.title_key, ctx.lang)}（{ctx.period}）")
+    # Names from the data are text in the exported image too (no live links in an SVG).
+    return go.Figure(escape_figure(titled), skip_invalid=True)
 
 
 def build_caption(items: list[tuple[Panel, pd.DataFrame]], ctx: Context) -> bytes:
@@ -350,6 +355,47 @@ def attachment(download: Download) -> Response:
     return response
 
 
+class HeavyLimiter:
+    """At most one heavy download (report pack, PNG/SVG through kaleido) in flight per user, and at most
+    ``slots`` per process, refused at once rather than queued.
+
+    A queued request holds a server thread while it waits for the one kaleido browser: a few users
+    pressing "export" would take every thread, and ``/healthz`` and the wall's poll would wait behind
+    them. With gunicorn's four threads a worker, two slots always leave two threads free.
+    """
+
+    def __init__(self, slots: int = 2):
+        self.slots = slots
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()
+
+    def try_acquire(self, user: str) -> bool:
+        with self._lock:
+            if user in self._busy or len(self._busy) >= self.slots:
+                return False
+            self._busy.add(user)
+            return True
+
+    def release(self, user: str) -> None:
+        with self._lock:
+            self._busy.discard(user)
+
+
+HEAVY = HeavyLimiter()
+HEAVY_RETRY_SECONDS = 10
+
+
+def is_heavy(panel_key: str, fmt: str) -> bool:
+    return panel_key == REPORT or fmt in IMAGE_FORMATS
+
+
+def busy_response(lang: str) -> Response:
+    response = Response(t("security_limits.error.busy.text", lang), status=429, mimetype="text/plain")
+    response.headers["Retry-After"] = str(HEAVY_RETRY_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register_download_routes(server) -> None:
     """Add ``/download/<panel>.<fmt>`` to the Flask ``server``."""
 
@@ -360,10 +406,18 @@ def register_download_routes(server) -> None:
             abort(404)
         state = parse_search(request.args.to_dict(flat=False), context.settings().default_period())
         filters = filters_from_state(state)
+        principal = current_principal()
+        user = principal.name if principal is not None else request.remote_addr or "-"
+        heavy = is_heavy(panel_key, fmt)
+        if heavy and not HEAVY.try_acquire(user):
+            return busy_response(normalize_lang(state.lang))
         try:
             built = serve_download(panel_key, fmt, state, filters)
         except KeyError:
             abort(404)
+        finally:
+            if heavy:
+                HEAVY.release(user)
         # The audit records what was served and with which (scoped) filters.
         note_download(f"{panel_key}.{fmt}", filters)
         return attachment(built)

@@ -2,8 +2,10 @@
 
 The whole view lives in the query string (``?from=2023-01-01&to=2023-12-31&township=150205002000``), so a
 link reproduces it and back/forward work. Every callback and every download route turns the URL into
-query-layer filters through :func:`filters_from_state` only: that is the one place where the logged-in
-user's township scope is intersected with what the URL asks for (:func:`apply_scope`).
+query-layer filters through :func:`filters_from_state`. The logged-in user's township scope is enforced
+by the query layer itself (``warehouse.query.scope_filters``, on every query); :func:`parse_search`
+applies it to the view's state too, so labels, breadcrumbs and drop-downs name what the figures show,
+never a township the request asked for but may not see.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from urllib.parse import parse_qs, urlencode
 
 from dateutil.relativedelta import relativedelta
 
-from dashboard import security
+from warehouse.bounds import MAX_LIST_ITEMS, bounded_period, parse_day, unique_items
 from warehouse.levels import DEPUTY_LEVELS, HOME_LEVELS
-from warehouse.query import Filters
+from warehouse.query import Filters, current_scope, restrict_townships, scope_filters
 
 PRESETS = ("month", "quarter", "year", "last_year", "custom")
 # Query-string keys.
@@ -30,7 +32,6 @@ Q_FROM, Q_TO, Q_TOWNSHIP, Q_HOME_LEVEL, Q_DEPUTY_LEVEL, Q_LANG = (
     "deputy_level",
     "lang",
 )
-MAX_SPAN_DAYS = 366 * 20
 
 
 @dataclass(frozen=True)
@@ -60,32 +61,34 @@ def _multi(params: Mapping, key: str, allowed: Mapping | None = None) -> tuple[s
     if raw is None:
         return ()
     items = raw if isinstance(raw, list | tuple) else [raw]
-    seen: list[str] = []
-    for item in items:
-        for part in str(item).split(","):
-            part = part.strip()
-            if not part or part in seen:
-                continue
-            if allowed is not None and part not in allowed:
-                continue
-            # Township codes are 12 digits; anything else is dropped rather than passed on.
-            if allowed is None and not (part.isdigit() and len(part) <= 12):
-                continue
-            seen.append(part)
-    return tuple(seen)
+
+    def parts():
+        for item in items[:MAX_LIST_ITEMS]:
+            for part in str(item).split(",", MAX_LIST_ITEMS)[:MAX_LIST_ITEMS]:
+                part = part.strip()
+                if not part:
+                    continue
+                if allowed is not None and part not in allowed:
+                    continue
+                # Township codes are 12 digits; anything else is dropped rather than passed on.
+                if allowed is None and not (part.isdigit() and len(part) <= 12):
+                    continue
+                yield part
+
+    # Linear de-duplication of at most MAX_LIST_ITEMS codes: a URL with 300k codes costs no more.
+    return unique_items(parts())
 
 
 def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    parsed = parse_day(value, date.min)
+    return None if parsed == date.min else parsed
 
 
 def parse_search(search: str | Mapping | None, default_period: tuple[date, date]) -> ViewState:
     """Parse a query string (``"?from=..."``) or the kwargs Dash Pages passes to a layout.
 
-    Invalid or missing values fall back to the defaults; a reversed range is swapped.
+    Invalid or missing values fall back to the defaults; a reversed range is swapped; dates, span and
+    list lengths are bounded (``warehouse.bounds``).
     """
     if isinstance(search, Mapping):
         params = dict(search)
@@ -93,15 +96,12 @@ def parse_search(search: str | Mapping | None, default_period: tuple[date, date]
         params = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
     start = _parse_date(_first(params, Q_FROM)) or default_period[0]
     end = _parse_date(_first(params, Q_TO)) or default_period[1]
-    if end < start:
-        start, end = end, start
-    if (end - start).days > MAX_SPAN_DAYS:
-        start = end - timedelta(days=MAX_SPAN_DAYS)
+    start, end = bounded_period(start, end)
     lang = _first(params, Q_LANG)
     return ViewState(
         start=start,
         end=end,
-        townships=_multi(params, Q_TOWNSHIP),
+        townships=restrict_townships(_multi(params, Q_TOWNSHIP), current_scope()),
         home_levels=_multi(params, Q_HOME_LEVEL, HOME_LEVELS),
         deputy_levels=_multi(params, Q_DEPUTY_LEVEL, DEPUTY_LEVELS),
         lang="en" if lang and lang.lower().startswith("en") else None,
@@ -124,24 +124,13 @@ def to_search(state: ViewState, **extra: str) -> str:
 
 
 def apply_scope(filters: Filters, allowed_townships: tuple[str, ...] | None = None) -> Filters:
-    """Restrict ``filters`` to the townships a user may see (``None``: no restriction).
-
-    The security layer supplies ``allowed_townships`` for a township-scoped user; an empty
-    intersection keeps the user's own scope rather than widening to the whole district.
-    """
-    if allowed_townships is None:
-        return filters
-    wanted = tuple(t for t in filters.townships if t in allowed_townships) if filters.townships else ()
-    return replace(filters, townships=wanted or tuple(allowed_townships))
-
-
-def current_scope() -> tuple[str, ...] | None:
-    """The township codes the current request's user is limited to; ``None`` means all (not township-scoped)."""
-    return security.allowed_townships()
+    """Restrict ``filters`` to the townships a user may see (``None``: no restriction)."""
+    return scope_filters(filters, allowed_townships) if allowed_townships is not None else filters
 
 
 def filters_from_state(state: ViewState) -> Filters:
-    """The single place where a view's state becomes query-layer filters (scope applied here)."""
+    """The single place where a view's state becomes query-layer filters (the query layer scopes them
+    again on every query; doing it here too keeps what the view labels equal to what it queries)."""
     filters = Filters(
         start=state.start,
         end=state.end,
@@ -149,7 +138,7 @@ def filters_from_state(state: ViewState) -> Filters:
         home_levels=tuple(HOME_LEVELS[k] for k in state.home_levels),
         deputy_levels=tuple(DEPUTY_LEVELS[k] for k in state.deputy_levels),
     )
-    return apply_scope(filters, current_scope())
+    return scope_filters(filters)
 
 
 # ---- periods -------------------------------------------------------------------------------------

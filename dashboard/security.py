@@ -12,8 +12,9 @@
 - security headers on every response (CSP, nosniff, referrer policy, frame ancestors);
 - the audit of logins, logouts, token use and downloads.
 
-Township scope is row-level: pages build their :class:`warehouse.query.Filters` through one function
-(``dashboard/filters.py``), which passes them through :func:`scope_filters` here.
+Township scope is row-level and enforced by the query layer: importing this module registers
+:func:`allowed_townships` with ``warehouse.query.set_scope_provider``, and every query intersects its
+filters with it, whichever page or download built them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import jinja2
 # tests/test_private_apis.py, which fails on a Dash upgrade that changes them.
 from dash._pages import _path_to_page
 from dash._utils import split_callback_id
+from dash.fingerprint import check_fingerprint
 from flask import (
     Flask,
     g,
@@ -46,6 +48,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import Forbidden
+from werkzeug.serving import WSGIRequestHandler
 
 from dashboard.auth_store import (  # noqa: F401  (audit_rows is re-exported for the ops page)
     AuthStore,
@@ -55,6 +58,8 @@ from dashboard.auth_store import (  # noqa: F401  (audit_rows is re-exported for
     record_audit,
     store_for,
 )
+from warehouse import query
+from warehouse.bounds import json_depth_within
 from warehouse.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
@@ -65,7 +70,8 @@ CALLBACK_PATH = "/_dash-update-component"
 # Anyone may fetch these: the login page and static files (no data in any of them). /healthz reveals
 # only status and data age.
 PUBLIC_PATHS = frozenset({LOGIN_PATH, LOGOUT_PATH, "/healthz", "/_favicon.ico", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/assets/", "/vendor/", "/_dash-component-suites/")
+SUITES_PREFIX = "/_dash-component-suites/"
+PUBLIC_PREFIXES = ("/assets/", "/vendor/", SUITES_PREFIX)
 # Dash's app shell (layout skeleton and callback graph): needed by every page, the wall included.
 SHELL_PATHS = frozenset({"/_dash-layout", "/_dash-dependencies", "/_reload-hash"})
 
@@ -97,6 +103,14 @@ SESSION_COOKIE_NAME = "cockpit_session"
 KIOSK_COOKIE_LIFETIME = timedelta(days=400)
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's request handler without its ``Server: Werkzeug/x Python/y`` header:
+    no answer names the server software or its version (gunicorn's says only "gunicorn")."""
+
+    def version_string(self) -> str:
+        return "cockpit"
 
 
 class CockpitSessionInterface(SecureCookieSessionInterface):
@@ -149,16 +163,16 @@ def scope_filters(filters):
     A township user always gets exactly their own township, whatever the page asked for: a request
     for another township yields their own, never the other's. Other roles pass unchanged. Outside a
     request (CLI, unit tests) there is no session and nothing to scope; inside a request an
-    anonymous caller never gets here (the guard stopped it), and if it did it is refused.
+    anonymous caller never gets here (the guard stopped it), and if it did it is refused. The query
+    layer applies the same rule on every query (see :func:`install`).
     """
-    if not has_request_context():
-        return filters
-    principal = g.get("cockpit_principal")
-    if principal is None:
-        raise Forbidden()
-    if principal.role == "township":
-        return dataclasses.replace(filters, townships=(principal.township_code,))
-    return filters
+    return query.scope_filters(filters, allowed_townships())
+
+
+# Row-level security in the query layer: once this module is imported (every app and every download
+# route imports it), each query is scoped to the principal of the request it runs in; outside a request
+# (the scheduler's jobs, the CLI) nothing is scoped.
+query.set_scope_provider(allowed_townships)
 
 
 def note_download(what: str, filters=None) -> None:
@@ -291,7 +305,9 @@ class Guard:
             if not isinstance(position, int) or position >= len(args) or not isinstance(args[position], dict):
                 return None
             pathname = args[position].get("value")
-            if not isinstance(pathname, str):
+            # A browser's pathname always starts with "/"; anything else is a forged body (Dash would
+            # raise on it: a 400 here, not a 500 there).
+            if not isinstance(pathname, str) or not pathname.startswith("/"):
                 return None
             return self.area_for_path(pathname.split("?", 1)[0])
         ops_prefix, wall_prefix = self.id_prefix(AREA_OPS), self.id_prefix(AREA_WALL)
@@ -309,7 +325,7 @@ class Guard:
         if request.method in UNSAFE_METHODS and not _same_origin():
             return self.deny(403, "cross_origin")
         if path.startswith(PUBLIC_PREFIXES):
-            return None
+            return None if self.is_served_static(path) else self.deny(404, "not_found", "security_limits")
         if path in PUBLIC_PATHS:
             self.load_principal()
             return None
@@ -329,6 +345,18 @@ class Guard:
             return self.deny(403, "forbidden")
         return None
 
+    def is_served_static(self, path: str) -> bool:
+        """Whether an anonymous static path names a file Dash registered (component suites).
+
+        Dash answers an unknown package or file with an exception naming every registered library
+        (a 500 with a traceback); refused here as a plain 404 before it gets there.
+        """
+        if not path.startswith(SUITES_PREFIX):
+            return True
+        package, _, fingerprinted = path[len(SUITES_PREFIX) :].partition("/")
+        path_in_package, _ = check_fingerprint(fingerprinted)
+        return path_in_package in self.app.registered_paths.get(package, ())
+
     def after_request(self, response):
         headers = response.headers
         # CSP governs documents; JSON answers (callbacks, polls) are never rendered, and nosniff keeps
@@ -345,7 +373,9 @@ class Guard:
         path = request.path
         if path == CALLBACK_PATH or path in (LOGIN_PATH, LOGOUT_PATH) or path.startswith("/download/"):
             headers["Cache-Control"] = "no-store"
-        if path.startswith("/download/") and response.status_code < 400:
+        # Only completed, authorised downloads are audited: a redirect to the login page, a refusal or
+        # an unknown panel is not a download (and an anonymous flood must not write the trail).
+        if path.startswith("/download/") and response.status_code == 200 and "cockpit_download" in g:
             self.audit_download()
         return response
 
@@ -362,7 +392,7 @@ class Guard:
     def guard_callback(self, principal: Principal | None):
         if principal is None:
             return self.deny(401, "login_required")
-        body = request.get_json(silent=True)
+        body = _bounded_json_body()
         area = self.callback_area(body) if isinstance(body, dict) else None
         if area is None:
             return self.deny(400, "bad_request")
@@ -374,15 +404,18 @@ class Guard:
     def wants_page(self) -> bool:
         return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
 
-    def deny(self, status: int, reason: str):
-        """Refuse: a small HTML page for browser navigations, JSON for everything else."""
+    def deny(self, status: int, reason: str, area: str = "security"):
+        """Refuse: a small HTML page for browser navigations, JSON for everything else.
+
+        The page's text is ``<area>.error.<reason>.title/.text`` from the i18n catalog.
+        """
         if self.wants_page() and status != 401:
             lang = g.get("cockpit_lang")
             body = render_page(
                 "message.html",
                 lang,
-                title=t(f"security.error.{reason}.title", lang),
-                message=t(f"security.error.{reason}.text", lang),
+                title=t(f"{area}.error.{reason}.title", lang),
+                message=t(f"{area}.error.{reason}.text", lang),
                 principal=current_principal(),
             )
             return make_response(body, status)
@@ -402,13 +435,18 @@ class Guard:
         """Trade ``?token=`` for a kiosk session cookie, then drop the token from the address bar."""
         token = request.args.get("token", "")
         ip = request.remote_addr or "-"
-        # Forged tokens count against the address like failed logins: guessing is throttled and the
-        # audit trail gets one row per attempt only until the address is locked.
-        if self.store.lock_remaining("", ip):
+        # A token is typed or bookmarked into a kiosk's browser (a top-level navigation of its own). A
+        # request another site makes the browser send (<img src=".../wall?token=bad">, a link, a
+        # redirect) is refused without counting: a foreign page must not lock anyone out.
+        if _foreign_fetch():
+            return self.deny(403, "bad_token")
+        # Forged tokens are counted per address in their own scope: guessing is throttled, logins are
+        # not affected, and the audit trail gets one row per attempt only until the address is locked.
+        if self.store.token_lock_remaining(ip):
             return self.deny(429, "bad_token")
         name = self.store.token_name(token)
         if name is None:
-            self.store.record_ip_failure(ip)
+            self.store.record_token_failure(ip)
             self.store.audit("kiosk.token_rejected", ip=ip, path=request.path)
             return self.deny(403, "bad_token")
         session.clear()
@@ -613,6 +651,29 @@ def _same_origin() -> bool:
     if not origin or origin == "null":
         return origin != "null"
     return origin.rstrip("/") == request.host_url.rstrip("/")
+
+
+def _bounded_json_body():
+    """The request's JSON body, or None when it is not JSON or nests deeper than MAX_JSON_DEPTH.
+
+    Python's parser gives up on very deep nesting with a RecursionError (not the ValueError Flask's
+    ``silent`` swallows): caught here so such a body is a 400 and never reaches Dash.
+    """
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return body if json_depth_within(body) else None
+
+
+def _foreign_fetch() -> bool:
+    """Whether the browser says another site made it send this request (Fetch Metadata headers).
+
+    Browsers without these headers send none, and are treated as before (counted, throttled).
+    """
+    site = request.headers.get("Sec-Fetch-Site", "")
+    dest = request.headers.get("Sec-Fetch-Dest", "")
+    return site in ("cross-site", "same-site") or dest not in ("", "document", "iframe")
 
 
 def _safe_next(value: str | None) -> str | None:

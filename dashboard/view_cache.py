@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from plotly.basedatatypes import BaseFigure
+from dashboard.components.figure_text import escape_figure
 
 
 class VersionedCache:
@@ -50,6 +50,7 @@ def plain_figure(figure):
     """A plotly figure as its JSON-ready dict (anything else as it is): what the caches keep and send.
 
     Dash serialises plain data with orjson, whereas a response holding ``go.Figure`` objects is
-    deep-copied and walked value by value on every request.
+    deep-copied and walked value by value on every request. Text from the data is escaped on the way
+    (``figure_text.escape_figure``): it is shown as text, never as Plotly markup.
     """
-    return figure.to_plotly_json() if isinstance(figure, BaseFigure) else figure
+    return escape_figure(figure)

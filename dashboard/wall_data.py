@@ -32,6 +32,7 @@ from dashboard.filters import yoy_filters
 from dashboard.freshness import banner_templates
 from dashboard.view_cache import VersionedCache, plain_figure
 from warehouse import query
+from warehouse.bounds import bounded_period, parse_day
 from warehouse.i18n import normalize_lang, t
 from warehouse.settings import Settings
 
@@ -39,9 +40,6 @@ log = logging.getLogger(__name__)
 
 FOCUS_SECONDS = 8
 TICKER_ROWS = 20
-# The ranking steps through at most this many deputies (the demo has 243); a district with thousands of
-# deputies would otherwise send a list nobody on the hall floor can wait through.
-RANKING_ROWS = 300
 SMALL_TOWNSHIP_SHARE = 0.1
 # The township bars, table and rotating focus card show at most this many townships (most activities
 # first when there are more): a wall panel has room for a couple of dozen rows, not thousands.
@@ -61,16 +59,13 @@ OUTCOME_COLORS = {
 
 
 def parse_period(start: str | None, end: str | None, default: tuple[date, date]) -> tuple[date, date]:
-    """The period from ``?from=&to=`` (ISO dates), each falling back to the default; swapped if reversed."""
+    """The period from ``?from=&to=`` (ISO dates), each falling back to the default; swapped if reversed.
 
-    def parse(value: str | None, fallback: date) -> date:
-        try:
-            return date.fromisoformat(str(value)) if value else fallback
-        except ValueError:
-            return fallback
-
-    first, last = parse(start, default[0]), parse(end, default[1])
-    return (first, last) if first <= last else (last, first)
+    Bounded like the leadership view's (``warehouse.bounds``): dates outside the supported years
+    fall back to the default and the span is capped, so no URL can make a poll scan centuries.
+    """
+    first, last = parse_day(start, default[0]), parse_day(end, default[1])
+    return bounded_period(first, last)
 
 
 def _clean(value):
@@ -234,7 +229,9 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
 
 
 def load_ranking(con, params: dict, settings: Settings) -> dict:
-    ranking = rows(_fetch(con, query.points_ranking, _filters(params), limit=RANKING_ROWS))
+    # Only the top N ever leaves the server: the bottom of the ranking (the watchlist) never reaches a kiosk.
+    top = max(0, int(settings.wall_ranking_top))
+    ranking = rows(_fetch(con, query.points_ranking, _filters(params), limit=top))
     return {"wall-ranking": wall_lists.ranking_list(ranking, params["lang"])}
 
 

@@ -10,7 +10,6 @@ from datetime import date
 import pytest
 
 from dashboard import context
-from dashboard import filters as filters_module
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_deputy import deputy_page
 from dashboard.components.lead_format import fmt_kpi
@@ -130,7 +129,7 @@ def test_home_and_deputy_pages(lead_context):
 
 
 def test_township_scope_hides_other_townships(lead_context, monkeypatch):
-    monkeypatch.setattr(filters_module, "current_scope", lambda: (SHIGUAI,))
+    monkeypatch.setattr(query, "_scope_provider", lambda: (SHIGUAI,))
     # A user scoped to 石拐街道 asking for 大发街道 sees 石拐街道's numbers, never 大发街道's.
     out = render(f"{YEAR}&township={DAFA}")
     assert kpi_texts(out[0]) == expected(Filters(date(2023, 1, 1), date(2023, 12, 31), townships=(SHIGUAI,)))

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import stat
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -485,12 +485,63 @@ def test_router_cannot_be_tricked_by_reordered_inputs(app_env):
     assert client.post("/_dash-update-component", data="not json").status_code == 400
 
 
-def test_forged_tokens_are_throttled_per_address(tmp_path):
+def test_forged_tokens_are_throttled_per_address_apart_from_logins(tmp_path):
     store = AuthStore.for_data_dir(tmp_path)
-    for _ in range(auth_store.IP_FAILURE_THRESHOLD):
-        store.record_ip_failure("10.1.1.1")
-    assert store.lock_remaining("", "10.1.1.1") > 0
-    assert store.lock_remaining("", "10.1.1.2") == 0
+    for _ in range(auth_store.TOKEN_FAILURE_THRESHOLD):
+        store.record_token_failure("10.1.1.1")
+    assert store.token_lock_remaining("10.1.1.1") > 0
+    assert store.token_lock_remaining("10.1.1.2") == 0
+    assert store.lock_remaining("amy", "10.1.1.1") == 0  # token guesses never lock logins
+    store.add_user("amy", "leader", PASSWORD)
+    assert store.authenticate("amy", PASSWORD, "10.1.1.1").principal is not None
+
+
+def test_a_foreign_page_firing_bad_tokens_locks_nobody_out(app_env):
+    ip = {"REMOTE_ADDR": "10.17.7.1"}
+    client = app_env["app"].server.test_client()
+    image = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}
+    for _ in range(auth_store.TOKEN_FAILURE_THRESHOLD * 2):
+        assert client.get("/wall?token=bad", headers=image, environ_base=ip).status_code == 403
+    store = AuthStore.for_data_dir(app_env["data_dir"])
+    assert store.token_lock_remaining("10.17.7.1") == 0
+    kiosk = client.get(f"/wall?token={app_env['token']}", environ_base=ip)
+    assert kiosk.status_code == 302  # a valid token from that address still works
+    html = client.get("/login", environ_base=ip).get_data(as_text=True)
+    form = {"username": "leader1", "password": PASSWORD, "csrf_token": csrf_from(html)}
+    assert client.post("/login", data=form, environ_base=ip).status_code == 302
+
+
+def test_token_brute_force_is_still_throttled_and_logins_are_not(app_env):
+    ip = {"REMOTE_ADDR": "10.17.7.2"}
+    client = app_env["app"].server.test_client()
+    codes = [
+        client.get(f"/wall?token=guess{i}", environ_base=ip).status_code
+        for i in range(auth_store.TOKEN_FAILURE_THRESHOLD + 2)
+    ]
+    assert codes[0] == 403 and codes[-1] == 429
+    html = client.get("/login", environ_base=ip).get_data(as_text=True)
+    form = {"username": "leader1", "password": PASSWORD, "csrf_token": csrf_from(html)}
+    assert client.post("/login", data=form, environ_base=ip).status_code == 302
+
+
+def test_only_completed_authorised_downloads_are_audited_in_bounded_rows(app_env):
+    store = AuthStore.for_data_dir(app_env["data_dir"])
+    before = len(store.audit_rows(limit=100000))
+    anonymous = app_env["app"].server.test_client()
+    junk = "x" * 3500
+    for path in (f"/download/anything?{junk}", f"/download/ranking.csv?q={junk}"):
+        assert anonymous.get(path, headers={"Accept": "text/html"}).status_code == 302
+        assert anonymous.get(path).status_code == 401
+    leader = _client(app_env, "leader1")
+    assert leader.get(f"/download/nope.csv?q={junk}").status_code == 404
+    rows = store.audit_rows(limit=100000)
+    assert not [r for r in rows[: len(rows) - before] if r["event"] == "download"]
+    assert leader.get(f"/download/ranking.csv?from=2023-01-01&to=2023-12-31&q={junk}").status_code == 200
+    downloads = [r for r in store.audit_rows(limit=20) if r["event"] == "download"]
+    assert downloads and downloads[0]["actor"] == "leader1"
+    assert (
+        len(json.dumps(downloads[0], ensure_ascii=False, default=str)) < 2 * auth_store.AUDIT_DETAIL_MAX_CHARS
+    )
 
 
 def test_bad_or_revoked_token_is_refused(app_env):
@@ -585,3 +636,43 @@ def test_wall_poll_stays_small_and_the_kiosk_cookie_is_renewed_daily(app_env):
     assert header_bytes + len(poll.get_data()) < 1024
     page = client.get("/wall", headers={"Accept": "text/html"})
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_hostile_inputs_answer_4xx_not_500(app_env, caplog):
+    leader = _client(app_env, "leader1")
+    kiosk = _client(app_env, "kiosk")
+    router = next(d for d in _dependencies(app_env) if _area_of(d) == "router")
+    deep = '{"output": "x.children", "inputs": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    responses = {
+        "year 1 leadership": leader.get("/?from=0001-01-01&to=0001-12-31", headers={"Accept": "text/html"}),
+        "year 1 download": leader.get("/download/ranking.csv?from=0001-01-01&to=0001-03-01"),
+        "year 1 wall": kiosk.get("/wall?from=0001-01-01&to=0001-12-31", headers={"Accept": "text/html"}),
+        "router without /": leader.post("/_dash-update-component", json=_body(router, "wall")),
+        "router odd path": leader.post("/_dash-update-component", json=_body(router, "home?id=x")),
+        "deep json": leader.post(
+            "/_dash-update-component", data=deep, headers={"Content-Type": "application/json"}
+        ),
+        "unknown suite": leader.get("/_dash-component-suites/no_such_package/x.js"),
+        "unknown suite anonymous": app_env["app"].server.test_client().get("/_dash-component-suites/x/y.js"),
+    }
+    for what, response in responses.items():
+        assert response.status_code < 500, (what, response.status_code)
+    assert responses["deep json"].status_code == 400
+    assert responses["unknown suite"].status_code == 404
+    assert "Traceback" not in caplog.text
+
+
+def test_a_township_list_of_300k_codes_costs_milliseconds():
+    import time
+
+    from dashboard.filters import parse_search
+
+    codes = ",".join(str(150205000000 + i) for i in range(300_000))
+    began = time.perf_counter()
+    state = parse_search({"township": [codes] * 3}, (date(2023, 1, 1), date(2023, 12, 31)))
+    assert time.perf_counter() - began < 0.5
+    assert len(state.townships) == 200 and len(set(state.townships)) == 200
+    wide = parse_search("?from=0002-01-01&to=9999-12-31", (date(2023, 1, 1), date(2023, 12, 31)))
+    assert (wide.start, wide.end) == (date(2023, 1, 1), date(2023, 12, 31))
+    span = parse_search("?from=1900-01-01&to=2199-12-31", (date(2023, 1, 1), date(2023, 12, 31)))
+    assert (span.end - span.start).days <= 366 * 20

@@ -80,9 +80,47 @@ def env(tmp_path_factory):
     ]
     con.close()
     assert len(personal) > 100, "the demo raw store should hold personal data to look for"
+    plant_hostile_names(data_dir / "published.duckdb")
     server = LiveServer(data_dir).start()
     yield Env(server.url, data_dir, token, personal)
     server.stop()
+
+
+# Names an attacker upstream could put in the exports: live formulas and Plotly markup (issue 17).
+HOSTILE_TOWNSHIP = "150205101000"  # 五当召镇: not used by the scope tests above
+HOSTILE_DEPUTIES = (
+    '=HYPERLINK("https://evil.example/x","点我")',
+    "=cmd|' /C calc'!A0",
+    '<a href="https://evil.example/">代表</a>',
+)
+HOSTILE_HOME = '+<b>家</b><a href="https://evil.example/">链接</a>'
+HOSTILE_TOWNSHIP_NAME = '<a href="https://evil.example/">五当召镇</a>'
+
+
+def plant_hostile_names(published: Path) -> None:
+    """Give a few deputies, a home and a township of HOSTILE_TOWNSHIP hostile names in the snapshot."""
+    con = duckdb.connect(str(published))
+    try:
+        ids = [
+            row[0]
+            for row in con.execute(
+                "select deputy_id from dim_deputy where is_active and township_code = ? order by deputy_id limit 3",
+                [HOSTILE_TOWNSHIP],
+            ).fetchall()
+        ]
+        for deputy_id, name in zip(ids, HOSTILE_DEPUTIES, strict=True):
+            con.execute("update dim_deputy set deputy_name = ? where deputy_id = ?", [name, deputy_id])
+        con.execute(
+            "update dim_home set home_name = ? where home_id = (select min(home_id) from dim_home"
+            " where township_code = ? and is_home)",
+            [HOSTILE_HOME, HOSTILE_TOWNSHIP],
+        )
+        con.execute(
+            "update dim_township set township_name = ? where township_code = ?",
+            [HOSTILE_TOWNSHIP_NAME, HOSTILE_TOWNSHIP],
+        )
+    finally:
+        con.close()
 
 
 # ---------------------------------------------------------------- building callback bodies
@@ -437,3 +475,209 @@ def test_every_security_event_is_audited(env):
     assert AuthStore.for_data_dir(env.data_dir).token_name(token) is None
     cli = run_cockpit(env.data_dir, "audit", "--json", "--limit", "50")
     assert '"event": "kiosk.token_revoke"' in cli
+
+
+# ---------------------------------------------------------------- issue 17: security, round two
+
+
+def published(env: Env, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(env.data_dir / "published.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_drill_downs_and_downloads_never_show_deputies_of_other_townships(env):
+    from dashboard.components.lead_figures import label
+
+    create_user(env.data_dir, "atk-town-b", "township", PASSWORD, TOWNSHIP_B)
+    deps = server_callbacks(env)
+    town, admin = env.session("atk-town-b"), env.session("atk-admin")
+    stationed = published(
+        env,
+        "select d.home_id, d.deputy_id, d.township_code = h.township_code from dim_deputy d"
+        " join dim_home h using (home_id) where d.is_active and h.township_code = ?",
+        [TOWNSHIP_B],
+    )
+    foreign = {deputy for _, deputy, own in stationed if not own}
+    hosting = sorted({home for home, _, own in stationed if not own})
+    assert foreign and hosting, "the demo should have homes hosting deputies of other townships"
+    for home in hosting:
+        status, layout, _ = page_layout(town, env, deps, "/home", f"?id={home}")
+        text = json.dumps(layout, ensure_ascii=False)
+        assert status == 200 and not [d for d in foreign if d in text], home
+        _, admin_layout, _ = page_layout(admin, env, deps, "/home", f"?id={home}")
+        assert any(d in json.dumps(admin_layout) for d in foreign)  # there was something to hide
+    own_counts = {}
+    for home, _, own in stationed:
+        own_counts[home] = own_counts.get(home, 0) + int(own)
+    rows = csv_rows(town.get(f"{env.url}/download/map.csv").content)
+    header = next(r for r in rows if label("home_id", "zh-CN") in r)
+    id_col, count_col = header.index(label("home_id", "zh-CN")), header.index(label("deputies", "zh-CN"))
+    counts = {r[id_col]: int(r[count_col]) for r in rows[rows.index(header) + 1 :] if r}
+    for home in hosting:
+        assert counts[home] == own_counts.get(home, 0), home
+    for name in download_names():
+        if name.endswith(".zip"):
+            continue  # the report pack holds the same rows as the XLSX downloads, checked here
+        text = text_of(town.get(f"{env.url}/download/{name}").content)
+        assert not [d for d in foreign if d in text], name
+    for deputy in sorted(foreign)[:3]:
+        _, layout, _ = page_layout(town, env, deps, "/deputy", f"?id={deputy}")
+        assert deputy not in json.dumps(layout), deputy
+
+
+def test_labels_come_from_the_scoped_filters(env):
+    deps = server_callbacks(env)
+    town = env.session("atk-town")
+    names = dict(published(env, "select township_code, township_name from dim_township"))
+    status, layout, ids = page_layout(town, env, deps, "/", f"?township={TOWNSHIP_B}")
+    assert status == 200
+    response = render(town, env, deps, ids, f"?township={TOWNSHIP_B}")
+    payload = json.dumps(response.json()["response"], ensure_ascii=False)
+    assert names[TOWNSHIP_A] in payload and names[TOWNSHIP_B] not in payload
+    dropdown = json.dumps(layout, ensure_ascii=False)
+    assert f'"value": ["{TOWNSHIP_A}"]' in dropdown and f'"value": ["{TOWNSHIP_B}"]' not in dropdown
+    head = csv_rows(town.get(f"{env.url}/download/townships.csv", params={"township": TOWNSHIP_B}).content)
+    assert names[TOWNSHIP_A] in head[2][0] and names[TOWNSHIP_B] not in head[2][0]
+
+
+def test_downloads_and_exports_neutralise_formulas_and_markup(env):
+    from openpyxl import load_workbook
+
+    admin = env.session("atk-admin")
+    params = {"township": HOSTILE_TOWNSHIP}
+    for name in ("ranking.csv", "map.csv", "townships.csv"):
+        cells = [
+            c for row in csv_rows(admin.get(f"{env.url}/download/{name}", params=params).content) for c in row
+        ]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], name
+    ranking = admin.get(f"{env.url}/download/ranking.xlsx", params=params).content
+    pack = admin.get(f"{env.url}/download/report.zip", params=params).content
+    with zipfile.ZipFile(io.BytesIO(pack)) as archive:
+        books = [archive.read(n) for n in archive.namelist() if n.endswith(".xlsx")]
+    for content in [ranking, *books]:
+        workbook = load_workbook(io.BytesIO(content))
+        cells = [c for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        assert HOSTILE_DEPUTIES[0] in [c.value for c in cells]  # kept, as text
+        assert all(
+            isinstance(c.value, int | float) for c in cells if c.data_type == "n" and c.value is not None
+        )
+    svg = admin.get(f"{env.url}/download/townships.svg").content.decode("utf-8")
+    assert "evil.example" in svg and "<a " not in svg and 'xlink:href="https://evil' not in svg
+
+
+def test_the_wall_shows_data_markup_as_text_and_carries_only_the_top_20(env):
+    deps = server_callbacks(env)
+    status, layout, _ = page_layout(env.session("kiosk"), env, deps, "/wall")
+    assert status == 200
+
+    def walk(node):
+        if isinstance(node, dict):
+            yield node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    figures = [n for n in walk(layout) if "data" in n and "layout" in n and isinstance(n["data"], list)]
+    assert figures
+    figure_text = json.dumps(figures, ensure_ascii=False)
+    assert "<a href" not in figure_text and "<b>" not in figure_text
+    rests = [n["data-wall-rows"] for n in walk(layout) if "data-wall-rows" in n]
+    top_rows = sum(1 for n in walk(layout) if n.get("className") == "wall-rank-name")
+    shown = top_rows + sum(len(json.loads(r)) for r in rests)
+    assert 0 < shown <= 20, shown
+
+
+def test_anonymous_download_requests_are_not_audited(env):
+    before = len(audit_rows(Settings(data_dir=env.data_dir), limit=100000))
+    anonymous = env.session()
+    for _ in range(5):
+        anonymous.get(f"{env.url}/download/anything?{'x' * 3500}", headers={"Accept": "text/html"})
+        anonymous.get(f"{env.url}/download/ranking.csv?q={'x' * 3500}")
+    rows = audit_rows(Settings(data_dir=env.data_dir), limit=100000)
+    assert len(rows) == before
+
+
+def test_a_foreign_page_firing_bad_wall_tokens_locks_nobody_out(env):
+    image = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}
+    for _ in range(25):
+        response = requests.get(f"{env.url}/wall?token=bad", headers=image, allow_redirects=False, timeout=30)
+        assert response.status_code == 403
+    assert (
+        requests.get(f"{env.url}/wall?token={env.token}", allow_redirects=False, timeout=30).status_code
+        == 302
+    )
+    assert login(requests.Session(), env.url, "atk-leader", PASSWORD).status_code == 302
+
+
+def test_hostile_requests_answer_4xx_without_a_traceback(env):
+    deps = server_callbacks(env)
+    leader, admin = env.session("atk-leader"), env.session("atk-admin")
+    logs = {p: p.stat().st_size for p in env.data_dir.glob("serve-*.log")}
+    assert logs
+    _, _, ids = page_layout(leader, env, deps, "/")
+    year1 = "?from=0001-01-01&to=0001-12-31"
+    responses = {
+        "render year 1": render(leader, env, deps, ids, year1),
+        "download year 1": leader.get(f"{env.url}/download/ranking.csv{year1}"),
+        "wall year 1": page_layout(admin, env, deps, "/wall", year1),
+        "router without /": leader.post(
+            f"{env.url}/_dash-update-component",
+            json=callback_body(router(deps), [], {"_pages_location.pathname": "wall"}),
+        ),
+        "deep json": leader.post(
+            f"{env.url}/_dash-update-component",
+            data="[" * 100_000 + "]" * 100_000,
+            headers={"Content-Type": "application/json"},
+        ),
+        "unknown suite": requests.get(f"{env.url}/_dash-component-suites/nope/x.js", timeout=30),
+    }
+    for what, response in responses.items():
+        status = response[0] if isinstance(response, tuple) else response.status_code
+        assert status < 500, (what, status)
+    assert responses["router without /"].status_code == 400
+    assert responses["deep json"].status_code == 400
+    assert responses["unknown suite"].status_code == 404
+    assert "dash" not in responses["unknown suite"].text.lower()
+    for path, size in logs.items():
+        with path.open("rb") as fh:
+            fh.seek(size)
+            assert b"Traceback" not in fh.read(), path
+
+
+def test_anonymous_asset_routes_reveal_no_versions(env):
+    for path in (
+        "/assets/login.css",
+        "/vendor/bootstrap.min.css",
+        "/login",
+        "/_dash-component-suites/x/y.js",
+    ):
+        response = requests.get(f"{env.url}{path}", timeout=30)
+        server = response.headers.get("Server", "")
+        assert "Python" not in server and "Werkzeug" not in server, (path, server)
+        assert not re.search(r"(Werkzeug|Python|Dash|plotly)[/ ]\d", response.text[:5000]), path
+
+
+def test_a_300k_code_township_list_is_cheap_and_healthz_stays_up(env):
+    import time
+
+    deps = server_callbacks(env)
+    leader = env.session("atk-leader")
+    _, _, ids = page_layout(leader, env, deps, "/")
+    codes = ",".join(str(150205000000 + i) for i in range(300_000))
+    began = time.perf_counter()
+    response = render(leader, env, deps, ids, f"?township={codes}")
+    assert response.status_code == 200
+    assert time.perf_counter() - began < 10
+    assert requests.get(f"{env.url}/healthz", timeout=10).status_code in (200, 503)

@@ -147,3 +147,18 @@ def test_first_paint_is_sent_as_plain_data_identical_to_dashs_own_json(settings,
     assert json.loads(to_json_plotly(tree)) == json.loads(to_json_plotly(root))
     assert tree["namespace"] == "dash_html_components" and tree["props"]["id"] == Ids.ROOT
     assert json.loads(orjson.dumps(tree)) == json.loads(to_json_plotly(root))
+
+
+def test_the_wall_payload_carries_only_the_top_of_the_ranking(settings, reader):
+    with reader.cursor() as con:
+        full = query.points_ranking(con, query.Filters(*PERIOD))
+    assert len(full) == 4  # the fixture's active deputies
+    top = settings.with_(wall_ranking_top=2)
+    root = wall_data.build_layout(top, reader, lang="zh-CN")
+    payload = orjson.dumps(root.to_plotly_json(), default=lambda o: o.to_plotly_json()).decode()
+    names = full["deputy_name"].tolist()
+    assert all(name in payload for name in names[:2])
+    assert not [name for name in names[2:] if name in payload]  # the bottom never reaches a kiosk
+    assert Settings().wall_ranking_top == 20
+    extreme = wall_data.parse_period("0002-01-01", "9999-12-31", PERIOD)
+    assert extreme == PERIOD

@@ -1,8 +1,12 @@
 """The query layer: typed functions over the published snapshot, one per dashboard need.
 
 Every function takes a DuckDB cursor on the published snapshot and a :class:`Filters`; SQL lives in
-``sql/queries/*.sql`` and is bound with parameters. Township scope (security) is applied by the caller
-passing ``Filters.townships``: the functions never widen it.
+``sql/queries/*.sql`` and is bound with parameters.
+
+Township scope (security) is enforced here, not by callers: every query binds its parameters through
+:func:`_params`, which intersects ``Filters.townships`` with :func:`current_scope` (what the serving
+layer registered with :func:`set_scope_provider`, e.g. the signed-in township user's township). A
+``Filters`` built from a web request therefore cannot reach SQL unscoped, whatever page built it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -113,6 +118,44 @@ class SnapshotInfo:
     as_of: dict[str, datetime]
 
 
+# --- Scope (row-level security) --------------------------------------------------------------------
+# The serving layer registers a function answering "which township codes may the current caller see"
+# (None: all). The query layer cannot import it (it lives above), so it is handed down once at start.
+ScopeProvider = Callable[[], tuple[str, ...] | None]
+_scope_provider: ScopeProvider | None = None
+
+
+def set_scope_provider(provider: ScopeProvider | None) -> None:
+    """Register the function that tells the current caller's township scope (None: no restriction)."""
+    global _scope_provider
+    _scope_provider = provider
+
+
+def current_scope() -> tuple[str, ...] | None:
+    """The township codes the current caller may see, or None (all; CLI, ETL, no provider)."""
+    return _scope_provider() if _scope_provider is not None else None
+
+
+def restrict_townships(townships: tuple[str, ...], allowed: tuple[str, ...] | None) -> tuple[str, ...]:
+    """``townships`` (empty: all) limited to ``allowed`` (None: no limit).
+
+    An empty intersection yields the whole of ``allowed``, never the whole district: a township user
+    asking for another township gets their own.
+    """
+    if allowed is None:
+        return townships
+    wanted = tuple(code for code in townships if code in allowed) if townships else ()
+    return wanted or tuple(allowed)
+
+
+def scope_filters(f: Filters, allowed: tuple[str, ...] | None = None) -> Filters:
+    """``f`` restricted to ``allowed``, by default the current caller's scope (:func:`current_scope`)."""
+    if allowed is None:
+        allowed = current_scope()
+    townships = restrict_townships(f.townships, allowed)
+    return f if townships == f.townships else replace(f, townships=townships)
+
+
 # --- Implementation ------------------------------------------------------------------------------
 
 QUERIES_DIR = Path(__file__).resolve().parent / "sql" / "queries"
@@ -151,6 +194,8 @@ def _sql(name: str) -> tuple[str, frozenset[str]]:
 
 
 def _params(f: Filters) -> dict[str, Any]:
+    """The bound parameters of ``f``, always within the caller's scope (the one place SQL gets them)."""
+    f = scope_filters(f)
     return {
         "start": f.start,
         "end": f.end,
@@ -248,7 +293,8 @@ def _shared_copy(value):
 
 
 def _memo_key(snapshot: tuple[str, str], function, args: tuple, kwargs: dict) -> tuple:
-    return (snapshot, function.__name__, args, tuple(sorted(kwargs.items())))
+    # The scope is part of the key: one user's result is never served to a caller with another scope.
+    return (snapshot, current_scope(), function.__name__, args, tuple(sorted(kwargs.items())))
 
 
 def memoised(function):

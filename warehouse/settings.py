@@ -70,6 +70,9 @@ class Settings:
     # ``upload_zip_max_ratio`` times its compressed size, is refused as a zip bomb.
     upload_zip_max_total_bytes: int = 1024 * 1024 * 1024
     upload_zip_max_ratio: int = 100
+    # The wall (a lobby screen, anonymous to anyone passing by) shows and receives only the top N of the
+    # points ranking; the rest, and the low-points watchlist, stay in the signed-in leadership view.
+    wall_ranking_top: int = 20
 
     @property
     def inbox(self) -> Path:

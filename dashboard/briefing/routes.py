@@ -24,7 +24,7 @@ from dashboard import context
 from dashboard.briefing.jobs import BRIEF_NAME, briefs_dir, kept_briefs
 from dashboard.briefing.write import FORMATS, MIME, BriefingError, briefing_bytes, default_name
 from dashboard.downloads import Download, attachment
-from dashboard.filters import parse_search
+from dashboard.filters import Q_TOWNSHIP, parse_search
 from dashboard.security import note_download
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
@@ -97,8 +97,13 @@ def briefing_download(fmt: str):
     if fmt not in FORMATS:
         abort(404)
     settings = context.settings()
-    state = parse_search(request.args.to_dict(flat=False), settings.default_period())
     principal = _principal()
+    # parse_search narrows the townships to the user's scope (the views then label what they show);
+    # a briefing is a document someone asked for by name, so asking outside the scope is refused instead.
+    asked = tuple(code for value in request.args.getlist(Q_TOWNSHIP) for code in value.split(",") if code)
+    if len(asked) == 1:
+        requested_township(asked, principal)
+    state = parse_search(request.args.to_dict(flat=False), settings.default_period())
     township = requested_township(state.townships, principal)
     lang = normalize_lang(state.lang)
     names = principal is not None and principal.role in WATCHLIST_NAME_ROLES

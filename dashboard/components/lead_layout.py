@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from dashboard.components.figure_text import escape_figure
 from dashboard.components.lead_figures import label
 from dashboard.components.lead_panels import Panel
 from dashboard.filters import PRESETS, ViewState, to_search
@@ -451,7 +452,7 @@ def simple_card(title: str, body, extra=None) -> dbc.Card:
 
 
 def static_graph(fig) -> dcc.Graph:
-    return dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="lead-graph")
+    return dcc.Graph(figure=escape_figure(fig), config=GRAPH_CONFIG, className="lead-graph")
 
 
 def not_found(message: str, back_href: str, lang: str | None) -> html.Div:

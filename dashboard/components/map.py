@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from shapely.geometry import shape
 
+from dashboard.components.figure_text import MARKUP_SAFE, escape_markup
 from dashboard.components.text_fit import ELLIPSIS, elide, fit_label, text_width
 from warehouse.levels import HOME_TIERS
 
@@ -528,7 +529,8 @@ def map_figure(
             taken.append(label_box(x, y, text, size))
         label_x.append(point[0])
         label_y.append(point[1])
-        label_text.append(text.replace("\n", "<br>"))
+        # Names are escaped here (see figure_text) because the line breaks added after are markup.
+        label_text.append(escape_markup(text).replace("\n", "<br>"))
         label_sizes.append(size)
     if label_text:
         traces.append(
@@ -536,6 +538,7 @@ def map_figure(
                 x=label_x,
                 y=label_y,
                 mode="text",
+                meta=MARKUP_SAFE,
                 text=label_text,
                 textfont={
                     "size": label_sizes,

@@ -33,6 +33,7 @@ from warehouse import ops_query, snapshot_actions
 from warehouse.i18n import catalog, normalize_lang, t
 from warehouse.publish import list_snapshots
 from warehouse.run_status import COUNT_KEYS, RunStatus, read_status
+from warehouse.spreadsheet import csv_safe
 
 log = logging.getLogger("cockpit.ops")
 
@@ -225,10 +226,8 @@ def rejects_xlsx(rejects: list[dict], lang: str) -> bytes:
 
 
 def _cell(value):
-    # A value starting with = + - @ would be read as a formula by spreadsheet software.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    # A write-only sheet cannot retype a cell after the fact: formula-like text gets the apostrophe.
+    return csv_safe(value)
 
 
 def last_run_card(status: RunStatus | None, lang: str, zone: ZoneInfo):

@@ -1,4 +1,4 @@
--- One place, if it exists and lies in the township scope.
+-- One place, if it exists and lies in the township scope; its deputies counted within the scope too.
 with places as (
     select * from dim_home
     where home_id = $home_id and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
@@ -8,6 +8,7 @@ stationed as (
     select home_id, count(*) as deputies
     from dim_deputy
     where is_active and home_id = $home_id
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
     group by 1
 ),
 

@@ -1,5 +1,6 @@
 -- One row per place in scope (all levels, stations included; is_home tells them apart) with its
--- activities and visitors in the period and the active deputies stationed there (进驻代表).
+-- activities and visitors in the period and the active deputies stationed there (进驻代表) whose own
+-- township is in scope (a home may host deputies of other townships).
 with places as (
     select * from dim_home
     where (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code)) and (len($home_levels::varchar[]) = 0 or list_contains($home_levels::varchar[], home_level))
@@ -16,7 +17,9 @@ activity as (
 stationed as (
     select home_id, count(*) as deputies
     from dim_deputy
-    where is_active and home_id is not null and (len($deputy_levels::varchar[]) = 0 or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
+    where is_active and home_id is not null
+      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+      and (len($deputy_levels::varchar[]) = 0 or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
     group by 1
 ),
 
