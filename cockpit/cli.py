@@ -15,6 +15,7 @@ import click
 from cockpit import (
     account_commands,
     etl_commands,
+    exchange_commands,
     generate_command,
     scheduler_command,
     serve_commands,
@@ -39,6 +40,7 @@ for _module in (
     serve_commands,
     generate_command,
     etl_commands,
+    exchange_commands,
     snapshot_commands,
     scheduler_command,
     account_commands,
