@@ -250,7 +250,7 @@ def _unpack(archive: zipfile.ZipFile, manifest: dict, path: Path, target: Path) 
             raise _reject("exchange.bad_checksum", file=path.name, member=file_name)
     con = duckdb.connect()
     try:
-        for name, entry in tables.items():
+        for entry in tables.values():
             rows = con.execute(
                 "select count(*) from read_parquet(?)", [str(target / entry["file"])]
             ).fetchall()[0][0]
