@@ -9,6 +9,7 @@ district code (150202 东河区, 150203 昆都仑区, 150205 石拐区) just bef
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import zipfile
@@ -286,3 +287,44 @@ def test_cli_export_and_inbox_load(federation, tmp_path, capsys):
     assert (city_dir / "exchange" / "archive" / "150203.zip").is_file()
     assert (city_dir / "exchange" / "rejected" / "broken.zip").is_file()
     assert current_districts(settings).keys() == {"150203"}
+
+
+def test_export_refuses_personal_data(federation, tmp_path):
+    source = federation["districts"]["150202"]["settings"]
+    settings = Settings(data_dir=tmp_path / "d", root_region="150202")
+    settings.data_dir.mkdir()
+    shutil.copyfile(source.published_db, settings.published_db)
+    con = duckdb.connect(str(settings.published_db))
+    con.execute("alter table dim_deputy add column phone varchar")
+    con.close()
+    with pytest.raises(UserError, match="个人信息.*personal-data columns \\(dim_deputy.phone\\)"):
+        export_package(settings, tmp_path / "out.zip")
+    assert not (tmp_path / "out.zip").exists()
+
+
+def test_a_package_with_townships_of_another_region_is_rejected(federation, tmp_path):
+    """A consistent package (checksums recomputed) whose townships lie outside its own region."""
+    package = federation["districts"]["150202"]["package"]
+    with zipfile.ZipFile(package) as archive:
+        archive.extract("dim_township.parquet", tmp_path)
+    moved = tmp_path / "moved.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"copy (select * replace ('150302' || substr(township_code, 7) as township_code) "
+        f"from read_parquet('{tmp_path / 'dim_township.parquet'}')) to '{moved}' (format parquet)"
+    )
+    con.close()
+
+    def change(name, data):
+        if name == "dim_township.parquet":
+            return moved.read_bytes()
+        if name == MANIFEST:
+            manifest = json.loads(data)
+            manifest["tables"]["dim_township"]["sha256"] = hashlib.sha256(moved.read_bytes()).hexdigest()
+            return json.dumps(manifest).encode()
+        return data
+
+    city = Settings(data_dir=tmp_path / "city", root_region="1502")
+    results, version = load_packages(city, [_rewrite(package, tmp_path / "moved.zip", change)])
+    assert results[0].status == "rejected" and version is None
+    assert "不属于区划 150202" in results[0].message and "outside region 150202" in results[0].message
