@@ -17,7 +17,7 @@ A package is one zip file (stored, the Parquet files are compressed already)::
 Layout of the upper level's exchange area (``settings.exchange_dir``)::
 
     inbox/                         packages dropped here are loaded by ``cockpit exchange load``
-    districts/<code>-<version>/    the current package of each district, unpacked
+    districts/<code>-<version>-<export time>/  the current package of each district, unpacked
     current.json                   which directory is current per district (replaced atomically)
     archive/, rejected/            inbox files after loading (nothing is deleted)
 
@@ -303,8 +303,11 @@ def _load_one(settings: Settings, path: Path, current: dict[str, dict]) -> LoadR
                 )
             districts = settings.exchange_dir / "districts"
             districts.mkdir(parents=True, exist_ok=True)
-            final = districts / f"{code}-{version}"
-            partial = districts / f".{code}-{version}.tmp"
+            # The export time makes the name unique even when a district re-exports the same snapshot,
+            # so the current directory is never overwritten before current.json points elsewhere.
+            stamp = "".join(ch for ch in str(manifest.get("exported_at") or "") if ch.isdigit())[:14]
+            final = districts / f"{code}-{version}-{stamp}"
+            partial = districts / f".{final.name}.tmp"
             shutil.rmtree(partial, ignore_errors=True)
             try:
                 _unpack(archive, manifest, path, partial)
