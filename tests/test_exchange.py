@@ -287,6 +287,12 @@ def test_cli_export_and_inbox_load(federation, tmp_path, capsys):
     assert (city_dir / "exchange" / "archive" / "150203.zip").is_file()
     assert (city_dir / "exchange" / "rejected" / "broken.zip").is_file()
     assert current_districts(settings).keys() == {"150203"}
+    # The same package dropped again: ignored, and archived beside the first copy (nothing is lost).
+    shutil.copyfile(city_dir / "exchange" / "archive" / "150203.zip", inbox / "150203.zip")
+    assert main(["--config", str(city_config), "--data-dir", str(city_dir), "exchange", "load"]) == 0
+    out = capsys.readouterr().out
+    assert "ignored" in out and "已忽略" in out
+    assert len(list((city_dir / "exchange" / "archive").glob("150203*.zip"))) == 2
 
 
 def test_export_refuses_personal_data(federation, tmp_path):

@@ -193,19 +193,15 @@ def _write_current(settings: Settings, current: dict[str, dict]) -> None:
     os.replace(partial, path)
 
 
-def _reject(key: str, **params) -> UserError:
-    return user_error(key, **params)
-
-
 def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
     try:
         manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
     except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _reject("exchange.no_manifest", file=path.name) from exc
+        raise user_error("exchange.no_manifest", file=path.name) from exc
     if not isinstance(manifest, dict):
-        raise _reject("exchange.no_manifest", file=path.name)
+        raise user_error("exchange.no_manifest", file=path.name)
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise _reject(
+        raise user_error(
             "exchange.unknown_format",
             file=path.name,
             found=manifest.get("format_version"),
@@ -213,7 +209,7 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
         )
     for key in ("region_code", "snapshot_version", "tables"):
         if not manifest.get(key):
-            raise _reject("exchange.no_manifest", file=path.name)
+            raise user_error("exchange.no_manifest", file=path.name)
     return manifest
 
 
@@ -222,11 +218,13 @@ def _check_region(settings: Settings, manifest: dict, path: Path) -> str:
     try:
         padded = full_code(code)
     except UserError as exc:
-        raise _reject("exchange.outside_root", file=path.name, code=code, root=settings.root_region) from exc
+        raise user_error(
+            "exchange.outside_root", file=path.name, code=code, root=settings.root_region
+        ) from exc
     if level_of(padded) != "county" or not is_within(padded, settings.root_region):
-        raise _reject("exchange.outside_root", file=path.name, code=code, root=settings.root_region)
+        raise user_error("exchange.outside_root", file=path.name, code=code, root=settings.root_region)
     if padded not in region_table(settings.region_table):
-        raise _reject("exchange.outside_root", file=path.name, code=code, root=settings.root_region)
+        raise user_error("exchange.outside_root", file=path.name, code=code, root=settings.root_region)
     return prefix_of(padded)
 
 
@@ -235,19 +233,19 @@ def _unpack(archive: zipfile.ZipFile, manifest: dict, path: Path, target: Path) 
     tables = manifest["tables"]
     missing = [name for name in REQUIRED_TABLES if name not in tables]
     if missing:
-        raise _reject("exchange.missing_tables", file=path.name, tables=", ".join(missing))
+        raise user_error("exchange.missing_tables", file=path.name, tables=", ".join(missing))
     target.mkdir(parents=True)
     for name, entry in tables.items():
         file_name = str(entry.get("file", ""))
         if file_name != f"{name}.parquet" or "/" in name or name.startswith("."):
-            raise _reject("exchange.bad_checksum", file=path.name, member=file_name)
+            raise user_error("exchange.bad_checksum", file=path.name, member=file_name)
         try:
             with archive.open(file_name) as source, (target / file_name).open("wb") as sink:
                 shutil.copyfileobj(source, sink, _READ_CHUNK)
         except KeyError as exc:
-            raise _reject("exchange.bad_checksum", file=path.name, member=file_name) from exc
+            raise user_error("exchange.bad_checksum", file=path.name, member=file_name) from exc
         if _sha256(target / file_name) != entry.get("sha256"):
-            raise _reject("exchange.bad_checksum", file=path.name, member=file_name)
+            raise user_error("exchange.bad_checksum", file=path.name, member=file_name)
     con = duckdb.connect()
     try:
         for entry in tables.values():
@@ -255,7 +253,7 @@ def _unpack(archive: zipfile.ZipFile, manifest: dict, path: Path, target: Path) 
                 "select count(*) from read_parquet(?)", [str(target / entry["file"])]
             ).fetchall()[0][0]
             if rows != entry.get("rows"):
-                raise _reject("exchange.bad_checksum", file=path.name, member=entry["file"])
+                raise user_error("exchange.bad_checksum", file=path.name, member=entry["file"])
         prefix = manifest["region_code"]
         foreign = con.execute(
             "select count(*) from read_parquet(?) where not starts_with(township_code, ?)",
@@ -264,7 +262,7 @@ def _unpack(archive: zipfile.ZipFile, manifest: dict, path: Path, target: Path) 
     finally:
         con.close()
     if foreign:
-        raise _reject("exchange.foreign_townships", file=path.name, code=prefix, count=foreign)
+        raise user_error("exchange.foreign_townships", file=path.name, code=prefix, count=foreign)
 
 
 def _is_newer(manifest: dict, current: dict | None) -> bool:
@@ -281,7 +279,7 @@ def _load_one(settings: Settings, path: Path, current: dict[str, dict]) -> LoadR
         try:
             archive = zipfile.ZipFile(path)
         except (OSError, zipfile.BadZipFile) as exc:
-            raise _reject("exchange.not_a_package", file=path.name) from exc
+            raise user_error("exchange.not_a_package", file=path.name) from exc
         with archive:
             manifest = _read_manifest(archive, path)
             code = _check_region(settings, manifest, path)
@@ -378,8 +376,11 @@ def load_packages(
             for result in results:
                 folder = settings.exchange_dir / ("rejected" if result.status == "rejected" else "archive")
                 folder.mkdir(parents=True, exist_ok=True)
+                target = folder / result.path.name
+                if target.exists():  # the same file name sent again: keep both
+                    target = folder / f"{result.path.stem}.{run_id}{result.path.suffix}"
                 with contextlib.suppress(OSError):
-                    os.replace(result.path, folder / result.path.name)
+                    os.replace(result.path, target)
     return results, version
 
 
