@@ -20,7 +20,7 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -446,4 +446,28 @@ def rollback(settings: Settings, version: str) -> str:
     if not matches:
         raise SnapshotNotFound(version)
     _install(matches[0], settings.published_db)
+    return version
+
+
+def publish_built_file(settings: Settings, run_id: str, build: Callable[[Path, str], None]) -> str:
+    """Publish a snapshot that ``build(target, version)`` writes, with the versioning of :func:`publish_snapshot`.
+
+    For snapshots not built from a raw store (a city's roll-up of its districts' exchange packages):
+    the build writes ``target``; a failure removes it and leaves the published file untouched.
+
+    Returns:
+        The published version.
+    """
+    settings.snapshots_dir.mkdir(parents=True, exist_ok=True)
+    version = _next_version(settings, run_id)
+    final = settings.snapshots_dir / f"{version}.duckdb"
+    temp = settings.snapshots_dir / f"{version}.duckdb.tmp"
+    try:
+        build(temp, version)
+    except BaseException:
+        _remove_quietly(temp, temp.with_name(temp.name + ".wal"))
+        raise
+    os.replace(temp, final)
+    _install(final, settings.published_db)
+    _prune(settings)
     return version

@@ -38,6 +38,11 @@ class Settings:
     mapping_file: Path | None = None
     points_rules_file: Path | None = None
     district_geojson: Path = GEO_DIR / "shiguai_district.geojson"
+    # The unit this deployment covers (a county, a city or a province code, 6/4/2 digits): a district
+    # exports its marts under this code; a city or province rolls up the districts below it.
+    root_region: str = "150205"
+    # Region table (code, name, level, parent_code) naming every unit; the packaged one is Inner Mongolia.
+    region_table: Path = GEO_DIR / "regions_150000.csv"
     # Township polygons keyed by the 12-digit code; None means data_dir/geo/townships.geojson.
     townships_geojson: Path | None = None
     # A line in a second script above the wall's title, e.g. the district's name in traditional Mongolian
@@ -77,6 +82,11 @@ class Settings:
     @property
     def inbox(self) -> Path:
         return self.data_dir / "inbox"
+
+    @property
+    def exchange_dir(self) -> Path:
+        """A city or province's exchange area: inbox of district packages, unpacked current ones."""
+        return self.data_dir / "exchange"
 
     @property
     def raw_db(self) -> Path:

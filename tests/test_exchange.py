@@ -1,0 +1,336 @@
+"""Federation: three district cockpits export exchange packages, a city cockpit (包头市, root 1502) rolls
+them up; its KPIs equal the districts' sums, and its rates are recomputed from numerators and
+denominators (never averaged).
+
+The districts' data is the demo generator's (three seeds, scale 1), loaded by the real ETL; the
+generator only writes Shiguai's codes, so each district's raw store is recoded to a real Baotou
+district code (150202 东河区, 150203 昆都仑区, 150205 石拐区) just before its snapshot is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from etl.generate import generate
+
+from cockpit.cli import main
+from etl.run import run_etl
+from warehouse import query
+from warehouse.errors import UserError
+from warehouse.exchange import (
+    MANIFEST,
+    PERSONAL_COLUMNS,
+    current_districts,
+    export_package,
+    load_packages,
+)
+from warehouse.kpi_report import collect_kpis
+from warehouse.publish import publish_snapshot
+from warehouse.settings import Settings
+
+DISTRICTS = (("150202", "东河区", 11), ("150203", "昆都仑区", 12), ("150205", "石拐区", 13))
+RAW_TABLES = ("townships", "homes", "deputies", "activities", "suggestions", "cases", "projects")
+START, END = date(2000, 1, 1), date(2099, 12, 31)
+# KPIs that are not additive over districts: distinct counts of shared names, and the rates.
+DISTINCT_KPIS = frozenset({"regulations_consulted"})
+
+
+def _recoding_publish(code: str):
+    """A publish step that moves the generated Shiguai rows to district ``code`` first."""
+
+    def publish(con, settings, run_id):
+        tables = con.execute(
+            "select table_name from duckdb_columns() where database_name = current_database() "
+            "and column_name = 'township_code' and table_name = any(?)",
+            [list(RAW_TABLES)],
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(
+                f"update {table} set township_code = ? || substr(township_code, 7) "
+                "where township_code like '150205%'",
+                [code],
+            )
+        return publish_snapshot(con, settings, run_id)
+
+    return publish
+
+
+@pytest.fixture(scope="module")
+def federation(tmp_path_factory):
+    root = tmp_path_factory.mktemp("federation")
+    districts = {}
+    for code, name, seed in DISTRICTS:
+        exports = root / f"exports-{code}"
+        generate(exports, seed=seed)
+        settings = Settings(data_dir=root / code, root_region=code, district_code=code, district_name=name)
+        summary = run_etl(settings, inbox=exports, publish=_recoding_publish(code))
+        assert summary.snapshot_version, summary.message
+        package = root / "packages" / f"{code}.zip"
+        manifest = export_package(settings, package)
+        districts[code] = {"settings": settings, "package": package, "manifest": manifest}
+    city = Settings(data_dir=root / "city", root_region="1502")
+    results, version = load_packages(city, [d["package"] for d in districts.values()])
+    assert [r.status for r in results] == ["loaded"] * 3, [r.message for r in results]
+    assert version
+    return {"root": root, "districts": districts, "city": city, "version": version}
+
+
+def _kpis(settings: Settings, township: str | None = None) -> dict:
+    return collect_kpis(settings, START, END, township)["kpis"]
+
+
+def _suggestion_parts(settings: Settings) -> dict[str, int]:
+    """Numerators and denominators of the suggestion rates, straight from a district's mart."""
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        row = con.execute(
+            """
+            select
+                sum(suggestions) filter (where status = '已办结'),
+                sum(suggestions) filter (where status <> '不予立案'),
+                sum(suggestions) filter (where satisfaction in ('满意', '基本满意')),
+                sum(suggestions) filter (where satisfaction in ('满意', '基本满意', '不满意'))
+            from mart_suggestion_district_daily
+            """
+        ).fetchall()[0]
+    finally:
+        con.close()
+    return dict(zip(("closed", "filed", "satisfied", "evaluated"), (int(v or 0) for v in row), strict=True))
+
+
+def test_package_manifest_checksums_and_no_personal_data(federation):
+    district = federation["districts"]["150202"]
+    manifest = district["manifest"]
+    assert manifest["format_version"] == 1
+    assert (manifest["region_code"], manifest["region_name"]) == ("150202", "东河区")
+    assert manifest["snapshot_version"] and manifest["exported_at"]
+    assert manifest["period"]["start"] <= manifest["period"]["end"]
+    assert "snapshot_meta" not in manifest["tables"]
+    with zipfile.ZipFile(district["package"]) as archive:
+        assert json.loads(archive.read(MANIFEST)) == manifest
+        assert sorted(archive.namelist()) == sorted(
+            [MANIFEST, *(e["file"] for e in manifest["tables"].values())]
+        )
+    folder = federation["root"] / "unpacked"
+    with zipfile.ZipFile(district["package"]) as archive:
+        archive.extractall(folder)
+    con = duckdb.connect()
+    try:
+        for name, entry in manifest["tables"].items():
+            path = str(folder / entry["file"])
+            assert (
+                con.execute("select count(*) from read_parquet(?)", [path]).fetchall()[0][0] == entry["rows"]
+            )
+            columns = {
+                c.lower()
+                for c, *_ in con.execute("describe select * from read_parquet(?)", [path]).fetchall()
+            }
+            assert not columns & PERSONAL_COLUMNS, name
+        assert manifest["tables"]["fct_activity"]["rows"] > 0
+    finally:
+        con.close()
+
+
+def test_city_kpis_are_the_sums_of_its_districts(federation):
+    city = _kpis(federation["city"])
+    per_district = [_kpis(d["settings"]) for d in federation["districts"].values()]
+    additive = [k for k in query.KPI_IDS if k not in query.RATE_KPIS and k not in DISTINCT_KPIS]
+    for kpi in additive:
+        assert city[kpi] == sum(d[kpi] for d in per_district), kpi
+    assert city["activities_total"] > max(d["activities_total"] for d in per_district)
+    # Regulations are names shared across districts: the city counts each once.
+    assert max(d["regulations_consulted"] for d in per_district) <= city["regulations_consulted"]
+    assert city["regulations_consulted"] <= sum(d["regulations_consulted"] for d in per_district)
+
+
+def test_city_rates_are_recomputed_not_averaged(federation):
+    city = _kpis(federation["city"])
+    per_district = [_kpis(d["settings"]) for d in federation["districts"].values()]
+
+    def ratio(numerator: str, denominator: str) -> float:
+        return sum(d[numerator] for d in per_district) / sum(d[denominator] for d in per_district)
+
+    assert city["petition_completion_rate"] == pytest.approx(ratio("petition_completed", "petition_cases"))
+    assert city["mediation_success_rate"] == pytest.approx(ratio("mediation_success", "mediation_cases"))
+    # Deputies who visited a home: distinct per district (ids are namespaced by district code in the roll-up).
+    visited = sum(round(d["home_visit_rate"] * d["deputies_total"]) for d in per_district)
+    assert city["home_visit_rate"] == pytest.approx(visited / sum(d["deputies_total"] for d in per_district))
+    parts = [_suggestion_parts(d["settings"]) for d in federation["districts"].values()]
+    total = {key: sum(p[key] for p in parts) for key in parts[0]}
+    assert city["suggestion_closure_rate"] == pytest.approx(total["closed"] / total["filed"])
+    assert city["suggestion_satisfaction_rate"] == pytest.approx(total["satisfied"] / total["evaluated"])
+    averaged = sum(d["suggestion_closure_rate"] for d in per_district) / len(per_district)
+    weighted = total["closed"] / total["filed"]
+    if averaged != pytest.approx(weighted):
+        assert city["suggestion_closure_rate"] != pytest.approx(averaged)
+
+
+def test_a_township_of_the_city_shows_its_district_figures(federation):
+    district = federation["districts"]["150203"]["settings"]
+    assert _kpis(federation["city"], "150203001000") == _kpis(district, "150203001000")
+    meta = collect_kpis(federation["city"], START, END, None)
+    assert meta["snapshot_version"] == federation["version"]
+
+
+def test_newer_package_replaces_older_is_ignored(federation, tmp_path):
+    district = federation["districts"]["150205"]
+    settings = district["settings"]
+    city = Settings(data_dir=tmp_path / "city", root_region="1502")
+    first, _ = load_packages(city, [p["package"] for p in federation["districts"].values()])
+    assert [r.status for r in first] == ["loaded"] * 3
+    before = _kpis(city)
+    publish_snapshot(settings.raw_db, settings, "run-again")
+    newer = tmp_path / "150205-newer.zip"
+    newer_manifest = export_package(settings, newer)
+    assert newer_manifest["snapshot_version"] > district["manifest"]["snapshot_version"]
+    results, version = load_packages(city, [newer])
+    assert [r.status for r in results] == ["loaded"] and version
+    assert current_districts(city)["150205"]["version"] == newer_manifest["snapshot_version"]
+    assert len(list((city.exchange_dir / "districts").iterdir())) == 3
+    results, version = load_packages(city, [district["package"]])
+    assert results[0].status == "ignored" and version is None
+    assert "已忽略" in results[0].message and "ignored" in results[0].message
+    assert current_districts(city)["150205"]["version"] == newer_manifest["snapshot_version"]
+    assert _kpis(city) == before
+
+
+def _rewrite(source: Path, target: Path, change) -> Path:
+    """Copy a package, letting ``change(name, data) -> data`` alter its members."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for name in old.namelist():
+            new.writestr(name, change(name, old.read(name)))
+    return target
+
+
+def test_bad_packages_are_rejected_clearly_and_change_nothing(federation, tmp_path):
+    package = federation["districts"]["150202"]["package"]
+    city = Settings(data_dir=tmp_path / "city", root_region="1502")
+    load_packages(city, [federation["districts"]["150203"]["package"]])
+    published = city.published_db.read_bytes()
+    state = current_districts(city)
+
+    def manifest_with(**changes):
+        def change(name, data):
+            if name != MANIFEST:
+                return data
+            return json.dumps({**json.loads(data), **changes}).encode()
+
+        return change
+
+    tampered = _rewrite(
+        package,
+        tmp_path / "tampered.zip",
+        lambda name, data: data[:-20] + bytes(20) if name == "dim_township.parquet" else data,
+    )
+    future = _rewrite(package, tmp_path / "future.zip", manifest_with(format_version=99))
+    foreign = _rewrite(package, tmp_path / "foreign.zip", manifest_with(region_code="150302"))
+    garbage = tmp_path / "garbage.zip"
+    garbage.write_bytes(b"not a zip")
+    results, version = load_packages(city, [tampered, future, foreign, garbage])
+    assert [r.status for r in results] == ["rejected"] * 4 and version is None
+    expected = [
+        ("校验值", "checksum"),
+        ("格式版本 99", "unknown format version 99"),
+        ("不在本级 1502", "not a district under this cockpit's root 1502"),
+        ("不是交换包", "not an exchange package"),
+    ]
+    for result, (zh, en) in zip(results, expected, strict=True):
+        assert zh in result.message and en in result.message, result.message
+    assert city.published_db.read_bytes() == published
+    assert current_districts(city) == state
+
+
+def test_a_package_outside_the_root_city_is_rejected(federation, tmp_path):
+    wuhai = Settings(data_dir=tmp_path / "wuhai", root_region="1503")
+    results, version = load_packages(wuhai, [federation["districts"]["150202"]["package"]])
+    assert results[0].status == "rejected" and version is None
+    assert "1503" in results[0].message
+    assert not wuhai.published_db.exists()
+
+
+def test_levels_are_checked(federation):
+    with pytest.raises(UserError, match="区县级.*district-level"):
+        export_package(federation["city"], federation["root"] / "city.zip")
+    with pytest.raises(UserError, match="市级或省级.*city or province"):
+        load_packages(federation["districts"]["150202"]["settings"], [])
+
+
+def test_cli_export_and_inbox_load(federation, tmp_path, capsys):
+    district = federation["districts"]["150203"]["settings"]
+    city_dir = tmp_path / "city"
+    inbox = city_dir / "exchange" / "inbox"
+    inbox.mkdir(parents=True)
+    package = inbox / "150203.zip"
+    district_config = tmp_path / "district.toml"
+    district_config.write_text('root_region = "150203"\n', encoding="utf-8")
+    city_config = tmp_path / "city.toml"
+    city_config.write_text('root_region = "1502"\n', encoding="utf-8")
+    argv = ["--config", str(district_config), "--data-dir", str(district.data_dir)]
+    assert main([*argv, "exchange", "export", "--out", str(package)]) == 0
+    assert "150203" in capsys.readouterr().out
+    shutil.copyfile(package, inbox / "broken.zip")
+    (inbox / "broken.zip").write_bytes(b"broken")
+    settings = Settings(data_dir=city_dir, root_region="1502")
+    code = main(["--config", str(city_config), "--data-dir", str(city_dir), "exchange", "load", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1  # one package was rejected
+    assert sorted(p["status"] for p in doc["packages"]) == ["loaded", "rejected"]
+    assert doc["published_version"]
+    assert not list(inbox.iterdir())
+    assert (city_dir / "exchange" / "archive" / "150203.zip").is_file()
+    assert (city_dir / "exchange" / "rejected" / "broken.zip").is_file()
+    assert current_districts(settings).keys() == {"150203"}
+    # The same package dropped again: ignored, and archived beside the first copy (nothing is lost).
+    shutil.copyfile(city_dir / "exchange" / "archive" / "150203.zip", inbox / "150203.zip")
+    assert main(["--config", str(city_config), "--data-dir", str(city_dir), "exchange", "load"]) == 0
+    out = capsys.readouterr().out
+    assert "ignored" in out and "已忽略" in out
+    assert len(list((city_dir / "exchange" / "archive").glob("150203*.zip"))) == 2
+
+
+def test_export_refuses_personal_data(federation, tmp_path):
+    source = federation["districts"]["150202"]["settings"]
+    settings = Settings(data_dir=tmp_path / "d", root_region="150202")
+    settings.data_dir.mkdir()
+    shutil.copyfile(source.published_db, settings.published_db)
+    con = duckdb.connect(str(settings.published_db))
+    con.execute("alter table dim_deputy add column phone varchar")
+    con.close()
+    with pytest.raises(UserError, match="个人信息.*personal-data columns \\(dim_deputy.phone\\)"):
+        export_package(settings, tmp_path / "out.zip")
+    assert not (tmp_path / "out.zip").exists()
+
+
+def test_a_package_with_townships_of_another_region_is_rejected(federation, tmp_path):
+    """A consistent package (checksums recomputed) whose townships lie outside its own region."""
+    package = federation["districts"]["150202"]["package"]
+    with zipfile.ZipFile(package) as archive:
+        archive.extract("dim_township.parquet", tmp_path)
+    moved = tmp_path / "moved.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"copy (select * replace ('150302' || substr(township_code, 7) as township_code) "
+        f"from read_parquet('{tmp_path / 'dim_township.parquet'}')) to '{moved}' (format parquet)"
+    )
+    con.close()
+
+    def change(name, data):
+        if name == "dim_township.parquet":
+            return moved.read_bytes()
+        if name == MANIFEST:
+            manifest = json.loads(data)
+            manifest["tables"]["dim_township"]["sha256"] = hashlib.sha256(moved.read_bytes()).hexdigest()
+            return json.dumps(manifest).encode()
+        return data
+
+    city = Settings(data_dir=tmp_path / "city", root_region="1502")
+    results, version = load_packages(city, [_rewrite(package, tmp_path / "moved.zip", change)])
+    assert results[0].status == "rejected" and version is None
+    assert "不属于区划 150202" in results[0].message and "outside region 150202" in results[0].message
