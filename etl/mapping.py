@@ -95,9 +95,21 @@ class Mapping:
     def entity_for(self, headers: list[str], file_name: str) -> Entity | None:
         """The entity of a file: a pinned file pattern, else headers (all required present, most
         columns matched), else file-name keywords."""
+        return self.recognise(headers, file_name)[0]
+
+    def recognise(self, headers: list[str], file_name: str) -> tuple[Entity | None, str | None]:
+        """(entity, how): as :meth:`entity_for`, with how it was recognised: ``file_pattern``,
+        ``headers`` or ``file_name`` (None when nothing matched)."""
         for e in self.ordered():
             if any(fnmatch.fnmatch(file_name, p) for p in e.file_patterns):
-                return e
+                return e, "file_pattern"
+        entity = self._by_headers(headers, file_name)
+        if entity is not None:
+            return entity, "headers"
+        entity = self.entity_by_name(file_name)
+        return entity, ("file_name" if entity is not None else None)
+
+    def _by_headers(self, headers: list[str], file_name: str) -> Entity | None:
         complete = []
         for e in self.entities.values():
             found = e.match_headers(headers)
@@ -110,7 +122,7 @@ class Mapping:
                 return best[2]
             by_name = self.entity_by_name(file_name)
             return by_name if by_name in ties else ties[0]
-        return self.entity_by_name(file_name)
+        return None
 
     def entity_by_name(self, file_name: str) -> Entity | None:
         for name in self.keyword_priority:

@@ -30,6 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from etl.mapping import Mapping
+from etl.report import Note
 
 HEAD_BYTES = 256 * 1024
 HEADER_SCAN_ROWS = 30
@@ -63,6 +64,11 @@ class Source:
     # False when a byte scan proved that no cell starts or ends with a space of any kind (nor is empty
     # text): normalisation then skips its per-row whitespace test.
     edge_spaces: bool = True
+    # Workbooks: (sheet, header row, data rows) of every sheet read; hidden sheets skipped.
+    sheets: list[tuple[str, int, int]] = field(default_factory=list)
+    hidden_sheets: list[str] = field(default_factory=list)
+    # What the reader noticed for the clerk (e.g. formulas without a value), for the file's report.
+    notes: list[Note] = field(default_factory=list)
 
 
 def read_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:

@@ -12,6 +12,7 @@ store and calls the publish hook.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import uuid
 from collections import Counter
@@ -24,10 +25,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from etl.cli import CliError
+from etl.export_date import COLUMN, FILE_NAME, LOAD_TIME, stamp_column, stamp_from_name, stamp_sql
 from etl.load import Applied, RawStoreLocked, apply_valid, open_raw, table_columns
 from etl.mapping import Entity, Mapping, load_mapping
-from etl.normalize import build_parsed
+from etl.normalize import build_parsed, value_column
 from etl.readers import SUPPORTED, ReadError, Source, drop_source, read_source
+from etl.report import ColumnUse, FileReport, SheetUse
 from etl.validate import REASONS, build_rejects, build_valid
 from warehouse.i18n import both
 from warehouse.settings import Settings
@@ -59,6 +62,9 @@ class FileResult:
     rows_updated: int = 0
     rows_rejected: int = 0
     rows_duplicate: int = 0
+    # Rows not applied because the stored record comes from a newer export (read = loaded + rejected +
+    # duplicate + older).
+    rows_older: int = 0
     reason_code: str | None = None
     message_zh: str | None = None
     message_en: str | None = None
@@ -66,6 +72,7 @@ class FileResult:
     header_row: int | None = None
     encoding: str | None = None
     seconds: float = 0.0
+    report: FileReport | None = None
 
     @property
     def rows_loaded(self) -> int:
@@ -144,6 +151,10 @@ class RunSummary:
         return self._sum("rows_duplicate")
 
     @property
+    def rows_older(self) -> int:
+        return self._sum("rows_older")
+
+    @property
     def changed(self) -> bool:
         return self.rows_loaded > 0
 
@@ -156,6 +167,7 @@ class RunSummary:
         for key in (
             "files_seen", "files_loaded", "files_skipped", "files_rejected",
             "rows_read", "rows_new", "rows_loaded", "rows_updated", "rows_rejected", "rows_duplicate",
+            "rows_older",
         ):  # fmt: skip
             out[key] = getattr(self, key)
         return out
@@ -180,6 +192,9 @@ class RunSummary:
             state = say(f"cli.file_status.{f.status}")
             extra = f"  {f.message_zh} / {f.message_en}" if f.status in (REJECTED, FAILED) else ""
             lines.append(f"  - {f.file_name} [{f.entity or '?'}] {state}{extra}")
+            if f.rows_older:
+                zh, en = both("readers.older_export", n=f.rows_older, date=(f.report.export_date or "")[:10])
+                lines.append("      " + {"zh-CN": zh, "en": en}.get(lang, f"{zh} / {en}"))
         if self.entities:
             lines.append(say("cli.rows_header"))
             for name, c in self.entities.items():
@@ -326,6 +341,7 @@ class _Pending:
     source: Source | None = None
     entity: Entity | None = None
     found: dict[str, int] = field(default_factory=dict)
+    export_at: datetime | None = None
 
 
 def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path, mapping: Mapping) -> None:
@@ -337,6 +353,7 @@ def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path,
         clock = time.monotonic()
         file_id = _sha256(path)
         result = FileResult(file_name=path.name, file_id=file_id, status=LOADED)
+        result.report = FileReport(file_name=path.name)
         item = _Pending(path, file_id, result)
         if file_id in loaded_ids:
             result.status = ALREADY
@@ -351,6 +368,7 @@ def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path,
             try:
                 item.source = read_source(con, path, mapping, f"src_{n}")
                 _recognise(item, mapping)
+                _export_date(con, item, summary.started_at)
             except ReadError as exc:
                 _file_reject(result, exc.code, exc.detail)
             except Exception as exc:  # a reader bug or an odd file must not stop the other files
@@ -359,10 +377,16 @@ def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path,
         pending.append(item)
 
     order = {e.name: e.order for e in mapping.entities.values()}
-    pending.sort(key=lambda p: (order.get(p.result.entity or "", 99), p.path.name))
+    # Within an entity, older exports first: the newer one then updates what the older one loaded.
+    pending.sort(
+        key=lambda p: (order.get(p.result.entity or "", 99), p.export_at or summary.started_at, p.path.name)
+    )
     for seq, item in enumerate(pending):
         if item.result.status == LOADED:
             _apply_file(con, summary, item, mapping)
+        if item.result.report is not None:
+            item.result.report.status = item.result.status
+            item.result.report.entity = item.result.entity
         _record_file(con, summary, item, seq)
         summary.files.append(item.result)
         if item.source is not None:
@@ -390,21 +414,68 @@ def _file_reject(result: FileResult, code: str, detail: str) -> None:
 
 
 def _recognise(item: _Pending, mapping: Mapping) -> None:
-    source, result = item.source, item.result
+    source, result, report = item.source, item.result, item.result.report
     result.sheet, result.header_row, result.encoding = source.sheet, source.header_row, source.encoding
+    report.encoding = source.encoding
+    report.sheets = [SheetUse(name, row, n) for name, row, n in source.sheets] or [
+        SheetUse(source.sheet, source.header_row)
+    ]
+    report.hidden_sheets = list(source.hidden_sheets)
+    report.notes.extend(source.notes)
+    for name in source.hidden_sheets:
+        report.note("hidden_sheet", name, sheet=name)
     headers_seen = "、".join(h for h in source.headers if h) or "—"
-    entity = mapping.entity_for(source.headers, item.path.name)
+    entity, how = mapping.recognise(source.headers, item.path.name)
+    report.recognised_by = how
     if entity is None:
         _file_reject(result, "unknown_entity", headers_seen)
         return
-    result.entity = entity.name
+    result.entity = report.entity = entity.name
     found = entity.match_headers(source.headers)
+    _report_columns(report, entity, found, source.headers)
     missing = entity.missing_required(found)
     if missing:
         names = ["/".join((entity.columns[c].headers or (c,))[0] for c in m.split("/")) for m in missing]
         _file_reject(result, "missing_columns", "、".join(names) + f"（{headers_seen}）")
         return
     item.entity, item.found = entity, found
+
+
+def _report_columns(report: FileReport, entity: Entity, found: dict[str, int], headers: list[str]) -> None:
+    """Columns read, columns ignored (each named to the clerk) and optional fields the file lacks."""
+    by_index = {i: name for name, i in found.items()}
+    stamp = stamp_column(headers)
+    for i, header in enumerate(headers):
+        if i in by_index:
+            report.columns.append(ColumnUse(header, by_index[i]))
+        elif i == stamp:
+            report.columns.append(ColumnUse(header, "export_date"))
+        elif header and header.strip():
+            report.unrecognised.append(header)
+            report.note("unrecognised_column", header, header=header)
+    filled_by_name = {
+        ref for ref, by in (("township_ref", "township_name_ref"), ("home_ref", "home_name_ref"))
+        if any(entity.columns[n].type == by for n in found)
+    }  # fmt: skip
+    for name, col in entity.columns.items():
+        if name not in found and not col.required and col.store and col.type not in filled_by_name:
+            label = (col.headers or (name,))[0]
+            report.optional_absent.append(label)
+    if report.optional_absent:
+        report.note("optional_absent", None, columns="、".join(report.optional_absent))
+
+
+def _export_date(con: duckdb.DuckDBPyConnection, item: _Pending, load_time: datetime) -> None:
+    """The export's own date (``etl.export_date``): file name stamp, else stamp column, else load time."""
+    report, source = item.result.report, item.source
+    when, how = stamp_from_name(item.path.name), FILE_NAME
+    if when is None and source is not None and (i := stamp_column(source.headers)) is not None:
+        when = con.execute(f"select max({stamp_sql(f'c{i}')}) from {source.table}").fetchall()[0][0]
+        how = COLUMN
+    if when is None:
+        when, how = load_time, LOAD_TIME
+    item.export_at = when
+    report.export_date, report.export_date_source = when.isoformat(sep=" "), how
 
 
 def _messages(con: duckdb.DuckDBPyConnection) -> None:
@@ -431,11 +502,19 @@ def _apply_file(
         rows = con.execute("select count(*) from stg_parsed").fetchall()[0][0]
         rejected = con.execute("select count(distinct __row) from stg_rejects").fetchall()[0][0]
         _insert_rejects(con, summary, item)
-        applied = apply_valid(con, entity, item.file_id, summary.run_id)
+        canon = [c for c in entity.stored_columns if c in table_columns(con, entity.name)]
+        absent = [c for c in canon if value_column(c, parsed_cols) is None]
+        applied = apply_valid(con, entity, item.file_id, summary.run_id, item.export_at, absent)
         bad = len(source.bad_rows)
         result.rows_read = rows + bad
         result.rows_rejected = rejected + bad
         _set_counts(result, applied)
+        report = result.report
+        report.rows_read, report.rows_rejected = result.rows_read, result.rows_rejected
+        report.rows_new, report.rows_updated = applied.new, applied.updated
+        report.rows_unchanged, report.rows_older = applied.duplicate, applied.older
+        if applied.older:
+            report.note("older_export", None, n=applied.older, date=report.export_date[:10])
         result.seconds += time.monotonic() - clock
         _register_file(con, summary, item)
         con.execute("commit")
@@ -443,7 +522,7 @@ def _apply_file(
         con.execute("rollback")
         result.rows_read = result.rows_new = result.rows_updated = result.rows_rejected = (
             result.rows_duplicate
-        ) = 0
+        ) = result.rows_older = 0
         result.status = FAILED
         result.reason_code = "load_error"
         result.message_zh, result.message_en = both(
@@ -456,10 +535,11 @@ def table_columns_temp(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def _set_counts(result: FileResult, applied: Applied) -> None:
-    result.rows_new, result.rows_updated, result.rows_duplicate = (
+    result.rows_new, result.rows_updated, result.rows_duplicate, result.rows_older = (
         applied.new,
         applied.updated,
         applied.duplicate,
+        applied.older,
     )
 
 
@@ -523,8 +603,12 @@ def _record_file(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pen
             [summary.run_id, item.file_id, r.file_name, r.entity, r.reason_code, r.message_zh, r.message_en],
         )
         con.execute("commit")
+    report = json.dumps(r.report.to_dict(), ensure_ascii=False) if r.report is not None else None
     con.execute(
-        """insert into etl_run_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)""",
+        """insert into etl_run_files (run_id, seq, file_id, file_name, entity, status, sheet, header_row,
+               encoding, rows_read, rows_new, rows_updated, rows_rejected, rows_duplicate, reason_code,
+               message_zh, message_en, seconds, recorded_at, rows_older, report)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?)""",
         [
             summary.run_id,
             seq,
@@ -544,6 +628,8 @@ def _record_file(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pen
             r.message_zh,
             r.message_en,
             r.seconds,
+            r.rows_older,
+            report,
         ],  # fmt: skip
     )
 

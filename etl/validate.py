@@ -179,10 +179,16 @@ def build_valid(entity: Entity, parsed_columns: set[str], table_columns: list[st
     """
     canon = [c for c in entity.stored_columns if c in table_columns]
     select = [f"{value_column(c, parsed_columns) or 'null'} as {ident(c)}" for c in canon]
-    hashed = ", ".join(f"coalesce({ident(c)}::varchar, chr(0))" for c in canon)
     return (
         "create or replace temp view stg_valid as "
-        f"select *, left(md5(concat_ws(chr(31), {hashed})), 16) as row_hash from ("
+        f"select *, {row_hash_sql(canon)} as row_hash from ("
         f"select __row as source_row, {', '.join(select)} from stg_parsed p "
         "where not exists (select 1 from stg_bad b where b.__row = p.__row))"
     )
+
+
+def row_hash_sql(canon: list[str]) -> str:
+    """The ``row_hash`` expression over the canonical columns ``canon`` (the same for a record read from
+    a file and one completed from the stored version, see ``etl.load.apply_valid``)."""
+    hashed = ", ".join(f"coalesce({ident(c)}::varchar, chr(0))" for c in canon)
+    return f"left(md5(concat_ws(chr(31), {hashed})), 16)"
