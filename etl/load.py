@@ -86,7 +86,8 @@ def _add_bookkeeping_columns(con: duckdb.DuckDBPyConnection) -> None:
     * ``export_at`` on every entity table and its ``_past`` (at the end of both, so ``select *`` copies
       between them stay aligned): the date of the export a version came from (``etl.export_date``);
       rows stored before it are given their file's name stamp, else the file's load time.
-    * ``rows_older`` and ``report`` (the file's :class:`etl.report.FileReport` as JSON) on ``etl_run_files``.
+    * ``rows_older`` and ``report`` (the file's :class:`etl.report.FileReport` as JSON) on ``etl_run_files``;
+      ``sheet`` on ``rejects``.
     """
     added = []
     for name in _entity_names():
@@ -94,9 +95,13 @@ def _add_bookkeeping_columns(con: duckdb.DuckDBPyConnection) -> None:
             if "export_at" not in table_columns(con, table):
                 con.execute(f"alter table {table} add column export_at timestamp")
                 added.append(table)
-    for column, kind in (("rows_older", "bigint"), ("report", "varchar")):
-        if column not in table_columns(con, "etl_run_files"):
-            con.execute(f"alter table etl_run_files add column {column} {kind}")
+    for table, column, kind in (
+        ("etl_run_files", "rows_older", "bigint"),
+        ("etl_run_files", "report", "varchar"),
+        ("rejects", "sheet", "varchar"),  # the sheet of a row reject in a workbook
+    ):
+        if column not in table_columns(con, table):
+            con.execute(f"alter table {table} add column {column} {kind}")
     files = con.execute("select file_id, file_name, loaded_at from etl_files").fetchall()
     if not added or not files:
         return

@@ -26,6 +26,16 @@ def norm_header(text: object) -> str:
     return _STRIP.sub("", folded).lower()
 
 
+# A unit or a note in brackets after a header: 接待群众人次（人）, 金额(元), 活动日期[年月日], 【必填】.
+_NOTE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+
+
+@lru_cache(maxsize=4096)
+def bare_header(text: object) -> str:
+    """:func:`norm_header` without bracketed units and notes (tried when the whole header matches nothing)."""
+    return _NOTE.sub("", norm_header(text))
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -68,7 +78,7 @@ class Entity:
         lookup = self.header_lookup
         found: dict[str, int] = {}
         for i, h in enumerate(headers):
-            canon = lookup.get(norm_header(h))
+            canon = lookup.get(norm_header(h)) or lookup.get(bare_header(h))
             if canon and canon not in found:
                 found[canon] = i
         return found

@@ -15,21 +15,24 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import html
 import io
 import json
 import mmap
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from etl.mapping import Mapping
+from etl.mapping import Mapping, norm_header
 from etl.report import Note
 
 HEAD_BYTES = 256 * 1024
@@ -38,6 +41,8 @@ CHUNK = 16 * 1024 * 1024
 # A GB18030 file is transcoded in parallel parts of at least this size.
 PARALLEL_PART = 32 * 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
+# At most this many cell-level notes per file in its report (the rejects table has them all).
+MAX_NOTES = 50
 SUPPORTED = (".csv", ".xlsx", ".jsonl")
 
 
@@ -59,8 +64,9 @@ class Source:
     header_row: int | None
     encoding: str | None = None
     sheet: str | None = None
-    # Rows the format itself could not parse (jsonl): (row number, detail); counted read and rejected.
-    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    # Rows the format itself could not parse (jsonl, a formula without a value): (row number, detail or
+    # the clerk's message); counted read and rejected.
+    bad_rows: list[tuple[int, str | Note]] = field(default_factory=list)
     # False when a byte scan proved that no cell starts or ends with a space of any kind (nor is empty
     # text): normalisation then skips its per-row whitespace test.
     edge_spaces: bool = True
@@ -87,13 +93,32 @@ def _column_names(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
+def _two_row_header(upper: list[str], lower: list[str]) -> list[str]:
+    """One header from two rows: a group row above the real header, or a header merged across two rows
+    (the cell merged vertically is written in the upper row only, its neighbours in the lower one)."""
+    width = max(len(upper), len(lower))
+    upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+    return [lo if lo.strip() else up for up, lo in zip(upper, lower, strict=True)]
+
+
 def _pick_header(rows: list[tuple[int, list[str]]], mapping: Mapping) -> tuple[int, list[str]]:
-    """(row number, headers) of the row mapping the most known headers; the first non-blank row if none."""
+    """(row number, headers) of the row mapping the most known headers; the first non-blank row if none.
+
+    Two consecutive rows read as one header count as a candidate too (its row number is the lower
+    row's): it wins only when it maps more headers than either row alone.
+    """
     best: tuple[int, int, list[str]] | None = None
-    for row_no, cells in rows[:HEADER_SCAN_ROWS]:
+    scan = rows[:HEADER_SCAN_ROWS]
+    for k, (row_no, cells) in enumerate(scan):
         score = mapping.header_score(cells)
         if score and (best is None or score > best[0]):
             best = (score, row_no, cells)
+        if k + 1 < len(scan) and score:
+            next_no, next_cells = scan[k + 1]
+            both = _two_row_header(cells, next_cells)
+            joined = mapping.header_score(both)
+            if joined > max(score, mapping.header_score(next_cells)) and (best is None or joined > best[0]):
+                best = (joined, next_no, both)
     if best is None:
         for row_no, cells in rows:
             if any(c.strip() for c in cells):
@@ -307,11 +332,17 @@ def _has_edge_spaces(path: Path, delimiter: str) -> bool:
 
 
 def _csv_head_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    rows = []
-    for i, line in enumerate(text.splitlines()[: HEADER_SCAN_ROWS * 2], start=1):
-        cells = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
-        rows.append((i, [c.strip() for c in cells]))
-    return rows
+    """The first records, each with the number of its last physical line (a quoted header cell may hold a
+    line break: the data then starts after the record's last line)."""
+    rows: list[tuple[int, list[str]]] = []
+    lines = text.splitlines(keepends=True)[: HEADER_SCAN_ROWS * 2]
+    reader = csv.reader(io.StringIO("".join(lines), newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, [c.strip() for c in cells]))
+    except csv.Error:
+        pass  # a quote still open at the end of the head: the rows before it are enough to find the header
+    return [(n, cells) for n, cells in rows if n <= len(lines)]
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
@@ -502,39 +533,154 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
+# Rows of the k-th sheet read from a workbook are numbered k * SHEET_ROWS + (row in the sheet), so that
+# row numbers stay unique in the file (the first sheet keeps its own numbers); see :func:`sheet_row`.
+SHEET_ROWS = 10_000_000
+_XML_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_XML_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def sheet_row(row: int, sheets: list[str]) -> tuple[str | None, int]:
+    """(sheet name, row number in that sheet) of a row number given by :func:`read_xlsx`."""
+    k, n = divmod(int(row), SHEET_ROWS)
+    return (sheets[k] if k < len(sheets) else None), n
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part in an .xlsx package."""
+    workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {}
+    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', rel.group(0)))
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    out = {}
+    for sheet in re.finditer(r"<sheet\b[^>]*>", workbook):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', sheet.group(0)))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        if rid in targets:
+            out[html.unescape(attrs.get("name", ""))] = targets[rid]
+    return out
+
+
+def formula_problems(path: Path, sheet: str) -> dict[int, list[tuple[str, str | None]]]:
+    """Row (1-based) -> [(cell, error value or None)] of the formula cells of ``sheet`` that have no
+    computed value (files written by programs, never opened in a spreadsheet) or whose value is an error
+    (``#DIV/0!``, ``#REF!``). Empty for anything that is not a readable .xlsx package."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_parts(zf).get(sheet)
+            if part is None:
+                return {}
+            xml = zf.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}
+    problems: dict[int, list[tuple[str, str | None]]] = {}
+    if b"<f" not in xml and b't="e"' not in xml:
+        return problems
+    for m in _XML_CELL.finditer(xml):
+        ref, attrs, body = m.group(1).decode(), m.group(2), m.group(3) or b""
+        value = _XML_VALUE.search(body)
+        if b't="e"' in attrs:
+            error = html.unescape(value.group(1).decode("utf-8", "replace")) if value else "#N/A"
+        elif b"<f" in body and (value is None or not value.group(1)):
+            error = None
+        else:
+            continue
+        row = int(re.sub(r"[A-Z]+", "", ref))
+        problems.setdefault(row, []).append((ref, error))
+    return problems
+
+
 def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
-    """Read the sheet (any) whose header row maps the most known headers; real date cells become ISO text."""
+    """Read every visible sheet whose header row is recognised as the file's entity (an export split over
+    1-3月 and 4-6月 sheets loads both); hidden sheets are skipped and named. Real date cells become ISO
+    text. A formula without a computed value, or with an error value, makes its row a row reject that
+    names the cell, never a blank."""
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
+        hidden = [m.name for m in workbook.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"]
         sheets = [
             (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
             for name in workbook.sheet_names
+            if name not in hidden
         ]
     except Exception as exc:  # calamine raises several types for corrupt/truncated workbooks
         raise ReadError("unreadable", f"{type(exc).__name__}: {exc}") from None
-    best = None
+    candidates = []
     for name, rows in sheets:
         head = [(i + 1, [_cell_text(c) or "" for c in row]) for i, row in enumerate(rows[:HEADER_SCAN_ROWS])]
         if not any(any(cells) for _, cells in head):
             continue
         row_no, headers = _pick_header(head, mapping)
-        score = mapping.header_score(headers)
-        if best is None or score > best[0]:
-            best = (score, name, rows, row_no, headers)
-    if best is None:
+        while headers and not headers[-1]:
+            headers = headers[:-1]
+        candidates.append((mapping.header_score(headers), name, rows, row_no, headers))
+    if not candidates:
         raise ReadError("empty_file", path.name)
-    _, sheet, rows, header_row, headers = best
-    while headers and not headers[-1]:
-        headers = headers[:-1]
-    width = len(headers)
-    data = rows[header_row:]
-    columns = {"__row": pa.array(range(header_row + 1, header_row + 1 + len(data)), pa.int64())}
-    for j, name in enumerate(_column_names(width)):
-        columns[name] = pa.array([_cell_text(r[j]) if j < len(r) else None for r in data], pa.string())
+    best = max(candidates, key=lambda c: c[0])  # the first of equal scores
+    entity = mapping.entity_for(best[4], path.name)
+    used = [best]
+    if entity is not None:
+        used = [c for c in candidates if c[0] and mapping.entity_for(c[4], path.name) is entity]
+    # The columns of all sheets read, by header (a later sheet may order or name its columns otherwise).
+    union: list[str] = []
+    index: dict[str, int] = {}
+    for _, _, _, _, headers in used:
+        for h in headers:
+            key = norm_header(h)
+            if key not in index:
+                index[key] = len(union)
+                union.append(h)
+    numbers: list[int] = []
+    cells: list[list[str | None]] = [[] for _ in union]
+    bad_rows: list[tuple[int, str | Note]] = []
+    notes: list[Note] = []
+    report_sheets: list[tuple[str, int, int]] = []
+    for k, (_, name, rows, header_row, headers) in enumerate(used):
+        where = [index[norm_header(h)] for h in headers]
+        problems = formula_problems(path, name) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+        count = 0
+        for i, row in enumerate(rows[header_row:], start=header_row + 1):
+            number = k * SHEET_ROWS + i
+            if i in problems:
+                details = []
+                for cell, error in problems[i]:
+                    code = "formula_no_value" if error is None else "formula_error"
+                    note = Note.of(code, f"{name}!{cell}", cell=f"{name}!{cell}", value=error or "")
+                    if len(notes) < MAX_NOTES:
+                        notes.append(note)
+                    details.append(note)
+                zh, en = "；".join(n.zh for n in details), "; ".join(n.en for n in details)
+                bad_rows.append((number, Note(details[0].code, zh, en, details[0].where)))
+                count += 1
+                continue
+            numbers.append(number)
+            values = [None] * len(union)
+            for j, target in enumerate(where):
+                if j < len(row):
+                    values[target] = _cell_text(row[j])
+            for target, value in enumerate(values):
+                cells[target].append(value)
+            count += 1
+        report_sheets.append((name, header_row, count))
+    columns = {"__row": pa.array(numbers, pa.int64())}
+    for j, col in enumerate(_column_names(len(union))):
+        columns[col] = pa.array(cells[j], pa.string())
     _register(con, table, pa.table(columns))
-    return Source(table=table, headers=headers, header_row=header_row, sheet=sheet)
+    return Source(
+        table=table,
+        headers=union,
+        header_row=best[3],
+        sheet=best[1] if len(used) == 1 else "、".join(u[1] for u in used),
+        bad_rows=bad_rows,
+        sheets=report_sheets,
+        hidden_sheets=hidden,
+        notes=notes,
+    )
 
 
 def _register(con, table: str, arrow_table: pa.Table) -> None:

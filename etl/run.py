@@ -29,8 +29,8 @@ from etl.export_date import COLUMN, FILE_NAME, LOAD_TIME, stamp_column, stamp_fr
 from etl.load import Applied, RawStoreLocked, apply_valid, open_raw, table_columns
 from etl.mapping import Entity, Mapping, load_mapping
 from etl.normalize import build_parsed, value_column
-from etl.readers import SUPPORTED, ReadError, Source, drop_source, read_source
-from etl.report import ColumnUse, FileReport, SheetUse
+from etl.readers import SHEET_ROWS, SUPPORTED, ReadError, Source, drop_source, read_source, sheet_row
+from etl.report import ColumnUse, FileReport, Note, SheetUse
 from etl.validate import REASONS, build_rejects, build_valid
 from warehouse.i18n import both
 from warehouse.settings import Settings
@@ -545,20 +545,29 @@ def _set_counts(result: FileResult, applied: Applied) -> None:
 
 def _insert_rejects(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pending) -> None:
     head = [summary.run_id, item.file_id, item.path.name, item.entity.name]
+    # Row numbers of a workbook read over several sheets carry the sheet (etl.readers.sheet_row).
+    sheets = [name for name, _, _ in item.source.sheets] or [item.source.sheet]
     con.execute(
-        """insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
-                                message_zh, message_en, raw_value)
-           select ?, ?, ?, ?, r.__row, r.column_name, r.reason_code,
-                  replace(replace(m.zh, '{column}', coalesce(r.column_name, '')), '{value}', coalesce(r.raw_value, '')),
-                  replace(replace(m.en, '{column}', coalesce(r.column_name, '')), '{value}', coalesce(r.raw_value, '')),
-                  r.raw_value
+        f"""insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
+                                message_zh, message_en, raw_value, sheet)
+           select ?, ?, ?, ?, r.__row % {SHEET_ROWS}, r.column_name, r.reason_code,
+                  replace(replace(m.zh, '{{column}}', coalesce(r.column_name, '')), '{{value}}', coalesce(r.raw_value, '')),
+                  replace(replace(m.en, '{{column}}', coalesce(r.column_name, '')), '{{value}}', coalesce(r.raw_value, '')),
+                  r.raw_value, list_extract(?::varchar[], (r.__row // {SHEET_ROWS})::integer + 1)
            from stg_rejects r join __messages m on m.code = r.reason_code order by r.__row""",
-        head,
+        [*head, sheets],
     )
     for row_no, detail in item.source.bad_rows:
-        zh, en = both("etl.reject.bad_row", value=detail)
+        # A reader's note (e.g. a formula without a value) is already the clerk's message in both languages.
+        zh, en = (
+            (detail.zh, detail.en) if isinstance(detail, Note) else both("etl.reject.bad_row", value=detail)
+        )
+        sheet, row = sheet_row(row_no, sheets)
         con.execute(
-            "insert into rejects values (?, ?, ?, ?, ?, null, 'bad_row', ?, ?, null)", [*head, row_no, zh, en]
+            """insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
+                                    message_zh, message_en, raw_value, sheet)
+               values (?, ?, ?, ?, ?, null, 'bad_row', ?, ?, null, ?)""",
+            [*head, row, zh, en, sheet],
         )
 
 
@@ -599,7 +608,9 @@ def _record_file(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pen
         if item.file_id:
             _register_file(con, summary, item)
         con.execute(
-            "insert into rejects values (?, ?, ?, ?, null, null, ?, ?, ?, null)",
+            """insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
+                                    message_zh, message_en, raw_value)
+               values (?, ?, ?, ?, null, null, ?, ?, ?, null)""",
             [summary.run_id, item.file_id, r.file_name, r.entity, r.reason_code, r.message_zh, r.message_en],
         )
         con.execute("commit")
