@@ -45,6 +45,7 @@ ENUM_TYPES = {"enum", "bool", "levels"}
 SUMMARY_CELLS = 3
 SUMMARY_WORDS = ("合计", "总计")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+TIME_AFTER_DAY = "[ \u3000]+([0-9]{1,2}:[0-9]{2})"
 
 
 def ident(name: str) -> str:
@@ -78,6 +79,10 @@ def _clean(cell: str, col: Column, sql: Sql, trim: bool = True) -> str:
         f"(case when __fw and regexp_matches({cell}, {sql.p(FULL_WIDTH_CLASS)}) "
         f"then translate({expr}, {sql.p(FULL_WIDTH)}, {sql.p(HALF_WIDTH)}) else {expr} end)"
     )
+    if col.type == "date":
+        # A time after the day ("2023/07/09 14:30") is marked with a T first: stripping the space below
+        # would glue it to the day ("2023/07/0914:30", unreadable). The date parsers drop the T part.
+        expr = f"regexp_replace({expr}, {sql.p(TIME_AFTER_DAY)}, 'T\\1')"
     if col.type in ENUM_TYPES or col.type in NUMBER_TYPES or col.type == "date":
         # Inner spaces carry no meaning in a number, a date or an enum word ("已 办结").
         expr = f"nullif(replace(replace({expr}, ' ', ''), {sql.p(chr(0x3000))}, ''), '')"

@@ -363,6 +363,8 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
             best = (score, delim, rows)
     _, delimiter, rows = best
     header_row, headers = _pick_header(rows, mapping)
+    # DuckDB skips records, not lines: they differ when a quoted header cell holds a line break.
+    skip = 1 + next(k for k, (line, _) in enumerate(rows) if line == header_row)
     while headers and not headers[-1]:
         headers = headers[:-1]
     if not headers:
@@ -375,7 +377,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
     try:
         record_lines = None
         try:
-            _load_csv(con, data_path, table, header_row, headers, delimiter)
+            _load_csv(con, data_path, table, skip, headers, delimiter)
         except duckdb.Error as exc:
             unicode_error = "unicode" in str(exc).lower()
             if unicode_error and temp is None and not _is_utf8(path):
@@ -385,7 +387,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
             # Quoted cells spanning lines defeat the parallel reader, and a malformed line (an unterminated
             # quote, too many cells) stops it: read serially, keeping the malformed lines as row rejects.
             try:
-                bad_lines = _load_csv(con, data_path, table, header_row, headers, delimiter, serial=True)
+                bad_lines = _load_csv(con, data_path, table, skip, headers, delimiter, serial=True)
             except duckdb.Error as retry:
                 raise ReadError("unreadable", str(retry).splitlines()[0]) from None
             skipped = {line for line, _ in bad_lines}
@@ -413,7 +415,7 @@ def _load_csv(
     con,
     data_path: Path,
     table: str,
-    header_row: int,
+    skip: int,
     headers: list[str],
     delimiter: str,
     serial: bool = False,
@@ -431,7 +433,7 @@ def _load_csv(
         f"create temp table {table}_raw as select * from read_csv(?, header=false, skip=?, delim=?, "
         f"quote='\"', escape='\"', columns={columns}, all_varchar=true, null_padding=true, "
         f"auto_detect=false, {mode})",
-        [str(data_path), header_row, delimiter],
+        [str(data_path), skip, delimiter],
     )
     if not serial:
         return []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import openpyxl
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -182,3 +184,172 @@ def test_report_names_every_unrecognised_column(tmp_path: Path) -> None:
         ("活动日期", "activity_date"),
         ("活动类型", "activity_type"),
     ]
+
+
+# -- behaviours 1, 3, 4, 5: workbooks as clerks and office software make them ----------------------
+
+HOMES = "阵地编号,名称,级别,所属苏木镇街道\nH1,石拐街道代表之家,街道级,石拐街道\n"
+
+
+def _xlsx(path: Path, sheets: dict[str, list[list]], hidden: tuple[str, ...] = (), very_hidden=()) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+        if name in hidden:
+            ws.sheet_state = "hidden"
+        if name in very_hidden:
+            ws.sheet_state = "veryHidden"
+    wb.save(path)
+    return path.read_bytes()
+
+
+def _activities(tmp_path: Path):
+    return _query(
+        tmp_path, "select activity_id, activity_date, activity_type, visitors from activities order by 1"
+    )
+
+
+def test_headers_with_units_notes_line_breaks_and_two_rows_are_recognised(tmp_path: Path) -> None:
+    _base(tmp_path)
+    _drop(tmp_path, {"02_代表之家.csv": HOMES})
+    rows = [
+        ["石拐区履职活动统计表"],
+        ["基本信息", None, None, "接待情况", None],  # a group row above the header
+        ["活动编号", "活动日期\n（年月日）", "活动类型", "接待群众人次（人）", None],
+        [None, None, None, None, "活动阵地编号"],  # a header merged down over two rows
+        ["A1", "2023-05-06", "学习", 12, "H1"],
+        ["A2", "2023/05/07", "议事", 3, "H1"],
+    ]
+    _drop(tmp_path, {"04_活动.xlsx": _xlsx(tmp_path / "a.xlsx", {"Sheet1": rows})})
+    summary = _run(tmp_path)
+    f = _file(summary, "04_活动.xlsx")
+    assert (f.status, f.rows_read, f.rows_new, f.rows_rejected) == ("loaded", 2, 2, 0)
+    assert f.report.sheets[0].header_row == 4
+    assert {c.field for c in f.report.columns} == {
+        "activity_id",
+        "activity_date",
+        "activity_type",
+        "visitors",
+        "home_id",
+    }
+    assert _activities(tmp_path) == [
+        ("A1", date(2023, 5, 6), "学习", 12),
+        ("A2", date(2023, 5, 7), "议事", 3),
+    ]
+    assert _query(tmp_path, "select distinct home_id from activities") == [("H1",)]
+
+
+def test_csv_header_with_a_quoted_line_break_and_units(tmp_path: Path) -> None:
+    _base(tmp_path)
+    text = '活动编号,"活动日期\n(年月日)",活动类型,接待人数[人],备注\nA1,2023-05-06,学习,5,\nA2,2023-05-07,议事,7,x\n'
+    _drop(tmp_path, {"04_活动.csv": text})
+    summary = _run(tmp_path)
+    f = _file(summary, "04_活动.csv")
+    assert (f.rows_read, f.rows_new, f.rows_rejected) == (2, 2, 0)
+    assert _activities(tmp_path) == [("A1", date(2023, 5, 6), "学习", 5), ("A2", date(2023, 5, 7), "议事", 7)]
+    assert f.report.unrecognised == ["备注"]
+
+
+def test_every_visible_matching_sheet_is_read_and_hidden_sheets_are_named(tmp_path: Path) -> None:
+    _base(tmp_path)
+    head = ["活动编号", "活动日期", "活动类型"]
+    sheets = {
+        "说明": [["本表由平台导出"]],
+        "1-3月": [head, ["A1", "2023-01-05", "学习"], ["A2", "2023-02-05", "bogus"]],
+        # Columns in another order in the second sheet.
+        "4-6月": [["活动类型", "活动编号", "活动日期"], ["议事", "A3", "2023-04-05"]],
+        "旧数据": [head, ["A9", "2020-01-01", "学习"]],
+        "内部": [head, ["A8", "2020-01-01", "学习"]],
+    }
+    _drop(
+        tmp_path,
+        {"04_活动.xlsx": _xlsx(tmp_path / "a.xlsx", sheets, hidden=("旧数据",), very_hidden=("内部",))},
+    )
+    summary = _run(tmp_path)
+    f = _file(summary, "04_活动.xlsx")
+    assert (f.rows_read, f.rows_new, f.rows_rejected) == (3, 2, 1)
+    assert [r[0] for r in _activities(tmp_path)] == ["A1", "A3"]
+    assert [(s.name, s.header_row, s.rows) for s in f.report.sheets] == [("1-3月", 1, 2), ("4-6月", 1, 1)]
+    assert f.report.hidden_sheets == ["旧数据", "内部"]
+    assert [n.zh for n in f.report.notes if n.code == "hidden_sheet"] == [
+        "工作表「旧数据」是隐藏的，未读取",
+        "工作表「内部」是隐藏的，未读取",
+    ]
+    rejects = _query(
+        tmp_path, "select sheet, source_row, reason_code from rejects where file_name = '04_活动.xlsx'"
+    )
+    assert rejects == [("1-3月", 3, "bad_enum")]
+
+
+def test_dates_with_a_time_read_the_right_day_whatever_the_row(tmp_path: Path) -> None:
+    _base(tmp_path)
+    rows = [
+        ["活动编号", "活动日期", "活动类型", "活动主题"],
+        ["A1", "2023/07/09 14:30", "学习", "主题"],
+        ["A2", "2023-07-09T14:30:00", "学习", "主题"],
+        ["A3", datetime(2023, 7, 9, 14, 30), "学习", "主题"],
+        # Full-width digits and padding elsewhere in the row send it down the slow cleaning path.
+        ["A4", " 2023/07/09 14:30 ", "学习", " 主题 "],
+        ["A5", "２０２３/07/09 14:30", "学习", "主题"],
+        ["A6", "2023年7月9日 14:30", "学习", "主题"],
+    ]
+    _drop(tmp_path, {"04_活动.xlsx": _xlsx(tmp_path / "a.xlsx", {"Sheet1": rows})})
+    summary = _run(tmp_path)
+    f = _file(summary, "04_活动.xlsx")
+    assert (f.rows_read, f.rows_new, f.rows_rejected) == (6, 6, 0)
+    assert _query(tmp_path, "select distinct activity_date from activities") == [(date(2023, 7, 9),)]
+
+
+def test_formula_cells_read_cached_values_and_report_cells_without_one(tmp_path: Path) -> None:
+    _base(tmp_path)
+    path = tmp_path / "f.xlsx"
+    _xlsx(
+        path, {"1-3月": [["活动编号", "活动日期", "活动类型", "接待人数"], ["A1", "2023-05-06", "学习", 4]]}
+    )
+    # Patch the sheet XML as Excel writes it: A1 visitors = formula with a cached value; then a formula
+    # without one (written by a program) and an error value.
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = xml.replace('<c r="D2" t="n"><v>4</v></c>', '<c r="D2"><f>2+2</f><v>4</v></c>')
+    extra = (
+        '<row r="3"><c r="A3" t="inlineStr"><is><t>A2</t></is></c><c r="B3" t="inlineStr"><is><t>2023-05-07</t></is></c>'
+        '<c r="C3" t="inlineStr"><is><t>学习</t></is></c><c r="D3"><f>D2*2</f><v></v></c></row>'
+        '<row r="4"><c r="A4" t="inlineStr"><is><t>A3</t></is></c><c r="B4" t="inlineStr"><is><t>2023-05-08</t></is></c>'
+        '<c r="C4" t="inlineStr"><is><t>学习</t></is></c><c r="D4" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>'
+    )
+    assert "<f>2+2</f>" in xml
+    parts["xl/worksheets/sheet1.xml"] = xml.replace("</sheetData>", extra + "</sheetData>").encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    _drop(tmp_path, {"04_活动.xlsx": path.read_bytes()})
+    summary = _run(tmp_path)
+    f = _file(summary, "04_活动.xlsx")
+    assert (f.status, f.rows_read, f.rows_new, f.rows_rejected) == ("loaded", 3, 1, 2)
+    assert _activities(tmp_path) == [("A1", date(2023, 5, 6), "学习", 4)]
+    rejects = _query(
+        tmp_path,
+        "select sheet, source_row, message_zh from rejects where file_name = '04_活动.xlsx' order by source_row",
+    )
+    assert rejects == [
+        ("1-3月", 3, "单元格 1-3月!D3 是公式但没有计算结果，请用 Excel/WPS 打开保存后再导出"),
+        ("1-3月", 4, "单元格 1-3月!D4 的公式结果是错误值 #DIV/0!，请在表格中修正后再导出"),
+    ]
+    assert [n.where for n in f.report.notes if n.code.startswith("formula")] == ["1-3月!D3", "1-3月!D4"]
+
+
+def test_workbook_of_formulas_only_is_not_called_empty(tmp_path: Path) -> None:
+    _base(tmp_path)
+    path = tmp_path / "f.xlsx"
+    _xlsx(path, {"Sheet1": [["活动编号", "活动日期", "活动类型"], ['="A"&1', "2023-05-06", "学习"]]})
+    _drop(tmp_path, {"04_活动.xlsx": path.read_bytes()})  # openpyxl writes formulas without values
+    f = _file(_run(tmp_path), "04_活动.xlsx")
+    assert (f.status, f.rows_read, f.rows_rejected) == ("loaded", 1, 1)
+    assert [n.where for n in f.report.notes if n.code == "formula_no_value"] == ["Sheet1!A2"]
+    assert _query(
+        tmp_path, "select reason_code, source_row from rejects where file_name = '04_活动.xlsx'"
+    ) == [("bad_row", 2)]
