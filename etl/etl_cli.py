@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import duckdb
 
+from warehouse.i18n import both
 from warehouse.settings import Settings
 
 
@@ -40,18 +42,42 @@ def cmd_run(args, settings: Settings) -> int:
         raise EtlError("etl.error.inbox_missing", path=str(inbox))
     box: dict = {}
 
+    # Progress only for a person at a terminal: --json output and logs stay machine-readable.
+    show = None if args.json or not sys.stderr.isatty() else progress_line(sys.stderr)
+
     def work(s: Settings):
         kwargs = {"publish": None} if args.no_publish else {}
-        box["summary"] = run_etl(s, inbox=args.inbox, trigger="cli", **kwargs)
+        box["summary"] = run_etl(s, inbox=args.inbox, trigger="cli", progress=show, **kwargs)
         return box["summary"]
 
-    guarded_run(settings, "cli", work, recover=not args.no_publish)
+    try:
+        guarded_run(settings, "cli", work, recover=not args.no_publish)
+    finally:
+        if show is not None:
+            sys.stderr.write("\n")
     summary = box["summary"]
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(summary.describe())
     return 0 if summary.status == "succeeded" else 1
+
+
+def progress_line(stream):
+    """A progress callback for ``run_etl`` rewriting one line of ``stream`` (a terminal) in place."""
+
+    def show(event) -> None:
+        zh, en = both(
+            f"readers.progress.{event.stage}",
+            file=event.file_name or "",
+            done=event.files_done + (event.stage in ("read", "load")),
+            total=event.files_total,
+            rows=f"{event.rows_done:,}",
+        )
+        stream.write("\r\x1b[2K" + f"{zh} / {en}"[:200])
+        stream.flush()
+
+    return show
 
 
 def _open_read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -92,8 +118,6 @@ def list_rejects(con: duckdb.DuckDBPyConnection, run_id: str | None = None, limi
 
 def cmd_rejects(args, settings: Settings) -> int:
     """Print the rejects of a run: file, row, column, reason, message."""
-    from warehouse.i18n import both
-
     con = _open_read_only(settings)
     try:
         run_id, rows = list_rejects(con, args.run_id, args.limit)

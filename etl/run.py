@@ -250,6 +250,7 @@ def run_etl(
     trigger: str = "cli",
     run_date: date | None = None,
     publish: Publish | None | object = _DEFAULT,
+    progress: ProgressCallback | None = None,
 ) -> RunSummary:
     """Load every new file of the inbox into the raw store, then publish a snapshot if anything changed.
 
@@ -260,6 +261,7 @@ def run_etl(
         run_date: "Today" for the no-future-date rule; default today in ``settings.timezone``.
         publish: ``publish(con, settings, run_id) -> version``; default ``warehouse.publish.publish_snapshot``;
             None skips publishing.
+        progress: Called with a :class:`Progress` at each stage and file (e.g. a terminal display).
 
     Returns:
         The run summary (status ``succeeded`` even with rejects; ``failed`` if publishing failed).
@@ -292,9 +294,12 @@ def run_etl(
             "insert into etl_runs (run_id, started_at, status, trigger, run_date) values (?, ?, 'running', ?, ?)",
             [summary.run_id, started, trigger, summary.run_date],
         )
-        _run_files(con, summary, inbox, mapping)
+        _run_files(con, summary, inbox, mapping, progress)
         summary.status = "succeeded"
         if publish is not None and (summary.changed or not settings.published_db.exists()):
+            if progress is not None:
+                n = summary.files_seen
+                progress(Progress("publish", None, n, n, summary.rows_read))
             try:
                 summary.snapshot_version = publish(con, settings, summary.run_id)
             except Exception as exc:
@@ -333,6 +338,23 @@ def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where a run is, for a progress display: ``stage`` is ``read`` (reading and recognising files),
+    ``load`` (applying them), ``loaded`` (all files done), ``publish`` (building the snapshot);
+    ``file_name`` is the file in hand; ``files_done`` of ``files_total`` files; ``rows_done`` rows read
+    so far (``load`` stage: of the files applied)."""
+
+    stage: str
+    file_name: str | None
+    files_done: int
+    files_total: int
+    rows_done: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
 @dataclass
 class _Pending:
     path: Path
@@ -344,24 +366,40 @@ class _Pending:
     export_at: datetime | None = None
 
 
-def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path, mapping: Mapping) -> None:
+def _run_files(
+    con: duckdb.DuckDBPyConnection,
+    summary: RunSummary,
+    inbox: Path,
+    mapping: Mapping,
+    progress: ProgressCallback | None = None,
+) -> None:
     loaded_ids = {
         r[0] for r in con.execute("select file_id from etl_files where status = 'loaded'").fetchall()
     }
     pending: list[_Pending] = []
-    for n, path in enumerate(inbox_files(inbox)):
+    # Byte-identical copies within this inbox: they share the first copy's fate (a copy of a rejected
+    # file is rejected too, never "already loaded"), decided once the first copy has been applied.
+    first_copy: dict[str, _Pending] = {}
+    copies: list[tuple[_Pending, _Pending]] = []
+    paths = inbox_files(inbox)
+    tell = progress or (lambda _event: None)
+    for n, path in enumerate(paths):
+        tell(Progress("read", path.name, n, len(paths), summary.rows_read))
         clock = time.monotonic()
         file_id = _sha256(path)
         result = FileResult(file_name=path.name, file_id=file_id, status=LOADED)
         result.report = FileReport(file_name=path.name)
         item = _Pending(path, file_id, result)
+        if file_id in first_copy:
+            copies.append((item, first_copy[file_id]))
+            continue
         if file_id in loaded_ids:
             result.status = ALREADY
             row = con.execute("select entity from etl_files where file_id = ?", [file_id]).fetchall()
             result.entity = row[0][0] if row else None
             pending.append(item)
             continue
-        loaded_ids.add(file_id)  # a byte-identical copy later in this inbox is "already loaded"
+        first_copy[file_id] = item
         if path.suffix.lower() not in SUPPORTED:
             _file_reject(result, "unsupported_format", path.suffix or path.name)
         else:
@@ -381,9 +419,12 @@ def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path,
     pending.sort(
         key=lambda p: (order.get(p.result.entity or "", 99), p.export_at or summary.started_at, p.path.name)
     )
+    rows_done = 0
     for seq, item in enumerate(pending):
+        tell(Progress("load", item.path.name, seq, len(paths), rows_done))
         if item.result.status == LOADED:
             _apply_file(con, summary, item, mapping)
+        rows_done += item.result.rows_read
         if item.result.report is not None:
             item.result.report.status = item.result.status
             item.result.report.entity = item.result.entity
@@ -391,6 +432,18 @@ def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path,
         summary.files.append(item.result)
         if item.source is not None:
             drop_source(con, item.source.table)
+    for seq, (item, first) in enumerate(copies, start=len(pending)):
+        done = first.result
+        if done.status in (REJECTED, FAILED):
+            item.result.status, item.result.entity = REJECTED, done.entity
+            item.result.reason_code = done.reason_code
+            item.result.message_zh, item.result.message_en = done.message_zh, done.message_en
+        else:
+            item.result.status, item.result.entity = ALREADY, done.entity
+        item.result.report.status, item.result.report.entity = item.result.status, item.result.entity
+        _record_file(con, summary, item, seq)
+        summary.files.append(item.result)
+    tell(Progress("loaded", None, len(paths), len(paths), rows_done))
     for f in summary.files:
         if f.entity and f.status == LOADED:
             c = summary.entities.setdefault(f.entity, EntityCounts())

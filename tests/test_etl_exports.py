@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 from datetime import date, datetime
+from io import StringIO
 from pathlib import Path
 
 import duckdb
@@ -12,8 +13,10 @@ import openpyxl
 from hypothesis import given
 from hypothesis import strategies as st
 
+from etl.cli import main
+from etl.etl_cli import progress_line
 from etl.export_date import stamp_from_name
-from etl.run import run_etl
+from etl.run import Progress, run_etl
 from warehouse.settings import Settings
 
 RUN_DATE = date(2024, 1, 19)
@@ -353,3 +356,43 @@ def test_workbook_of_formulas_only_is_not_called_empty(tmp_path: Path) -> None:
     assert _query(
         tmp_path, "select reason_code, source_row from rejects where file_name = '04_活动.xlsx'"
     ) == [("bad_row", 2)]
+
+
+# -- behaviours 12 and 13: copies of a rejected file, progress -----------------------------------
+
+
+def test_identical_copies_of_a_rejected_file_are_all_rejected(tmp_path: Path) -> None:
+    _base(tmp_path)
+    bad = "活动编号,活动类型\nA1,学习\n"  # 活动日期 missing: a file-level reject
+    _drop(tmp_path, {"04_活动.csv": bad, "04_活动 - 副本.csv": bad, "04_活动(1).csv": bad})
+    summary = _run(tmp_path)
+    states = {f.file_name: (f.status, f.reason_code) for f in summary.files if "活动" in f.file_name}
+    assert states == {
+        n: ("rejected", "missing_columns") for n in ("04_活动.csv", "04_活动 - 副本.csv", "04_活动(1).csv")
+    }
+    assert summary.files_rejected == 3
+
+
+def test_progress_reports_stages_files_and_rows(tmp_path: Path, capsys) -> None:
+    _base(tmp_path)
+    _drop(tmp_path, {"04_活动.csv": "活动编号,活动日期,活动类型\nA1,2023-05-06,学习\nA2,2023-05-07,学习\n"})
+    events = []
+    run_etl(_settings(tmp_path), run_date=RUN_DATE, publish=None, progress=events.append)
+    assert [e.stage for e in events] == ["read"] * 3 + ["load"] * 3 + ["loaded"]
+    assert [e.files_done for e in events if e.stage == "load"] == [0, 1, 2]
+    assert events[-1].rows_done == 2 + 2 + 2 and events[-1].files_total == 3
+    # --json stays machine-readable: nothing but the JSON document on stdout, nothing on stderr.
+    _drop(tmp_path, {"04_活动2.csv": "活动编号,活动日期,活动类型\nA3,2023-05-06,学习\n"})
+    assert main(["etl", "run", "--json", "--no-publish", "--data-dir", str(tmp_path / "data")]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["rows_new"] == 1 and out.err == ""
+
+
+def test_progress_line_rewrites_one_terminal_line() -> None:
+    stream = StringIO()
+    show = progress_line(stream)
+    show(Progress("load", "活动.csv", 1, 3, 12345))
+    assert (
+        stream.getvalue()
+        == "\r\x1b[2K导入文件 2/3：活动.csv（已读 12,345 行） / Loading file 2/3: 活动.csv (12,345 rows read)"
+    )
