@@ -28,10 +28,13 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pyarrow as pa
+from python_calamine import CalamineWorkbook, PasswordError
 
+from etl import workbooks
 from etl.mapping import Mapping, norm_header
 from etl.report import Note
 
@@ -43,16 +46,23 @@ PARALLEL_PART = 32 * 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
 # At most this many cell-level notes per file in its report (the rejects table has them all).
 MAX_NOTES = 50
-SUPPORTED = (".csv", ".xlsx", ".jsonl")
+TEXT_TABLES = (".csv", ".tsv")
+WORKBOOKS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".et")
+SUPPORTED = (*TEXT_TABLES, *WORKBOOKS, ".jsonl")
 
 
 class ReadError(Exception):
-    """A file that cannot be read at all: a file-level reject (``code`` is the reason code)."""
+    """A file that cannot be read at all: a file-level reject (``code`` is the reason code).
 
-    def __init__(self, code: str, detail: str = ""):
+    ``message`` names the clerk's explanation (``readers.file.<message>`` in the catalog: what the file
+    is and what to do) when it is more precise than the reason code's; ``detail`` fills its placeholder.
+    """
+
+    def __init__(self, code: str, detail: str = "", message: str | None = None):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.message = message
 
 
 @dataclass
@@ -80,9 +90,9 @@ class Source:
 def read_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
     """Load ``path`` into the temp table ``table``; raise :class:`ReadError` when it cannot be read."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if suffix in TEXT_TABLES:
         return read_csv(con, path, mapping, table)
-    if suffix == ".xlsx":
+    if suffix in WORKBOOKS:
         return read_xlsx(con, path, mapping, table)
     if suffix == ".jsonl":
         return read_jsonl(con, path, table)
@@ -136,14 +146,14 @@ def _detect_encoding(head: bytes, complete: bool) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head:
-        raise ReadError("unreadable", "binary content (NUL bytes)")
+        raise ReadError("unreadable", "", "not_text")
     for enc in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(enc)("strict").decode(head, final=complete)
             return enc
         except UnicodeDecodeError:
             continue
-    raise ReadError("unreadable", "neither UTF-8 nor GB18030 text")
+    raise ReadError("unreadable", "", "bad_encoding")
 
 
 def _is_utf8(path: Path) -> bool:
@@ -175,7 +185,9 @@ def _transcode(path: Path, encoding: str, tmp_dir: Path) -> Path:
             _transcode_range(path, encoding, target, 0, None)
     except UnicodeDecodeError as exc:
         target.unlink(missing_ok=True)
-        raise ReadError("unreadable", f"invalid {encoding} text at byte {exc.start}") from None
+        raise ReadError(
+            "unreadable", f"invalid {encoding} text at byte {exc.start}", "bad_encoding"
+        ) from None
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -368,7 +380,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
     while headers and not headers[-1]:
         headers = headers[:-1]
     if not headers:
-        raise ReadError("unreadable", "no header row")
+        raise ReadError("unreadable", "", "no_header")
 
     data_path, temp = path, None
     if encoding not in ("utf-8", "utf-8-sig"):
@@ -389,7 +401,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
             try:
                 bad_lines = _load_csv(con, data_path, table, skip, headers, delimiter, serial=True)
             except duckdb.Error as retry:
-                raise ReadError("unreadable", str(retry).splitlines()[0]) from None
+                raise ReadError("unreadable", str(retry).splitlines()[0], "broken_csv") from None
             skipped = {line for line, _ in bad_lines}
             record_lines = [n for n in _record_lines(data_path, header_row, delimiter) if n not in skipped]
             bad_rows = bad_lines
@@ -457,8 +469,8 @@ def _record_lines(path: Path, header_row: int, delimiter: str) -> list[int]:
                 previous_end = reader.line_num
                 if first_line > header_row and record:
                     lines.append(first_line)
-        except csv.Error as exc:
-            raise ReadError("unreadable", f"line {previous_end + 1}: {exc}") from None
+        except csv.Error:
+            raise ReadError("unreadable", str(previous_end + 1), "unclosed_quote") from None
     return lines
 
 
@@ -595,13 +607,28 @@ def formula_problems(path: Path, sheet: str) -> dict[int, list[tuple[str, str | 
     return problems
 
 
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
-    """Read every visible sheet whose header row is recognised as the file's entity (an export split over
-    1-3月 and 4-6月 sheets loads both); hidden sheets are skipped and named. Real date cells become ISO
-    text. A formula without a computed value, or with an error value, makes its row a row reject that
-    names the cell, never a blank."""
-    from python_calamine import CalamineWorkbook
-
+def _workbook_sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list]]], list[str]]:
+    """(visible sheets with their rows, hidden sheet names) of a workbook of the sniffed ``kind``; a
+    :class:`ReadError` in plain words when it is not a readable workbook."""
+    if kind == workbooks.EMPTY:
+        raise ReadError("empty_file", path.name)
+    if kind == workbooks.HTML:
+        return workbooks.html_sheets(path), []
+    if kind == workbooks.SPREADSHEETML:
+        try:
+            return workbooks.spreadsheetml_sheets(path)
+        except ElementTree.ParseError:
+            raise ReadError("unreadable", path.name, "truncated") from None
+    if kind == workbooks.OLE and workbooks.is_encrypted(path):
+        raise ReadError("unreadable", path.name, "encrypted")
+    if kind == workbooks.ZIP:
+        zipped = workbooks.zip_kind(path)
+        if zipped is None:
+            raise ReadError("unreadable", path.name, "not_a_workbook")
+        if zipped == "truncated":
+            raise ReadError("unreadable", path.name, "truncated")
+    if kind not in (workbooks.ZIP, workbooks.OLE):
+        raise ReadError("unreadable", path.name, "not_a_workbook")
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         hidden = [m.name for m in workbook.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"]
@@ -610,8 +637,22 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, tabl
             for name in workbook.sheet_names
             if name not in hidden
         ]
-    except Exception as exc:  # calamine raises several types for corrupt/truncated workbooks
-        raise ReadError("unreadable", f"{type(exc).__name__}: {exc}") from None
+    except PasswordError:
+        raise ReadError("unreadable", path.name, "encrypted") from None
+    except Exception:  # calamine raises several types for corrupt/truncated workbooks
+        raise ReadError("unreadable", path.name, "damaged") from None
+    return sheets, hidden
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
+    """Read every visible sheet whose header row is recognised as the file's entity (an export split over
+    1-3月 and 4-6月 sheets loads both); hidden sheets are skipped and named. Real date cells become ISO
+    text. A formula without a computed value, or with an error value, makes its row a row reject that
+    names the cell, never a blank."""
+    kind = workbooks.sniff(path)
+    if kind == workbooks.TEXT:  # a CSV saved under a workbook's name (some platforms do)
+        return read_csv(con, path, mapping, table)
+    sheets, hidden = _workbook_sheets(path, kind)
     candidates = []
     for name, rows in sheets:
         head = [(i + 1, [_cell_text(c) or "" for c in row]) for i, row in enumerate(rows[:HEADER_SCAN_ROWS])]
@@ -720,7 +761,9 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Source
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ReadError("unreadable", f"invalid {encoding} text at byte {exc.start}") from None
+        raise ReadError(
+            "unreadable", f"invalid {encoding} text at byte {exc.start}", "bad_encoding"
+        ) from None
     headers: dict[str, int] = {}
     records: list[tuple[int, dict]] = []
     bad: list[tuple[int, str]] = []

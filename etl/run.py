@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections import Counter
@@ -38,6 +39,7 @@ from warehouse.settings import Settings
 LOADED, ALREADY, REJECTED, FAILED = "loaded", "already_loaded", "rejected", "failed"
 Publish = Callable[[duckdb.DuckDBPyConnection, Settings, str], str]
 _DEFAULT = object()
+log = logging.getLogger("cockpit.etl")
 
 
 class EtlError(CliError):
@@ -401,16 +403,17 @@ def _run_files(
             continue
         first_copy[file_id] = item
         if path.suffix.lower() not in SUPPORTED:
-            _file_reject(result, "unsupported_format", path.suffix or path.name)
+            _file_reject(result, "unsupported_format", path.suffix or path.name, "unsupported_format")
         else:
             try:
                 item.source = read_source(con, path, mapping, f"src_{n}")
                 _recognise(item, mapping)
                 _export_date(con, item, summary.started_at)
             except ReadError as exc:
-                _file_reject(result, exc.code, exc.detail)
+                _file_reject(result, exc.code, exc.detail, exc.message)
             except Exception as exc:  # a reader bug or an odd file must not stop the other files
-                _file_reject(result, "unreadable", f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:300])
+                log.warning("reader failed on %s: %s: %s", path.name, type(exc).__name__, exc)
+                _file_reject(result, "unreadable", "", "damaged")
         result.seconds = time.monotonic() - clock
         pending.append(item)
 
@@ -460,10 +463,13 @@ def _run_files(
     )
 
 
-def _file_reject(result: FileResult, code: str, detail: str) -> None:
+def _file_reject(result: FileResult, code: str, detail: str, message: str | None = None) -> None:
+    """Reject the whole file: ``code`` is the reason code, ``message`` a more precise explanation for the
+    clerk (``readers.file.<message>``) than the code's own."""
     result.status = REJECTED
     result.reason_code = code
-    result.message_zh, result.message_en = both(f"etl.file.{code}", detail=detail)
+    key = f"readers.file.{message}" if message else f"etl.file.{code}"
+    result.message_zh, result.message_en = both(key, detail=detail)
 
 
 def _recognise(item: _Pending, mapping: Mapping) -> None:
