@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from datetime import date, datetime
 from io import StringIO
@@ -396,3 +397,99 @@ def test_progress_line_rewrites_one_terminal_line() -> None:
         stream.getvalue()
         == "\r\x1b[2K导入文件 2/3：活动.csv（已读 12,345 行） / Loading file 2/3: 活动.csv (12,345 rows read)"
     )
+
+
+# -- behaviour 9: files that are not what their name says ----------------------------------------
+
+ACTIVITY_ROWS = [
+    ["活动编号", "活动日期", "活动类型", "接待人数"],
+    ["A1", "2023-05-06", "学习", "3"],
+    ["A2", "2023-05-07", "议事", "4"],
+]
+JARGON = re.compile(r"Error|Zip|EOCD|Calamine|Invalid|Exception|NUL|byte|BIFF|OLE", re.I)
+
+
+def _html_table(rows) -> bytes:
+    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<html><head><meta charset='utf-8'></head><body><table>{cells}</table></body></html>".encode()
+
+
+def _spreadsheetml(rows, hidden_rows=None) -> bytes:
+    def sheet(name, rs, hidden=False):
+        body = "".join(
+            "<Row>" + "".join(f'<Cell><Data ss:Type="String">{c}</Data></Cell>' for c in r) + "</Row>"
+            for r in rs
+        )
+        options = '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible></WorksheetOptions>'
+        return f'<Worksheet ss:Name="{name}"><Table>{body}</Table>{options if hidden else ""}</Worksheet>'
+
+    return (
+        '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        + sheet("活动", rows)
+        + (sheet("旧", hidden_rows, hidden=True) if hidden_rows else "")
+        + "</Workbook>"
+    ).encode()
+
+
+def test_web_platform_xls_files_html_and_spreadsheetml_and_other_formats_load(tmp_path: Path) -> None:
+    _base(tmp_path)
+    xlsm = tmp_path / "m.xlsx"
+    _xlsx(xlsm, {"Sheet1": ACTIVITY_ROWS})
+    tsv = "\n".join("\t".join(r) for r in ACTIVITY_ROWS) + "\n"
+    files = {
+        "04_活动_网页.xls": _html_table(ACTIVITY_ROWS),
+        "04_活动_2003.xls": _spreadsheetml(
+            ACTIVITY_ROWS, hidden_rows=[["活动编号", "活动日期", "活动类型"], ["A9", "2020-01-01", "学习"]]
+        ),
+        "04_活动_宏.xlsm": xlsm.read_bytes(),
+        "04_活动_制表符.tsv": tsv,
+        "04_活动_文本.xls": ",".join(ACTIVITY_ROWS[0]) + "\nA1,2023-05-06,学习,3\n",
+    }
+    _drop(tmp_path, files)
+    summary = _run(tmp_path)
+    for name in files:
+        f = _file(summary, name)
+        assert f.status in ("loaded", "already_loaded"), (name, f.message_zh)
+        if f.status == "loaded":
+            assert f.rows_rejected == 0 and f.rows_read in (1, 2), name
+    assert _activities(tmp_path) == [("A1", date(2023, 5, 6), "学习", 3), ("A2", date(2023, 5, 7), "议事", 4)]
+    assert _file(summary, "04_活动_2003.xls").report.hidden_sheets == ["旧"]
+
+
+def test_broken_files_are_rejected_in_plain_words(tmp_path: Path) -> None:
+    _base(tmp_path)
+    good = tmp_path / "g.xlsx"
+    _xlsx(good, {"Sheet1": ACTIVITY_ROWS})
+    other_zip = tmp_path / "o.zip"
+    with zipfile.ZipFile(other_zip, "w") as zf:
+        zf.writestr("照片.jpg", b"\xff\xd8\xff")
+    ole = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 504
+        + "EncryptedPackage".encode("utf-16-le")
+        + b"\x00" * 64
+    )
+    files = {
+        "04_活动_加密.xlsx": ole,
+        "04_活动_截断.xlsx": good.read_bytes()[: good.stat().st_size // 2],
+        "04_活动_空.xlsx": b"",
+        "04_活动_压缩包.xlsx": other_zip.read_bytes(),
+        "04_活动_图片.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    }
+    _drop(tmp_path, files)
+    summary = _run(tmp_path)
+    expected = {
+        "04_活动_加密.xlsx": ("unreadable", "工作簿设有打开密码"),
+        "04_活动_截断.xlsx": ("unreadable", "文件不完整"),
+        "04_活动_空.xlsx": ("empty_file", "文件为空"),
+        "04_活动_压缩包.xlsx": ("unreadable", "内容不是表格"),
+        "04_活动_图片.csv": ("unreadable", "不是文字表格"),
+    }
+    for name, (code, words) in expected.items():
+        f = _file(summary, name)
+        assert (f.status, f.reason_code) == ("rejected", code), name
+        assert words in f.message_zh, (name, f.message_zh)
+        assert not JARGON.search(f.message_zh + f.message_en), (name, f.message_zh, f.message_en)
+    assert summary.files_loaded == 2  # the reference files still load
