@@ -28,6 +28,7 @@ REASONS = (
     "unknown_home",
     "unknown_deputy",
     "bad_row",
+    "excel_code",
 )
 FILE_REASONS = (
     "unreadable",
@@ -40,6 +41,9 @@ FILE_REASONS = (
 _REF_REASON = {"township_ref": "unknown_township", "home_ref": "unknown_home", "deputy_ref": "unknown_deputy"}
 _NAME_REF = {"township_ref": "township_name_ref", "home_ref": "home_name_ref"}
 _BAD_VALUE = {"date": "bad_date", "enum": "bad_enum", "bool": "bad_enum", "levels": "bad_enum"}
+# Code columns that Excel turns into numbers when a CSV is opened and saved: 150205001000 -> 1.50205E+11.
+_CODE_TYPES = {"id", "township_ref", "home_ref", "deputy_ref"}
+_SCIENTIFIC = "[0-9]([.][0-9]+)?[eE][+]?[0-9]+"
 
 
 def _header_of(entity: Entity, name: str, found: dict[str, int], headers: list[str]) -> str:
@@ -78,6 +82,13 @@ def build_rejects(
         v, p = ident("v_" + name), ident("p_" + name)
         if col.required and name in found:
             check(name, "missing_value", f"{v} is null")
+        if col.type in _CODE_TYPES and name in found:
+            # The cheap test first: most rows hold no E at all.
+            check(
+                name,
+                "excel_code",
+                f"(contains({v}, 'E') or contains({v}, 'e')) and regexp_full_match({v}, '{_SCIENTIFIC}')",
+            )
         if name not in found and name not in _required_ref_targets(entity, found):
             continue
         if col.type in _BAD_VALUE or col.type in NUMBER_TYPES:

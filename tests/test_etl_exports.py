@@ -493,3 +493,33 @@ def test_broken_files_are_rejected_in_plain_words(tmp_path: Path) -> None:
         assert words in f.message_zh, (name, f.message_zh)
         assert not JARGON.search(f.message_zh + f.message_en), (name, f.message_zh, f.message_en)
     assert summary.files_loaded == 2  # the reference files still load
+
+
+# -- behaviour 6: Excel-mangled CSV ----------------------------------------------------------------
+
+
+def test_codes_turned_into_scientific_notation_are_rejected_saying_excel_did_it(tmp_path: Path) -> None:
+    _base(tmp_path)
+    _drop(
+        tmp_path,
+        {
+            "05_建议.csv": SUGGESTION_HEAD
+            + "1.50205E+11,代表之家,D1,石拐街道,修路,2023-05-06,,办理中,\n"
+            + OPEN
+        },
+    )
+    summary = _run(tmp_path)
+    f = _file(summary, "05_建议.csv")
+    assert (f.rows_read, f.rows_new, f.rows_rejected) == (2, 1, 1)
+    rows = _query(
+        tmp_path, "select source_row, reason_code, message_zh from rejects where file_name = '05_建议.csv'"
+    )
+    assert rows == [
+        (
+            2,
+            "excel_code",
+            "“建议编号”的编码“1.50205E+11”疑似被 Excel 转为科学计数法；请把该列设为文本格式后另存（或直接导出为 .xlsx）再导入",
+        )
+    ]
+    assert _query(tmp_path, "select suggestion_id from suggestions") == [("S1",)]
+    assert "编码被 Excel 改写" in summary.describe()
