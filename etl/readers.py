@@ -607,6 +607,19 @@ def formula_problems(path: Path, sheet: str) -> dict[int, list[tuple[str, str | 
     return problems
 
 
+def _huge_sheets(path: Path) -> set[str]:
+    """Sheets of an .xlsx/.xlsm package whose cells span more than ``workbooks.MAX_CELLS``."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "xl/workbook.xml" not in zf.namelist():
+                return set()
+            parts = _sheet_parts(zf)
+        extents = workbooks.sheet_extents(path, parts)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return set()
+    return {name for name, (rows, cols) in extents.items() if rows * cols > workbooks.MAX_CELLS}
+
+
 def _workbook_sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list]]], list[str]]:
     """(visible sheets with their rows, hidden sheet names) of a workbook of the sniffed ``kind``; a
     :class:`ReadError` in plain words when it is not a readable workbook."""
@@ -632,8 +645,14 @@ def _workbook_sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list]]
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         hidden = [m.name for m in workbook.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"]
+        huge = _huge_sheets(path) if kind == workbooks.ZIP else set()
         sheets = [
-            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            (
+                name,
+                workbooks.sparse_sheet_rows(path, name)
+                if name in huge
+                else workbook.get_sheet_by_name(name).to_python(skip_empty_area=False),
+            )
             for name in workbook.sheet_names
             if name not in hidden
         ]

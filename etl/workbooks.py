@@ -7,6 +7,7 @@ office libraries do not read: HTML tables and SpreadsheetML 2003 XML saved as ``
 
 from __future__ import annotations
 
+import re
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -143,3 +144,55 @@ def spreadsheetml_sheets(path: Path) -> tuple[list[tuple[str, list[list]]], list
             rows.append(cells)
         sheets.append((name, rows))
     return sheets, hidden
+
+
+# A sheet whose cells span more than this (rows x columns) is not handed to the workbook library, which
+# allocates the whole rectangle: one stray cell at XFD1048576 asks it for 17 G cells and aborts the process.
+MAX_CELLS = 20_000_000
+# Columns kept from such a sheet (exports have tens of columns; the rest is stray formatting or notes).
+MAX_COLUMNS = 512
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_SCAN_CHUNK = 16 * 1024 * 1024
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def sheet_extents(path: Path, parts: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Sheet name -> (last row, last column) actually holding a cell, by a streaming scan of its XML (the
+    ``<dimension>`` element is not to be trusted)."""
+    out = {}
+    with zipfile.ZipFile(path) as zf:
+        for name, part in parts.items():
+            rows = cols = 0
+            tail = b""
+            with zf.open(part) as fh:
+                while chunk := fh.read(_SCAN_CHUNK):
+                    data = tail + chunk
+                    for m in _CELL_REF.finditer(data):
+                        rows = max(rows, int(m.group(2)))
+                        cols = max(cols, _column_number(m.group(1)))
+                    tail = data[-32:]
+            out[name] = (rows, cols)
+    return out
+
+
+def sparse_sheet_rows(path: Path, sheet: str) -> list[list]:
+    """The rows of a sheet too large to allocate whole, read cell by cell, at most ``MAX_COLUMNS`` wide,
+    without the empty rows at its end."""
+    import openpyxl  # only for these rare sheets: a heavier import than the main reader's
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet]
+        ws.reset_dimensions()
+        rows = [list(r[:MAX_COLUMNS]) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    while rows and not any(v not in (None, "") for v in rows[-1]):
+        rows.pop()
+    return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import zipfile
 from datetime import date, datetime
 from io import StringIO
@@ -523,3 +524,22 @@ def test_codes_turned_into_scientific_notation_are_rejected_saying_excel_did_it(
     ]
     assert _query(tmp_path, "select suggestion_id from suggestions") == [("S1",)]
     assert "编码被 Excel 改写" in summary.describe()
+
+
+# -- behaviour 10: no file can crash or exhaust the ETL --------------------------------------------
+
+
+def test_a_stray_cell_at_xfd1048576_reads_in_bounded_time(tmp_path: Path) -> None:
+    _base(tmp_path)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in ACTIVITY_ROWS:
+        ws.append(row)
+    ws["XFD1048576"] = "x"  # the workbook library would allocate 17 G cells for this sheet
+    path = tmp_path / "stray.xlsx"
+    wb.save(path)
+    _drop(tmp_path, {"04_活动.xlsx": path.read_bytes()})
+    started = time.monotonic()
+    f = _file(_run(tmp_path), "04_活动.xlsx")
+    assert time.monotonic() - started < 60
+    assert (f.status, f.rows_read, f.rows_new, f.rows_rejected) == ("loaded", 2, 2, 0)
