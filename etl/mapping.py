@@ -48,6 +48,9 @@ class Column:
     personal: bool = False
     future_ok: bool = False
     not_before: str | None = None
+    # "township": a 12-digit division code that must be a township-level unit (not the county itself nor
+    # a village of a township in the same file, as an official 统计用区划代码 table lists them).
+    level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ def _column(name: str, spec: dict) -> Column:
         personal=bool(spec.get("personal", False)),
         future_ok=bool(spec.get("future_ok", False)),
         not_before=spec.get("not_before"),
+        level=spec.get("level"),
     )
 
 

@@ -563,6 +563,8 @@ def _apply_file(
         _insert_rejects(con, summary, item)
         canon = [c for c in entity.stored_columns if c in table_columns(con, entity.name)]
         absent = [c for c in canon if value_column(c, parsed_cols) is None]
+        if entity.name == "townships" and "township_name" not in absent:
+            _note_renames(con, result.report, item.export_at)
         applied = apply_valid(con, entity, item.file_id, summary.run_id, item.export_at, absent)
         bad = len(source.bad_rows)
         result.rows_read = rows + bad
@@ -587,6 +589,19 @@ def _apply_file(
         result.message_zh, result.message_en = both(
             "etl.file.load_error", detail=f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:300]
         )
+
+
+def _note_renames(con: duckdb.DuckDBPyConnection, report: FileReport, export_at: datetime | None) -> None:
+    """A note per existing township this file renames (applied as an update unless the file is older)."""
+    rows = con.execute(
+        "select cur.township_code, cur.township_name, v.township_name from townships cur "
+        "join stg_valid v on v.township_code = cur.township_code "
+        "where v.township_name <> cur.township_name and (cur.export_at is null or cur.export_at <= ?::timestamp) "
+        "order by 1",
+        [export_at],
+    ).fetchall()
+    for code, old, new in rows:
+        report.note("township_renamed", code, unit=code, old=old, new=new)
 
 
 def table_columns_temp(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

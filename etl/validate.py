@@ -29,6 +29,7 @@ REASONS = (
     "unknown_deputy",
     "bad_row",
     "excel_code",
+    "not_township",
 )
 FILE_REASONS = (
     "unreadable",
@@ -78,10 +79,18 @@ def build_rejects(
         )
 
     id_lists: list[str] = []
+    codes = "create or replace temp table stg_codes as select null::varchar as code where false"
     for name, col in cols.items():
         v, p = ident("v_" + name), ident("p_" + name)
         if col.required and name in found:
             check(name, "missing_value", f"{v} is null")
+        if col.level == "township" and name in found:
+            # The county itself (xxxxxx000000, with its townships in the file) or a village/community of a
+            # township listed in the same file (an official division-code table lists all three).
+            county = f"(right({v}, 6) = '000000' and exists (select 1 from stg_codes q where q.code <> {v} and left(q.code, 6) = left({v}, 6)))"
+            village = f"(right({v}, 3) <> '000' and exists (select 1 from stg_codes q where q.code = left({v}, 9) || '000'))"
+            codes = f"create or replace temp table stg_codes as select distinct {v} as code from stg_parsed where {v} is not null"
+            check(name, "not_township", f"length({v}) = 12 and ({county} or {village})")
         if col.type in _CODE_TYPES and name in found:
             # The cheap test first: most rows hold no E at all.
             check(
@@ -129,6 +138,7 @@ def build_rejects(
             check(present[0], "missing_value", condition, "null", " / ".join(header(n) for n in present))
 
     statements = [
+        (codes, []),
         (
             "create or replace temp table stg_id_rejects as "
             + (
@@ -138,7 +148,7 @@ def build_rejects(
                 "null::varchar as raw_value where false"
             ),
             ids_sql.params,
-        )
+        ),
     ]
     any_bad = " or ".join(f"({c})" for _, _, c, _ in checks) or "false"
     statements.append(

@@ -543,3 +543,41 @@ def test_a_stray_cell_at_xfd1048576_reads_in_bounded_time(tmp_path: Path) -> Non
     f = _file(_run(tmp_path), "04_活动.xlsx")
     assert time.monotonic() - started < 60
     assert (f.status, f.rows_read, f.rows_new, f.rows_rejected) == ("loaded", 2, 2, 0)
+
+
+# -- behaviour 11: reference tables ------------------------------------------------------------
+
+
+def test_official_code_table_adds_only_townships_keeps_fields_and_notes_renames(tmp_path: Path) -> None:
+    _base(tmp_path)
+    _run(tmp_path)
+    official = (
+        "统计用区划代码,城乡分类代码,名称\n"
+        "150205000000,,石拐区\n"
+        "150205001000,,石拐街道\n"
+        "150205001001,111,某某社区居委会\n"
+        "150205101000,,五当召新镇\n"
+        "150205101200,220,某某嘎查村委会\n"
+    )
+    _drop(tmp_path, {"区划代码_2023.csv": official})
+    summary = _run(tmp_path)
+    f = _file(summary, "区划代码_2023.csv")
+    assert f.entity == "townships"
+    assert (f.rows_read, f.rows_new, f.rows_updated, f.rows_duplicate, f.rows_rejected) == (5, 0, 1, 1, 3)
+    assert _query(tmp_path, "select township_code, township_name, kind from townships order by 1") == [
+        ("150205001000", "石拐街道", "街道"),
+        ("150205101000", "五当召新镇", "镇"),
+    ]
+    rejected = _query(
+        tmp_path,
+        "select raw_value, reason_code from rejects where file_name = '区划代码_2023.csv' order by 1",
+    )
+    assert rejected == [
+        ("150205000000", "not_township"),
+        ("150205001001", "not_township"),
+        ("150205101200", "not_township"),
+    ]
+    assert [n.zh for n in f.report.notes if n.code == "township_renamed"] == [
+        "乡镇 150205101000 更名：「五当召镇」→「五当召新镇」"
+    ]
+    assert "城乡分类代码" in f.report.unrecognised
