@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from etl.mapping import Column, Entity, Mapping
 
-WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
+# Ctrl-Z (\x1a) is the end-of-file mark some old Windows programs append: padding, never a value.
+WHITESPACE = " \t\r\n\u3000\u00a0\ufeff\x1a"
 FULL_WIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－／．：（），；％"
 HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-/.:(),;%"
 FULL_WIDTH_CLASS = "[" + FULL_WIDTH + "]"
@@ -92,7 +93,7 @@ def _clean(cell: str, col: Column, sql: Sql, trim: bool = True) -> str:
 # A row needs the (slow) cleaning path only if some cell starts or ends with a space of any kind (or is
 # empty text), or a code/number/date cell holds a non-ASCII character; most rows of a machine export need
 # neither, and CASE evaluates the cleaning expressions only for the rows that do.
-_SPACE_CLASS = "[\\s\\x{3000}\\x{a0}\\x{feff}]"
+_SPACE_CLASS = "[\\s\\x{3000}\\x{a0}\\x{feff}\\x{1a}]"
 EDGE_SPACE = f"(?:^|\\x1f){_SPACE_CLASS}|{_SPACE_CLASS}(?:\\x1f|$)|(?:^|\\x1f)(?:\\x1f|$)"
 
 

@@ -301,6 +301,48 @@ def _transcode_parallel(path: Path, encoding: str, target: Path) -> bool:
             part.unlink(missing_ok=True)
 
 
+# DuckDB's names for a malformed CSV line -> the clerk's message (readers.<code>).
+_LINE_PROBLEMS = {
+    "LINE SIZE OVER MAXIMUM": "row_too_long",
+    "TOO MANY COLUMNS": "row_too_many_cells",
+    "UNQUOTED VALUE": "row_quote",
+    "INVALID UNICODE": "row_bad_text",
+}
+
+
+def _line_problem(kind: str) -> Note:
+    return Note.of(_LINE_PROBLEMS.get(kind.upper(), "row_malformed"))
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _has_lone_cr(path: Path) -> bool:
+    """Whether a CR not followed by LF ends some line (a CR at the very end counts)."""
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        if mm.find(b"\r") == -1:
+            return False
+        return _LONE_CR.search(mm) is not None
+
+
+def _lone_cr_to_lf(path: Path, tmp_dir: Path) -> Path:
+    """A copy of ``path`` with every line end (CRLF, lone CR) written as LF, streaming."""
+    fd, name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+    os.close(fd)
+    with open(path, "rb") as src, open(name, "wb") as dst:
+        carry = b""
+        while chunk := src.read(CHUNK):
+            data = carry + chunk
+            # A CR at the end of a chunk may be the first half of a CRLF: decide with the next chunk.
+            carry = b"\r" if data.endswith(b"\r") else b""
+            data = data[:-1] if carry else data
+            dst.write(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        dst.write(b"\n" if carry else b"")
+    return Path(name)
+
+
 def _blank_lines(path: Path, after_line: int) -> list[int]:
     """1-based numbers of the empty lines after ``after_line`` (DuckDB skips them, the user counts them)."""
     if path.stat().st_size == 0:
@@ -339,7 +381,7 @@ def _has_edge_spaces(path: Path, delimiter: str) -> bool:
         pairs = [sep + b" ", b" " + sep, b"\n ", b" \n", b" \r", b'" ', b' "']
         if mm.find(b" ", start) != -1 and any(mm.find(p, start) != -1 for p in pairs):
             return True
-        rare = ["\u3000", "\u00a0", "\ufeff", '""'] + (["\t"] if delimiter != "\t" else [])
+        rare = ["\u3000", "\u00a0", "\ufeff", '""', "\x1a"] + (["\t"] if delimiter != "\t" else [])
         return any(mm.find(r.encode("utf-8"), start) != -1 for r in rare)
 
 
@@ -385,6 +427,13 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
     data_path, temp = path, None
     if encoding not in ("utf-8", "utf-8-sig"):
         data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
+    if _has_lone_cr(data_path):
+        # Mixed line ends (CR alone among LF/CRLF, as files pasted together end up): a lone CR ends a line
+        # for the user; DuckDB reads one kind of line end per file, so they become LF in a copy.
+        lf = _lone_cr_to_lf(data_path, Path(tempfile.gettempdir()))
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        data_path = temp = lf
     bad_rows: list[tuple[int, str]] = []
     try:
         record_lines = None
@@ -404,7 +453,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
                 raise ReadError("unreadable", str(retry).splitlines()[0], "broken_csv") from None
             skipped = {line for line, _ in bad_lines}
             record_lines = [n for n in _record_lines(data_path, header_row, delimiter) if n not in skipped]
-            bad_rows = bad_lines
+            bad_rows = [(line, _line_problem(kind)) for line, kind in bad_lines]
         if record_lines is not None:
             _number_rows_by_list(con, table, record_lines)
         else:
@@ -458,6 +507,7 @@ def _load_csv(
 def _record_lines(path: Path, header_row: int, delimiter: str) -> list[int]:
     """First physical line of every non-empty record after the header (Python's csv module counts lines
     across quoted line breaks). Only on the serial fallback path, where cells span lines."""
+    csv.field_size_limit(sys.maxsize)  # an over-long cell is the row's problem, not a broken file
     lines = []
     with open(path, encoding="utf-8-sig", newline="") as fh:
         # strict: an unterminated quote is an error here, where DuckDB's serial reader lets the cell run on.

@@ -581,3 +581,47 @@ def test_official_code_table_adds_only_townships_keeps_fields_and_notes_renames(
         "乡镇 150205101000 更名：「五当召镇」→「五当召新镇」"
     ]
     assert "城乡分类代码" in f.report.unrecognised
+
+
+# -- behaviour 8: a bad line rejects that line, not the file ---------------------------------------
+
+
+def test_bad_lines_are_row_rejects_with_their_line_number(tmp_path: Path) -> None:
+    _base(tmp_path)
+    head = "活动编号,活动日期,活动类型,活动主题\n"
+    files = {
+        # Mixed line ends (a lone CR, CRLF, LF) and a trailing Ctrl-Z; line 4 has a bad enum.
+        "04_活动_换行.csv": (
+            head
+            + "A1,2023-05-06,学习,x\r\nA2,2023-05-07,学习,y\rA3,2023-05-08,坏,z\nA4,2023-05-09,学习,w\n\x1a"
+        ).encode(),
+        # An over-long cell and a line with too many cells.
+        "04_活动_超长.csv": (
+            head
+            + "B1,2023-05-06,学习,"
+            + "长" * 3_000_000
+            + "\nB2,2023-05-07,学习,x,多,余\nB3,2023-05-08,学习,y\n"
+        ).encode(),
+    }
+    _drop(tmp_path, files)
+    summary = _run(tmp_path)
+    mixed, long = _file(summary, "04_活动_换行.csv"), _file(summary, "04_活动_超长.csv")
+    assert (mixed.status, mixed.rows_read, mixed.rows_new, mixed.rows_rejected) == ("loaded", 4, 3, 1)
+    assert (long.status, long.rows_read, long.rows_new, long.rows_rejected) == ("loaded", 3, 1, 2)
+    rejects = _query(
+        tmp_path,
+        "select file_name, source_row, reason_code, message_zh, message_en from rejects where source_row is not null order by 1, 2",
+    )
+    assert [r[:3] for r in rejects] == [
+        ("04_活动_换行.csv", 4, "bad_enum"),
+        ("04_活动_超长.csv", 2, "bad_row"),
+        ("04_活动_超长.csv", 3, "bad_row"),
+    ]
+    assert rejects[1][3].startswith("该行过长") and rejects[2][3].startswith("该行的列数多于表头")
+    assert not any(JARGON.search(r[3] + r[4]) or "MAXIMUM" in r[4] for r in rejects)
+    assert sorted(r[0] for r in _query(tmp_path, "select activity_id from activities")) == [
+        "A1",
+        "A2",
+        "A4",
+        "B3",
+    ]
