@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
+import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -317,6 +319,31 @@ def run_etl(
         _record_run(con, summary)
         con.close()
     return summary
+
+
+def dry_run(
+    settings: Settings,
+    inbox: Path | None = None,
+    run_date: date | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunSummary:
+    """What :func:`run_etl` would do with the inbox, changing nothing: every file's result and
+    :class:`~etl.report.FileReport` (entity, sheets, column mapping, counts new/updated/unchanged/older/
+    rejected, notes), computed on a copy of the raw store in a temporary directory; nothing is published.
+
+    The copy costs a read of the raw store: call it between runs (the caller holds the run lock, as for
+    a run), for an intake page's preview of the files a clerk drops.
+    """
+    inbox = Path(inbox) if inbox is not None else settings.inbox
+    with tempfile.TemporaryDirectory(prefix="cockpit-dry-run-") as tmp:
+        scratch = replace(settings, data_dir=Path(tmp) / "data")
+        scratch.raw_db.parent.mkdir(parents=True, exist_ok=True)
+        for src in (settings.raw_db, settings.raw_db.with_name(settings.raw_db.name + ".wal")):
+            if src.exists():
+                shutil.copy2(src, scratch.raw_db.with_name(src.name))
+        return run_etl(
+            scratch, inbox=inbox, trigger="dry_run", run_date=run_date, publish=None, progress=progress
+        )
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary) -> None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from etl.cli import main
 from etl.etl_cli import progress_line
 from etl.export_date import stamp_from_name
-from etl.run import Progress, run_etl
+from etl.run import Progress, dry_run, run_etl
 from warehouse.settings import Settings
 
 RUN_DATE = date(2024, 1, 19)
@@ -625,3 +625,25 @@ def test_bad_lines_are_row_rejects_with_their_line_number(tmp_path: Path) -> Non
         "A4",
         "B3",
     ]
+
+
+# -- the dry run behind the intake page's preview --------------------------------------------------
+
+
+def test_dry_run_reports_what_a_run_would_do_and_changes_nothing(tmp_path: Path) -> None:
+    _base(tmp_path)
+    _drop(tmp_path, {"建议_20230701.csv": SUGGESTION_HEAD + CLOSED})
+    _run(tmp_path)
+    settings = _settings(tmp_path)
+    before = settings.raw_db.read_bytes()
+    preview = tmp_path / "preview"
+    preview.mkdir()
+    (preview / "建议_20230601.csv").write_text(
+        SUGGESTION_HEAD + OPEN + "S2,代表之家,D9,石拐街道,路灯,2023-05-06,,办理中,\n"
+    )
+    summary = dry_run(settings, inbox=preview, run_date=RUN_DATE)
+    f = summary.files[0]
+    assert (f.status, f.rows_read, f.rows_older, f.rows_rejected, f.rows_new) == ("loaded", 2, 1, 1, 0)
+    assert f.report.to_dict()["rows_older"] == 1 and summary.snapshot_version is None
+    assert settings.raw_db.read_bytes() == before
+    assert _query(tmp_path, "select count(*) from etl_runs where trigger = 'dry_run'") == [(0,)]
