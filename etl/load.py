@@ -193,7 +193,7 @@ def apply_valid(
     cols = ", ".join(ident(c) for c in canon)
     book = "row_hash, file_id, source_row, run_id, export_at"
     src = "stg_valid"
-    total = con.execute(f"select count(*) from {src}").fetchall()[0][0]
+    total, distinct = con.execute(f"select count(*), count(distinct {key}) from {src}").fetchall()[0]
     if not total:
         return Applied()
     # The stored versions of this file's ids (one scan of the key column of the entity table; the small
@@ -229,17 +229,22 @@ def apply_valid(
             con.execute(f"delete from stg_apply where {key} in (select {key} from ({newer}))", [export_at])
             con.execute("delete from stg_cur where export_at > ?::timestamp", [export_at])
             stored = con.execute("select count(*) from stg_cur").fetchall()[0][0]
-    applied = _apply_rows(con, src, table, past, key, cols, insert, params, stored)
+    # stg_valid is a view (evaluated at each use): count it once; a completed/filtered copy is recounted.
+    counts = (total, distinct) if src == "stg_valid" else None
+    applied = _apply_rows(con, src, table, past, key, cols, insert, params, stored, counts)
     applied.older = older
     applied.duplicate = total - applied.new - applied.updated - older
     return applied
 
 
 def _apply_rows(
-    con, src: str, table: str, past: str, key: str, cols: str, insert: str, params, stored
+    con, src: str, table: str, past: str, key: str, cols: str, insert: str, params, stored, counts=None
 ) -> Applied:
-    """Classify and write the rows of ``src`` against ``stg_cur`` (see :func:`apply_valid`)."""
-    total, distinct = con.execute(f"select count(*), count(distinct {key}) from {src}").fetchall()[0]
+    """Classify and write the rows of ``src`` against ``stg_cur`` (see :func:`apply_valid`); ``counts``:
+    (rows, distinct ids) of ``src`` when already known."""
+    total, distinct = (
+        counts or con.execute(f"select count(*), count(distinct {key}) from {src}").fetchall()[0]
+    )
     if not total:
         return Applied()
     if distinct == total and not stored:
