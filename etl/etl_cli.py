@@ -22,6 +22,11 @@ def register(sub) -> None:
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--data-dir", type=Path, default=None)
     run.add_argument("--no-publish", action="store_true", help="load only; do not publish a snapshot")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="report what loading would do, change nothing / 试导入，不改动数据",
+    )
     run.set_defaults(func=cmd_run)
 
     rejects = etl_sub.add_parser("rejects", help="list rejected rows and files / 查看拒收记录")
@@ -35,7 +40,8 @@ def register(sub) -> None:
 def cmd_run(args, settings: Settings) -> int:
     """Run the ETL under the run lock; exit 0 when the run completed (rejects included)."""
     from etl.jobs import guarded_run
-    from etl.run import EtlError, run_etl
+    from etl.lock import etl_lock
+    from etl.run import EtlError, dry_run, run_etl
 
     inbox = args.inbox or settings.inbox
     if not inbox.is_dir():  # checked before taking the lock: nothing to record for a run that never started
@@ -51,7 +57,11 @@ def cmd_run(args, settings: Settings) -> int:
         return box["summary"]
 
     try:
-        guarded_run(settings, "cli", work, recover=not args.no_publish)
+        if args.dry_run:  # under the run lock, so that the raw store is not copied in the middle of a run
+            with etl_lock(settings):
+                box["summary"] = dry_run(settings, inbox=args.inbox, progress=show)
+        else:
+            guarded_run(settings, "cli", work, recover=not args.no_publish)
     finally:
         if show is not None:
             sys.stderr.write("\n")

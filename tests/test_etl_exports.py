@@ -647,3 +647,12 @@ def test_dry_run_reports_what_a_run_would_do_and_changes_nothing(tmp_path: Path)
     assert f.report.to_dict()["rows_older"] == 1 and summary.snapshot_version is None
     assert settings.raw_db.read_bytes() == before
     assert _query(tmp_path, "select count(*) from etl_runs where trigger = 'dry_run'") == [(0,)]
+
+
+def test_cli_dry_run_prints_the_reports_and_loads_nothing(tmp_path: Path, capsys) -> None:
+    _base(tmp_path)
+    assert main(["etl", "run", "--dry-run", "--json", "--data-dir", str(tmp_path / "data")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["trigger"] == "dry_run" and out["rows_new"] == 4
+    assert {f["report"]["entity"] for f in out["files"]} == {"townships", "deputies"}
+    assert not (tmp_path / "data" / "raw.duckdb").exists()
