@@ -613,9 +613,10 @@ def _apply_file(
         ) = result.rows_older = 0
         result.status = FAILED
         result.reason_code = "load_error"
-        result.message_zh, result.message_en = both(
-            "etl.file.load_error", detail=f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:300]
-        )
+        # The technical cause goes to the log for the operators; the clerk is told what happened and
+        # that nothing was written.
+        log.warning("loading %s failed: %s: %s", item.path.name, type(exc).__name__, str(exc).splitlines()[0])
+        result.message_zh, result.message_en = both("readers.file.load_failed", detail=item.path.name)
 
 
 def _note_renames(con: duckdb.DuckDBPyConnection, report: FileReport, export_at: datetime | None) -> None:
