@@ -12,13 +12,17 @@ Applying a file compares ``stg_valid`` with the current records by id and row ha
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from etl.export_date import stamp_from_name
 from etl.mapping import Entity
 from etl.normalize import ident
+from etl.validate import row_hash_sql
 from warehouse import SQL_DIR
 
 RAW_DDL = SQL_DIR / "ddl" / "raw.sql"
@@ -57,7 +61,58 @@ def open_raw(path: Path) -> duckdb.DuckDBPyConnection:
         con.execute("rollback")
         con.close()
         raise
+    con.execute("begin transaction")
+    try:
+        _add_bookkeeping_columns(con)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        con.close()
+        raise
     return con
+
+
+def _entity_names() -> list[str]:
+    return [
+        n
+        for n in re.findall(r"create table if not exists (\w+)_past ", RAW_DDL.read_text(encoding="utf-8"))
+        if _IDENT_TABLE.match(n)
+    ]
+
+
+def _add_bookkeeping_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Columns added after ``raw.sql`` was first deployed, added to older stores in place:
+
+    * ``export_at`` on every entity table and its ``_past`` (at the end of both, so ``select *`` copies
+      between them stay aligned): the date of the export a version came from (``etl.export_date``);
+      rows stored before it are given their file's name stamp, else the file's load time.
+    * ``rows_older`` and ``report`` (the file's :class:`etl.report.FileReport` as JSON) on ``etl_run_files``;
+      ``sheet`` on ``rejects``.
+    """
+    added = []
+    for name in _entity_names():
+        for table in (name, f"{name}_past"):
+            if "export_at" not in table_columns(con, table):
+                con.execute(f"alter table {table} add column export_at timestamp")
+                added.append(table)
+    for table, column, kind in (
+        ("etl_run_files", "rows_older", "bigint"),
+        ("etl_run_files", "report", "varchar"),
+        ("rejects", "sheet", "varchar"),  # the sheet of a row reject in a workbook
+    ):
+        if column not in table_columns(con, table):
+            con.execute(f"alter table {table} add column {column} {kind}")
+    files = con.execute("select file_id, file_name, loaded_at from etl_files").fetchall()
+    if not added or not files:
+        return
+    stamps = [(fid, stamp_from_name(name) or loaded) for fid, name, loaded in files]
+    con.execute("create or replace temp table __file_stamps (file_id varchar, export_at timestamp)")
+    con.executemany("insert into __file_stamps values (?, ?)", stamps)
+    for table in added:
+        con.execute(
+            f"update {table} t set export_at = s.export_at from __file_stamps s where s.file_id = t.file_id"
+        )
+    con.execute("drop table __file_stamps")
 
 
 def _entity_tables_with_primary_key(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -104,10 +159,26 @@ class Applied:
     new: int = 0
     updated: int = 0
     duplicate: int = 0
+    # Rows not applied: the stored record comes from a newer export (it is never rolled back).
+    older: int = 0
 
 
-def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, run_id: str) -> Applied:
+def apply_valid(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    file_id: str,
+    run_id: str,
+    export_at: datetime | None = None,
+    absent: Sequence[str] = (),
+) -> Applied:
     """Write ``stg_valid`` into the entity table and its history (inside the caller's transaction).
+
+    ``export_at`` is the export's own date (``etl.export_date``), stored with every version: a row whose
+    stored record came from a newer export is not applied (``older``), whatever the load order; a
+    record from an export of the same date or a later one is replaced as usual. ``absent`` are the
+    entity's columns the file does not carry: a stored record keeps its values there (a missing column is
+    not a NULL), and the row hash is computed over the completed record, so a re-export without optional
+    columns is a duplicate, not an update.
 
     Fast path (a file of ids seen once and never stored, e.g. every file of a first load): one insert,
     no classification table. Otherwise such rows are inserted first and only the rows of ids already
@@ -120,45 +191,89 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
     key = ident(entity.key)
     canon = [c for c in entity.stored_columns if c in table_columns(con, entity.name)]
     cols = ", ".join(ident(c) for c in canon)
-    book = "row_hash, file_id, source_row, run_id"
-    total, distinct = con.execute(f"select count(*), count(distinct {key}) from stg_valid").fetchall()[0]
+    book = "row_hash, file_id, source_row, run_id, export_at"
+    src = "stg_valid"
+    total, distinct = con.execute(f"select count(*), count(distinct {key}) from {src}").fetchall()[0]
     if not total:
         return Applied()
     # The stored versions of this file's ids (one scan of the key column of the entity table; the small
     # result replaces the entity table in every later join).
     con.execute(
-        f"create or replace temp table stg_cur as select cur.{key}, cur.row_hash from {table} cur "
+        f"create or replace temp table stg_cur as select cur.{key}, cur.row_hash, cur.export_at from {table} cur "
         f"semi join stg_valid v on v.{key} = cur.{key}"
     )
     stored = con.execute("select count(*) from stg_cur").fetchall()[0][0]
-    insert = f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ?"
+    params = [file_id, run_id, export_at]
+    insert = f"insert into {table} ({cols}, {book}) select {cols}, row_hash, ?, source_row, ?, ?::timestamp"
+    older = 0
+    keep = [ident(c) for c in absent if c in canon and c != entity.key]
+    if stored and keep:
+        # Complete the rows of stored ids with the stored values of the columns the file lacks.
+        fill = ", ".join(f"coalesce(cur.{c}, v.{c}) as {c}" for c in keep)
+        con.execute(
+            f"create or replace temp table stg_apply as select * exclude (row_hash), {row_hash_sql(canon)} as row_hash "
+            f"from (select v.* replace ({fill}) from stg_valid v left join {table} cur on cur.{key} = v.{key})"
+        )
+        src = "stg_apply"
+    if stored and export_at is not None:
+        newer = f"select {key}, row_hash from stg_cur where export_at > ?::timestamp"
+        if con.execute(f"select count(*) from ({newer})", [export_at]).fetchall()[0][0]:
+            if src == "stg_valid":
+                con.execute("create or replace temp table stg_apply as select * from stg_valid")
+                src = "stg_apply"
+            older = con.execute(
+                f"select count(*) from stg_apply v join ({newer}) n on n.{key} = v.{key} "
+                "where v.row_hash <> n.row_hash",
+                [export_at],
+            ).fetchall()[0][0]
+            con.execute(f"delete from stg_apply where {key} in (select {key} from ({newer}))", [export_at])
+            con.execute("delete from stg_cur where export_at > ?::timestamp", [export_at])
+            stored = con.execute("select count(*) from stg_cur").fetchall()[0][0]
+    # stg_valid is a view (evaluated at each use): count it once; a completed/filtered copy is recounted.
+    counts = (total, distinct) if src == "stg_valid" else None
+    applied = _apply_rows(con, src, table, past, key, cols, insert, params, stored, counts)
+    applied.older = older
+    applied.duplicate = total - applied.new - applied.updated - older
+    return applied
+
+
+def _apply_rows(
+    con, src: str, table: str, past: str, key: str, cols: str, insert: str, params, stored, counts=None
+) -> Applied:
+    """Classify and write the rows of ``src`` against ``stg_cur`` (see :func:`apply_valid`); ``counts``:
+    (rows, distinct ids) of ``src`` when already known."""
+    total, distinct = (
+        counts or con.execute(f"select count(*), count(distinct {key}) from {src}").fetchall()[0]
+    )
+    if not total:
+        return Applied()
     if distinct == total and not stored:
-        con.execute(f"{insert} from stg_valid", [file_id, run_id])
+        con.execute(f"{insert} from {src}", params)
         return Applied(new=total)
     # Ids seen once in the file and never stored are new whatever else the file holds: inserted at once.
     # Only the others are classified: ids already stored (one join with their stored hash) and ids seen
     # several times in the file (window functions over the order of their versions in the file).
     has_multi = distinct < total
     con.execute(
-        f"create or replace temp table stg_multi as select {key} from stg_valid group by {key} having count(*) > 1"
+        f"create or replace temp table stg_multi as select {key} from {src} group by {key} having count(*) > 1"
         if has_multi
         else f"create or replace temp table stg_multi as select {key} from stg_cur limit 0"
     )
     fresh = con.execute(
-        f"{insert} from stg_valid v where not exists (select 1 from stg_cur c where c.{key} = v.{key}) "
+        f"{insert} from {src} v where not exists (select 1 from stg_cur c where c.{key} = v.{key}) "
         f"and not exists (select 1 from stg_multi m where m.{key} = v.{key})",
-        [file_id, run_id],
+        params,
     ).fetchall()[0][0]
     single = (
         f"select v.*, true as __final, cur.row_hash as __cur_hash, "
         f"case when cur.row_hash = v.row_hash then 'duplicate' else 'updated' end as __change "
-        f"from stg_valid v join stg_cur cur on cur.{key} = v.{key} "
+        f"from {src} v join stg_cur cur on cur.{key} = v.{key} "
         f"where not exists (select 1 from stg_multi m where m.{key} = v.{key})"
     )
     multi = f"""
         with firsts as (
             select v.*, row_number() over (partition by v.{key}, v.row_hash order by v.source_row) as __k
-            from stg_valid v semi join stg_multi m on m.{key} = v.{key}
+            from {src} v semi join stg_multi m on m.{key} = v.{key}
         ), versions as (
             select * exclude (__k),
                 lag(row_hash) over (partition by {key} order by source_row) as __prev,
@@ -170,7 +285,7 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
                  when cur.row_hash is null then 'new'
                  when cur.row_hash = v.row_hash then 'duplicate'
                  else 'updated' end as __change
-        from versions v left join stg_cur cur on cur.{key} = v.{key}
+        from versions v left join (select {key}, row_hash from stg_cur) cur on cur.{key} = v.{key}
     """
     con.execute(
         "create or replace temp table stg_changes as "
@@ -178,9 +293,7 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
     )
     counts = dict(con.execute("select __change, count(*) from stg_changes group by all").fetchall())
     new = fresh + counts.get("new", 0)
-    applied = Applied(
-        new=new, updated=counts.get("updated", 0), duplicate=total - new - counts.get("updated", 0)
-    )
+    applied = Applied(new=new, updated=counts.get("updated", 0))
     if not counts.get("new") and not applied.updated:
         return applied
     # The versions this file supersedes go to <entity>_past: the stored record of every updated id, and
@@ -192,10 +305,10 @@ def apply_valid(con: duckdb.DuckDBPyConnection, entity: Entity, file_id: str, ru
         f"insert into {past} select cur.* from {table} cur semi join ({replaced}) s on s.{key} = cur.{key}"
     )
     con.execute(
-        f"insert into {past} ({cols}, {book}) "
-        f"select {cols}, row_hash, ?, source_row, ? from stg_changes where not __final and __change <> 'duplicate'",
-        [file_id, run_id],
+        f"insert into {past} ({cols}, row_hash, file_id, source_row, run_id, export_at) "
+        f"select {cols}, row_hash, ?, source_row, ?, ?::timestamp from stg_changes where not __final and __change <> 'duplicate'",
+        params,
     )
     con.execute(f"delete from {table} where {key} in ({replaced})")
-    con.execute(f"{insert} from stg_changes where __final and __change <> 'duplicate'", [file_id, run_id])
+    con.execute(f"{insert} from stg_changes where __final and __change <> 'duplicate'", params)
     return applied

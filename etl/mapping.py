@@ -26,6 +26,16 @@ def norm_header(text: object) -> str:
     return _STRIP.sub("", folded).lower()
 
 
+# A unit or a note in brackets after a header: 接待群众人次（人）, 金额(元), 活动日期[年月日], 【必填】.
+_NOTE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+
+
+@lru_cache(maxsize=4096)
+def bare_header(text: object) -> str:
+    """:func:`norm_header` without bracketed units and notes (tried when the whole header matches nothing)."""
+    return _NOTE.sub("", norm_header(text))
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -38,6 +48,9 @@ class Column:
     personal: bool = False
     future_ok: bool = False
     not_before: str | None = None
+    # "township": a 12-digit division code that must be a township-level unit (not the county itself nor
+    # a village of a township in the same file, as an official 统计用区划代码 table lists them).
+    level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,7 @@ class Entity:
         lookup = self.header_lookup
         found: dict[str, int] = {}
         for i, h in enumerate(headers):
-            canon = lookup.get(norm_header(h))
+            canon = lookup.get(norm_header(h)) or lookup.get(bare_header(h))
             if canon and canon not in found:
                 found[canon] = i
         return found
@@ -95,9 +108,21 @@ class Mapping:
     def entity_for(self, headers: list[str], file_name: str) -> Entity | None:
         """The entity of a file: a pinned file pattern, else headers (all required present, most
         columns matched), else file-name keywords."""
+        return self.recognise(headers, file_name)[0]
+
+    def recognise(self, headers: list[str], file_name: str) -> tuple[Entity | None, str | None]:
+        """(entity, how): as :meth:`entity_for`, with how it was recognised: ``file_pattern``,
+        ``headers`` or ``file_name`` (None when nothing matched)."""
         for e in self.ordered():
             if any(fnmatch.fnmatch(file_name, p) for p in e.file_patterns):
-                return e
+                return e, "file_pattern"
+        entity = self._by_headers(headers, file_name)
+        if entity is not None:
+            return entity, "headers"
+        entity = self.entity_by_name(file_name)
+        return entity, ("file_name" if entity is not None else None)
+
+    def _by_headers(self, headers: list[str], file_name: str) -> Entity | None:
         complete = []
         for e in self.entities.values():
             found = e.match_headers(headers)
@@ -110,7 +135,7 @@ class Mapping:
                 return best[2]
             by_name = self.entity_by_name(file_name)
             return by_name if by_name in ties else ties[0]
-        return self.entity_by_name(file_name)
+        return None
 
     def entity_by_name(self, file_name: str) -> Entity | None:
         for name in self.keyword_priority:
@@ -144,6 +169,7 @@ def _column(name: str, spec: dict) -> Column:
         personal=bool(spec.get("personal", False)),
         future_ok=bool(spec.get("future_ok", False)),
         not_before=spec.get("not_before"),
+        level=spec.get("level"),
     )
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from etl.mapping import Column, Entity, Mapping
 
-WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
+# Ctrl-Z (\x1a) is the end-of-file mark some old Windows programs append: padding, never a value.
+WHITESPACE = " \t\r\n\u3000\u00a0\ufeff\x1a"
 FULL_WIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ－／．：（），；％"
 HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-/.:(),;%"
 FULL_WIDTH_CLASS = "[" + FULL_WIDTH + "]"
@@ -45,6 +46,7 @@ ENUM_TYPES = {"enum", "bool", "levels"}
 SUMMARY_CELLS = 3
 SUMMARY_WORDS = ("合计", "总计")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+TIME_AFTER_DAY = "[ \u3000]+([0-9]{1,2}:[0-9]{2})"
 
 
 def ident(name: str) -> str:
@@ -78,6 +80,10 @@ def _clean(cell: str, col: Column, sql: Sql, trim: bool = True) -> str:
         f"(case when __fw and regexp_matches({cell}, {sql.p(FULL_WIDTH_CLASS)}) "
         f"then translate({expr}, {sql.p(FULL_WIDTH)}, {sql.p(HALF_WIDTH)}) else {expr} end)"
     )
+    if col.type == "date":
+        # A time after the day ("2023/07/09 14:30") is marked with a T first: stripping the space below
+        # would glue it to the day ("2023/07/0914:30", unreadable). The date parsers drop the T part.
+        expr = f"regexp_replace({expr}, {sql.p(TIME_AFTER_DAY)}, 'T\\1')"
     if col.type in ENUM_TYPES or col.type in NUMBER_TYPES or col.type == "date":
         # Inner spaces carry no meaning in a number, a date or an enum word ("已 办结").
         expr = f"nullif(replace(replace({expr}, ' ', ''), {sql.p(chr(0x3000))}, ''), '')"
@@ -87,7 +93,7 @@ def _clean(cell: str, col: Column, sql: Sql, trim: bool = True) -> str:
 # A row needs the (slow) cleaning path only if some cell starts or ends with a space of any kind (or is
 # empty text), or a code/number/date cell holds a non-ASCII character; most rows of a machine export need
 # neither, and CASE evaluates the cleaning expressions only for the rows that do.
-_SPACE_CLASS = "[\\s\\x{3000}\\x{a0}\\x{feff}]"
+_SPACE_CLASS = "[\\s\\x{3000}\\x{a0}\\x{feff}\\x{1a}]"
 EDGE_SPACE = f"(?:^|\\x1f){_SPACE_CLASS}|{_SPACE_CLASS}(?:\\x1f|$)|(?:^|\\x1f)(?:\\x1f|$)"
 
 

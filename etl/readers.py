@@ -15,22 +15,28 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import html
 import io
 import json
 import mmap
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pyarrow as pa
+from python_calamine import CalamineWorkbook, PasswordError
 
-from etl import transcode
-from etl.mapping import Mapping
+from etl import transcode, workbooks
+from etl.mapping import Mapping, norm_header
+from etl.report import Note
 from etl.transcode import CHUNK, transcode_range
 
 HEAD_BYTES = 256 * 1024
@@ -38,16 +44,25 @@ HEADER_SCAN_ROWS = 30
 # A GB18030 file is transcoded in parallel parts of at least this size.
 PARALLEL_PART = 32 * 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
-SUPPORTED = (".csv", ".xlsx", ".jsonl")
+# At most this many cell-level notes per file in its report (the rejects table has them all).
+MAX_NOTES = 50
+TEXT_TABLES = (".csv", ".tsv")
+WORKBOOKS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".et")
+SUPPORTED = (*TEXT_TABLES, *WORKBOOKS, ".jsonl")
 
 
 class ReadError(Exception):
-    """A file that cannot be read at all: a file-level reject (``code`` is the reason code)."""
+    """A file that cannot be read at all: a file-level reject (``code`` is the reason code).
 
-    def __init__(self, code: str, detail: str = ""):
+    ``message`` names the clerk's explanation (``readers.file.<message>`` in the catalog: what the file
+    is and what to do) when it is more precise than the reason code's; ``detail`` fills its placeholder.
+    """
+
+    def __init__(self, code: str, detail: str = "", message: str | None = None):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.message = message
 
 
 @dataclass
@@ -59,19 +74,25 @@ class Source:
     header_row: int | None
     encoding: str | None = None
     sheet: str | None = None
-    # Rows the format itself could not parse (jsonl): (row number, detail); counted read and rejected.
-    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    # Rows the format itself could not parse (jsonl, a formula without a value): (row number, detail or
+    # the clerk's message); counted read and rejected.
+    bad_rows: list[tuple[int, str | Note]] = field(default_factory=list)
     # False when a byte scan proved that no cell starts or ends with a space of any kind (nor is empty
     # text): normalisation then skips its per-row whitespace test.
     edge_spaces: bool = True
+    # Workbooks: (sheet, header row, data rows) of every sheet read; hidden sheets skipped.
+    sheets: list[tuple[str, int, int]] = field(default_factory=list)
+    hidden_sheets: list[str] = field(default_factory=list)
+    # What the reader noticed for the clerk (e.g. formulas without a value), for the file's report.
+    notes: list[Note] = field(default_factory=list)
 
 
 def read_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
     """Load ``path`` into the temp table ``table``; raise :class:`ReadError` when it cannot be read."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if suffix in TEXT_TABLES:
         return read_csv(con, path, mapping, table)
-    if suffix == ".xlsx":
+    if suffix in WORKBOOKS:
         return read_xlsx(con, path, mapping, table)
     if suffix == ".jsonl":
         return read_jsonl(con, path, table)
@@ -82,13 +103,32 @@ def _column_names(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
+def _two_row_header(upper: list[str], lower: list[str]) -> list[str]:
+    """One header from two rows: a group row above the real header, or a header merged across two rows
+    (the cell merged vertically is written in the upper row only, its neighbours in the lower one)."""
+    width = max(len(upper), len(lower))
+    upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+    return [lo if lo.strip() else up for up, lo in zip(upper, lower, strict=True)]
+
+
 def _pick_header(rows: list[tuple[int, list[str]]], mapping: Mapping) -> tuple[int, list[str]]:
-    """(row number, headers) of the row mapping the most known headers; the first non-blank row if none."""
+    """(row number, headers) of the row mapping the most known headers; the first non-blank row if none.
+
+    Two consecutive rows read as one header count as a candidate too (its row number is the lower
+    row's): it wins only when it maps more headers than either row alone.
+    """
     best: tuple[int, int, list[str]] | None = None
-    for row_no, cells in rows[:HEADER_SCAN_ROWS]:
+    scan = rows[:HEADER_SCAN_ROWS]
+    for k, (row_no, cells) in enumerate(scan):
         score = mapping.header_score(cells)
         if score and (best is None or score > best[0]):
             best = (score, row_no, cells)
+        if k + 1 < len(scan) and score:
+            next_no, next_cells = scan[k + 1]
+            both = _two_row_header(cells, next_cells)
+            joined = mapping.header_score(both)
+            if joined > max(score, mapping.header_score(next_cells)) and (best is None or joined > best[0]):
+                best = (joined, next_no, both)
     if best is None:
         for row_no, cells in rows:
             if any(c.strip() for c in cells):
@@ -106,14 +146,14 @@ def _detect_encoding(head: bytes, complete: bool) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head:
-        raise ReadError("unreadable", "binary content (NUL bytes)")
+        raise ReadError("unreadable", "", "not_text")
     for enc in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(enc)("strict").decode(head, final=complete)
             return enc
         except UnicodeDecodeError:
             continue
-    raise ReadError("unreadable", "neither UTF-8 nor GB18030 text")
+    raise ReadError("unreadable", "", "bad_encoding")
 
 
 def _is_utf8(path: Path) -> bool:
@@ -145,7 +185,9 @@ def _transcode(path: Path, encoding: str, tmp_dir: Path) -> Path:
             transcode_range(path, encoding, target, 0, None)
     except UnicodeDecodeError as exc:
         target.unlink(missing_ok=True)
-        raise ReadError("unreadable", f"invalid {encoding} text at byte {exc.start}") from None
+        raise ReadError(
+            "unreadable", f"invalid {encoding} text at byte {exc.start}", "bad_encoding"
+        ) from None
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -229,6 +271,48 @@ def _transcode_parallel(path: Path, encoding: str, target: Path) -> bool:
             part.unlink(missing_ok=True)
 
 
+# DuckDB's names for a malformed CSV line -> the clerk's message (readers.<code>).
+_LINE_PROBLEMS = {
+    "LINE SIZE OVER MAXIMUM": "row_too_long",
+    "TOO MANY COLUMNS": "row_too_many_cells",
+    "UNQUOTED VALUE": "row_quote",
+    "INVALID UNICODE": "row_bad_text",
+}
+
+
+def _line_problem(kind: str) -> Note:
+    return Note.of(_LINE_PROBLEMS.get(kind.upper(), "row_malformed"))
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _has_lone_cr(path: Path) -> bool:
+    """Whether a CR not followed by LF ends some line (a CR at the very end counts)."""
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        if mm.find(b"\r") == -1:
+            return False
+        return _LONE_CR.search(mm) is not None
+
+
+def _lone_cr_to_lf(path: Path, tmp_dir: Path) -> Path:
+    """A copy of ``path`` with every line end (CRLF, lone CR) written as LF, streaming."""
+    fd, name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+    os.close(fd)
+    with open(path, "rb") as src, open(name, "wb") as dst:
+        carry = b""
+        while chunk := src.read(CHUNK):
+            data = carry + chunk
+            # A CR at the end of a chunk may be the first half of a CRLF: decide with the next chunk.
+            carry = b"\r" if data.endswith(b"\r") else b""
+            data = data[:-1] if carry else data
+            dst.write(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        dst.write(b"\n" if carry else b"")
+    return Path(name)
+
+
 def _blank_lines(path: Path, after_line: int) -> list[int]:
     """1-based numbers of the empty lines after ``after_line`` (DuckDB skips them, the user counts them)."""
     if path.stat().st_size == 0:
@@ -267,16 +351,22 @@ def _has_edge_spaces(path: Path, delimiter: str) -> bool:
         pairs = [sep + b" ", b" " + sep, b"\n ", b" \n", b" \r", b'" ', b' "']
         if mm.find(b" ", start) != -1 and any(mm.find(p, start) != -1 for p in pairs):
             return True
-        rare = ["\u3000", "\u00a0", "\ufeff", '""'] + (["\t"] if delimiter != "\t" else [])
+        rare = ["\u3000", "\u00a0", "\ufeff", '""', "\x1a"] + (["\t"] if delimiter != "\t" else [])
         return any(mm.find(r.encode("utf-8"), start) != -1 for r in rare)
 
 
 def _csv_head_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    rows = []
-    for i, line in enumerate(text.splitlines()[: HEADER_SCAN_ROWS * 2], start=1):
-        cells = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
-        rows.append((i, [c.strip() for c in cells]))
-    return rows
+    """The first records, each with the number of its last physical line (a quoted header cell may hold a
+    line break: the data then starts after the record's last line)."""
+    rows: list[tuple[int, list[str]]] = []
+    lines = text.splitlines(keepends=True)[: HEADER_SCAN_ROWS * 2]
+    reader = csv.reader(io.StringIO("".join(lines), newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, [c.strip() for c in cells]))
+    except csv.Error:
+        pass  # a quote still open at the end of the head: the rows before it are enough to find the header
+    return [(n, cells) for n, cells in rows if n <= len(lines)]
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
@@ -297,19 +387,28 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
             best = (score, delim, rows)
     _, delimiter, rows = best
     header_row, headers = _pick_header(rows, mapping)
+    # DuckDB skips records, not lines: they differ when a quoted header cell holds a line break.
+    skip = 1 + next(k for k, (line, _) in enumerate(rows) if line == header_row)
     while headers and not headers[-1]:
         headers = headers[:-1]
     if not headers:
-        raise ReadError("unreadable", "no header row")
+        raise ReadError("unreadable", "", "no_header")
 
     data_path, temp = path, None
     if encoding not in ("utf-8", "utf-8-sig"):
         data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
+    if _has_lone_cr(data_path):
+        # Mixed line ends (CR alone among LF/CRLF, as files pasted together end up): a lone CR ends a line
+        # for the user; DuckDB reads one kind of line end per file, so they become LF in a copy.
+        lf = _lone_cr_to_lf(data_path, Path(tempfile.gettempdir()))
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        data_path = temp = lf
     bad_rows: list[tuple[int, str]] = []
     try:
         record_lines = None
         try:
-            _load_csv(con, data_path, table, header_row, headers, delimiter)
+            _load_csv(con, data_path, table, skip, headers, delimiter)
         except duckdb.Error as exc:
             unicode_error = "unicode" in str(exc).lower()
             if unicode_error and temp is None and not _is_utf8(path):
@@ -319,12 +418,12 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
             # Quoted cells spanning lines defeat the parallel reader, and a malformed line (an unterminated
             # quote, too many cells) stops it: read serially, keeping the malformed lines as row rejects.
             try:
-                bad_lines = _load_csv(con, data_path, table, header_row, headers, delimiter, serial=True)
+                bad_lines = _load_csv(con, data_path, table, skip, headers, delimiter, serial=True)
             except duckdb.Error as retry:
-                raise ReadError("unreadable", str(retry).splitlines()[0]) from None
+                raise ReadError("unreadable", str(retry).splitlines()[0], "broken_csv") from None
             skipped = {line for line, _ in bad_lines}
             record_lines = [n for n in _record_lines(data_path, header_row, delimiter) if n not in skipped]
-            bad_rows = bad_lines
+            bad_rows = [(line, _line_problem(kind)) for line, kind in bad_lines]
         if record_lines is not None:
             _number_rows_by_list(con, table, record_lines)
         else:
@@ -347,7 +446,7 @@ def _load_csv(
     con,
     data_path: Path,
     table: str,
-    header_row: int,
+    skip: int,
     headers: list[str],
     delimiter: str,
     serial: bool = False,
@@ -365,7 +464,7 @@ def _load_csv(
         f"create temp table {table}_raw as select * from read_csv(?, header=false, skip=?, delim=?, "
         f"quote='\"', escape='\"', columns={columns}, all_varchar=true, null_padding=true, "
         f"auto_detect=false, {mode})",
-        [str(data_path), header_row, delimiter],
+        [str(data_path), skip, delimiter],
     )
     if not serial:
         return []
@@ -378,6 +477,7 @@ def _load_csv(
 def _record_lines(path: Path, header_row: int, delimiter: str) -> list[int]:
     """First physical line of every non-empty record after the header (Python's csv module counts lines
     across quoted line breaks). Only on the serial fallback path, where cells span lines."""
+    csv.field_size_limit(sys.maxsize)  # an over-long cell is the row's problem, not a broken file
     lines = []
     with open(path, encoding="utf-8-sig", newline="") as fh:
         # strict: an unterminated quote is an error here, where DuckDB's serial reader lets the cell run on.
@@ -389,8 +489,8 @@ def _record_lines(path: Path, header_row: int, delimiter: str) -> list[int]:
                 previous_end = reader.line_num
                 if first_line > header_row and record:
                     lines.append(first_line)
-        except csv.Error as exc:
-            raise ReadError("unreadable", f"line {previous_end + 1}: {exc}") from None
+        except csv.Error:
+            raise ReadError("unreadable", str(previous_end + 1), "unclosed_quote") from None
     return lines
 
 
@@ -467,39 +567,204 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
-    """Read the sheet (any) whose header row maps the most known headers; real date cells become ISO text."""
-    from python_calamine import CalamineWorkbook
+# Rows of the k-th sheet read from a workbook are numbered k * SHEET_ROWS + (row in the sheet), so that
+# row numbers stay unique in the file (the first sheet keeps its own numbers); see :func:`sheet_row`.
+SHEET_ROWS = 10_000_000
+_XML_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_XML_VALUE = re.compile(rb"<v>([^<]*)</v>")
 
+
+def sheet_row(row: int, sheets: list[str]) -> tuple[str | None, int]:
+    """(sheet name, row number in that sheet) of a row number given by :func:`read_xlsx`."""
+    k, n = divmod(int(row), SHEET_ROWS)
+    return (sheets[k] if k < len(sheets) else None), n
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part in an .xlsx package."""
+    workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {}
+    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', rel.group(0)))
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    out = {}
+    for sheet in re.finditer(r"<sheet\b[^>]*>", workbook):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', sheet.group(0)))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        if rid in targets:
+            out[html.unescape(attrs.get("name", ""))] = targets[rid]
+    return out
+
+
+def formula_problems(path: Path, sheet: str) -> dict[int, list[tuple[str, str | None]]]:
+    """Row (1-based) -> [(cell, error value or None)] of the formula cells of ``sheet`` that have no
+    computed value (files written by programs, never opened in a spreadsheet) or whose value is an error
+    (``#DIV/0!``, ``#REF!``). Empty for anything that is not a readable .xlsx package."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_parts(zf).get(sheet)
+            if part is None:
+                return {}
+            xml = zf.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}
+    problems: dict[int, list[tuple[str, str | None]]] = {}
+    if b"<f" not in xml and b't="e"' not in xml:
+        return problems
+    for m in _XML_CELL.finditer(xml):
+        ref, attrs, body = m.group(1).decode(), m.group(2), m.group(3) or b""
+        value = _XML_VALUE.search(body)
+        if b't="e"' in attrs:
+            error = html.unescape(value.group(1).decode("utf-8", "replace")) if value else "#N/A"
+        elif b"<f" in body and (value is None or not value.group(1)):
+            error = None
+        else:
+            continue
+        row = int(re.sub(r"[A-Z]+", "", ref))
+        problems.setdefault(row, []).append((ref, error))
+    return problems
+
+
+def _huge_sheets(path: Path) -> set[str]:
+    """Sheets of an .xlsx/.xlsm package whose cells span more than ``workbooks.MAX_CELLS``."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "xl/workbook.xml" not in zf.namelist():
+                return set()
+            parts = _sheet_parts(zf)
+        extents = workbooks.sheet_extents(path, parts)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return set()
+    return {name for name, (rows, cols) in extents.items() if rows * cols > workbooks.MAX_CELLS}
+
+
+def _workbook_sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list]]], list[str]]:
+    """(visible sheets with their rows, hidden sheet names) of a workbook of the sniffed ``kind``; a
+    :class:`ReadError` in plain words when it is not a readable workbook."""
+    if kind == workbooks.EMPTY:
+        raise ReadError("empty_file", path.name)
+    if kind == workbooks.HTML:
+        return workbooks.html_sheets(path), []
+    if kind == workbooks.SPREADSHEETML:
+        try:
+            return workbooks.spreadsheetml_sheets(path)
+        except ElementTree.ParseError:
+            raise ReadError("unreadable", path.name, "truncated") from None
+    if kind == workbooks.OLE and workbooks.is_encrypted(path):
+        raise ReadError("unreadable", path.name, "encrypted")
+    if kind == workbooks.ZIP:
+        zipped = workbooks.zip_kind(path)
+        if zipped is None:
+            raise ReadError("unreadable", path.name, "not_a_workbook")
+        if zipped == "truncated":
+            raise ReadError("unreadable", path.name, "truncated")
+    if kind not in (workbooks.ZIP, workbooks.OLE):
+        raise ReadError("unreadable", path.name, "not_a_workbook")
     try:
         workbook = CalamineWorkbook.from_path(str(path))
+        hidden = [m.name for m in workbook.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"]
+        huge = _huge_sheets(path) if kind == workbooks.ZIP else set()
         sheets = [
-            (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            (
+                name,
+                workbooks.sparse_sheet_rows(path, name)
+                if name in huge
+                else workbook.get_sheet_by_name(name).to_python(skip_empty_area=False),
+            )
             for name in workbook.sheet_names
+            if name not in hidden
         ]
-    except Exception as exc:  # calamine raises several types for corrupt/truncated workbooks
-        raise ReadError("unreadable", f"{type(exc).__name__}: {exc}") from None
-    best = None
+    except PasswordError:
+        raise ReadError("unreadable", path.name, "encrypted") from None
+    except Exception:  # calamine raises several types for corrupt/truncated workbooks
+        raise ReadError("unreadable", path.name, "damaged") from None
+    return sheets, hidden
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table: str) -> Source:
+    """Read every visible sheet whose header row is recognised as the file's entity (an export split over
+    1-3月 and 4-6月 sheets loads both); hidden sheets are skipped and named. Real date cells become ISO
+    text. A formula without a computed value, or with an error value, makes its row a row reject that
+    names the cell, never a blank."""
+    kind = workbooks.sniff(path)
+    if kind == workbooks.TEXT:  # a CSV saved under a workbook's name (some platforms do)
+        return read_csv(con, path, mapping, table)
+    sheets, hidden = _workbook_sheets(path, kind)
+    candidates = []
     for name, rows in sheets:
         head = [(i + 1, [_cell_text(c) or "" for c in row]) for i, row in enumerate(rows[:HEADER_SCAN_ROWS])]
         if not any(any(cells) for _, cells in head):
             continue
         row_no, headers = _pick_header(head, mapping)
-        score = mapping.header_score(headers)
-        if best is None or score > best[0]:
-            best = (score, name, rows, row_no, headers)
-    if best is None:
+        while headers and not headers[-1]:
+            headers = headers[:-1]
+        candidates.append((mapping.header_score(headers), name, rows, row_no, headers))
+    if not candidates:
         raise ReadError("empty_file", path.name)
-    _, sheet, rows, header_row, headers = best
-    while headers and not headers[-1]:
-        headers = headers[:-1]
-    width = len(headers)
-    data = rows[header_row:]
-    columns = {"__row": pa.array(range(header_row + 1, header_row + 1 + len(data)), pa.int64())}
-    for j, name in enumerate(_column_names(width)):
-        columns[name] = pa.array([_cell_text(r[j]) if j < len(r) else None for r in data], pa.string())
+    best = max(candidates, key=lambda c: c[0])  # the first of equal scores
+    entity = mapping.entity_for(best[4], path.name)
+    used = [best]
+    if entity is not None:
+        # Further sheets join only when their own header row names the entity (its required columns):
+        # a notes sheet listing the column names, or a file name alone, must not add rows.
+        used = [c for c in candidates if c is best or (c[0] and mapping.recognise(c[4], "")[0] is entity)]
+    # The columns of all sheets read, by header (a later sheet may order or name its columns otherwise).
+    union: list[str] = []
+    index: dict[str, int] = {}
+    for _, _, _, _, headers in used:
+        for h in headers:
+            key = norm_header(h)
+            if key not in index:
+                index[key] = len(union)
+                union.append(h)
+    numbers: list[int] = []
+    cells: list[list[str | None]] = [[] for _ in union]
+    bad_rows: list[tuple[int, str | Note]] = []
+    notes: list[Note] = []
+    report_sheets: list[tuple[str, int, int]] = []
+    for k, (_, name, rows, header_row, headers) in enumerate(used):
+        where = [index[norm_header(h)] for h in headers]
+        problems = formula_problems(path, name) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+        count = 0
+        for i, row in enumerate(rows[header_row:], start=header_row + 1):
+            number = k * SHEET_ROWS + i
+            if i in problems:
+                details = []
+                for cell, error in problems[i]:
+                    code = "formula_no_value" if error is None else "formula_error"
+                    note = Note.of(code, f"{name}!{cell}", cell=f"{name}!{cell}", value=error or "")
+                    if len(notes) < MAX_NOTES:
+                        notes.append(note)
+                    details.append(note)
+                zh, en = "；".join(n.zh for n in details), "; ".join(n.en for n in details)
+                bad_rows.append((number, Note(details[0].code, zh, en, details[0].where)))
+                count += 1
+                continue
+            numbers.append(number)
+            values = [None] * len(union)
+            for j, target in enumerate(where):
+                if j < len(row):
+                    values[target] = _cell_text(row[j])
+            for target, value in enumerate(values):
+                cells[target].append(value)
+            count += 1
+        report_sheets.append((name, header_row, count))
+    columns = {"__row": pa.array(numbers, pa.int64())}
+    for j, col in enumerate(_column_names(len(union))):
+        columns[col] = pa.array(cells[j], pa.string())
     _register(con, table, pa.table(columns))
-    return Source(table=table, headers=headers, header_row=header_row, sheet=sheet)
+    return Source(
+        table=table,
+        headers=union,
+        header_row=best[3],
+        sheet=best[1] if len(used) == 1 else "、".join(u[1] for u in used),
+        bad_rows=bad_rows,
+        sheets=report_sheets,
+        hidden_sheets=hidden,
+        notes=notes,
+    )
 
 
 def _register(con, table: str, arrow_table: pa.Table) -> None:
@@ -537,7 +802,9 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Source
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ReadError("unreadable", f"invalid {encoding} text at byte {exc.start}") from None
+        raise ReadError(
+            "unreadable", f"invalid {encoding} text at byte {exc.start}", "bad_encoding"
+        ) from None
     headers: dict[str, int] = {}
     records: list[tuple[int, dict]] = []
     bad: list[tuple[int, str]] = []

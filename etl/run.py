@@ -12,20 +12,26 @@ store and calls the publish hook.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 
+from etl.export_date import COLUMN, FILE_NAME, LOAD_TIME, stamp_column, stamp_from_name, stamp_sql
 from etl.load import Applied, RawStoreLocked, apply_valid, open_raw, table_columns
 from etl.mapping import Entity, Mapping, load_mapping
-from etl.normalize import build_parsed
-from etl.readers import SUPPORTED, ReadError, Source, drop_source, read_source
+from etl.normalize import build_parsed, value_column
+from etl.readers import SHEET_ROWS, SUPPORTED, ReadError, Source, drop_source, read_source, sheet_row
+from etl.report import ColumnUse, FileReport, Note, SheetUse
 from etl.validate import REASONS, build_rejects, build_valid
 from warehouse.errors import UserError
 from warehouse.i18n import both
@@ -35,6 +41,7 @@ from warehouse.settings import Settings
 LOADED, ALREADY, REJECTED, FAILED = "loaded", "already_loaded", "rejected", "failed"
 Publish = Callable[[duckdb.DuckDBPyConnection, Settings, str], str]
 _DEFAULT = object()
+log = logging.getLogger("cockpit.etl")
 
 
 class EtlError(UserError):
@@ -59,6 +66,9 @@ class FileResult:
     rows_updated: int = 0
     rows_rejected: int = 0
     rows_duplicate: int = 0
+    # Rows not applied because the stored record comes from a newer export (read = loaded + rejected +
+    # duplicate + older).
+    rows_older: int = 0
     reason_code: str | None = None
     message_zh: str | None = None
     message_en: str | None = None
@@ -66,6 +76,7 @@ class FileResult:
     header_row: int | None = None
     encoding: str | None = None
     seconds: float = 0.0
+    report: FileReport | None = None
 
     @property
     def rows_loaded(self) -> int:
@@ -144,6 +155,10 @@ class RunSummary:
         return self._sum("rows_duplicate")
 
     @property
+    def rows_older(self) -> int:
+        return self._sum("rows_older")
+
+    @property
     def changed(self) -> bool:
         return self.rows_loaded > 0
 
@@ -156,6 +171,7 @@ class RunSummary:
         for key in (
             "files_seen", "files_loaded", "files_skipped", "files_rejected",
             "rows_read", "rows_new", "rows_loaded", "rows_updated", "rows_rejected", "rows_duplicate",
+            "rows_older",
         ):  # fmt: skip
             out[key] = getattr(self, key)
         return out
@@ -180,6 +196,9 @@ class RunSummary:
             state = say(f"cli.file_status.{f.status}")
             extra = f"  {f.message_zh} / {f.message_en}" if f.status in (REJECTED, FAILED) else ""
             lines.append(f"  - {f.file_name} [{f.entity or '?'}] {state}{extra}")
+            if f.rows_older:
+                zh, en = both("readers.older_export", n=f.rows_older, date=(f.report.export_date or "")[:10])
+                lines.append("      " + {"zh-CN": zh, "en": en}.get(lang, f"{zh} / {en}"))
         if self.entities:
             lines.append(say("cli.rows_header"))
             for name, c in self.entities.items():
@@ -227,6 +246,7 @@ def run_etl(
     trigger: str = "cli",
     run_date: date | None = None,
     publish: Publish | None | object = _DEFAULT,
+    progress: ProgressCallback | None = None,
 ) -> RunSummary:
     """Load every new file of the inbox into the raw store, then publish a snapshot if anything changed.
 
@@ -237,6 +257,7 @@ def run_etl(
         run_date: "Today" for the no-future-date rule; default today in ``settings.timezone``.
         publish: ``publish(con, settings, run_id) -> version``; default ``warehouse.publish.publish_snapshot``;
             None skips publishing.
+        progress: Called with a :class:`Progress` at each stage and file (e.g. a terminal display).
 
     Returns:
         The run summary (status ``succeeded`` even with rejects; ``failed`` if publishing failed).
@@ -269,9 +290,12 @@ def run_etl(
             "insert into etl_runs (run_id, started_at, status, trigger, run_date) values (?, ?, 'running', ?, ?)",
             [summary.run_id, started, trigger, summary.run_date],
         )
-        _run_files(con, summary, inbox, mapping)
+        _run_files(con, summary, inbox, mapping, progress)
         summary.status = "succeeded"
         if publish is not None and (summary.changed or not settings.published_db.exists()):
+            if progress is not None:
+                n = summary.files_seen
+                progress(Progress("publish", None, n, n, summary.rows_read))
             try:
                 summary.snapshot_version = publish(con, settings, summary.run_id)
             except Exception as exc:
@@ -287,6 +311,31 @@ def run_etl(
         _record_run(con, summary)
         con.close()
     return summary
+
+
+def dry_run(
+    settings: Settings,
+    inbox: Path | None = None,
+    run_date: date | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunSummary:
+    """What :func:`run_etl` would do with the inbox, changing nothing: every file's result and
+    :class:`~etl.report.FileReport` (entity, sheets, column mapping, counts new/updated/unchanged/older/
+    rejected, notes), computed on a copy of the raw store in a temporary directory; nothing is published.
+
+    The copy costs a read of the raw store: call it between runs (the caller holds the run lock, as for
+    a run), for an intake page's preview of the files a clerk drops.
+    """
+    inbox = Path(inbox) if inbox is not None else settings.inbox
+    with tempfile.TemporaryDirectory(prefix="cockpit-dry-run-") as tmp:
+        scratch = replace(settings, data_dir=Path(tmp) / "data")
+        scratch.raw_db.parent.mkdir(parents=True, exist_ok=True)
+        for src in (settings.raw_db, settings.raw_db.with_name(settings.raw_db.name + ".wal")):
+            if src.exists():
+                shutil.copy2(src, scratch.raw_db.with_name(src.name))
+        return run_etl(
+            scratch, inbox=inbox, trigger="dry_run", run_date=run_date, publish=None, progress=progress
+        )
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary) -> None:
@@ -310,6 +359,23 @@ def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where a run is, for a progress display: ``stage`` is ``read`` (reading and recognising files),
+    ``load`` (applying them), ``loaded`` (all files done), ``publish`` (building the snapshot);
+    ``file_name`` is the file in hand; ``files_done`` of ``files_total`` files; ``rows_done`` rows read
+    so far (``load`` stage: of the files applied)."""
+
+    stage: str
+    file_name: str | None
+    files_done: int
+    files_total: int
+    rows_done: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
 @dataclass
 class _Pending:
     path: Path
@@ -318,47 +384,88 @@ class _Pending:
     source: Source | None = None
     entity: Entity | None = None
     found: dict[str, int] = field(default_factory=dict)
+    export_at: datetime | None = None
 
 
-def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path, mapping: Mapping) -> None:
+def _run_files(
+    con: duckdb.DuckDBPyConnection,
+    summary: RunSummary,
+    inbox: Path,
+    mapping: Mapping,
+    progress: ProgressCallback | None = None,
+) -> None:
     loaded_ids = {
         r[0] for r in con.execute("select file_id from etl_files where status = 'loaded'").fetchall()
     }
     pending: list[_Pending] = []
-    for n, path in enumerate(inbox_files(inbox)):
+    # Byte-identical copies within this inbox: they share the first copy's fate (a copy of a rejected
+    # file is rejected too, never "already loaded"), decided once the first copy has been applied.
+    first_copy: dict[str, _Pending] = {}
+    copies: list[tuple[_Pending, _Pending]] = []
+    paths = inbox_files(inbox)
+    tell = progress or (lambda _event: None)
+    for n, path in enumerate(paths):
+        tell(Progress("read", path.name, n, len(paths), summary.rows_read))
         clock = time.monotonic()
         file_id = _sha256(path)
         result = FileResult(file_name=path.name, file_id=file_id, status=LOADED)
+        result.report = FileReport(file_name=path.name)
         item = _Pending(path, file_id, result)
+        if file_id in first_copy:
+            copies.append((item, first_copy[file_id]))
+            continue
         if file_id in loaded_ids:
             result.status = ALREADY
             row = con.execute("select entity from etl_files where file_id = ?", [file_id]).fetchall()
             result.entity = row[0][0] if row else None
             pending.append(item)
             continue
-        loaded_ids.add(file_id)  # a byte-identical copy later in this inbox is "already loaded"
+        first_copy[file_id] = item
         if path.suffix.lower() not in SUPPORTED:
-            _file_reject(result, "unsupported_format", path.suffix or path.name)
+            _file_reject(result, "unsupported_format", path.suffix or path.name, "unsupported_format")
         else:
             try:
                 item.source = read_source(con, path, mapping, f"src_{n}")
                 _recognise(item, mapping)
+                _export_date(con, item, summary.started_at)
             except ReadError as exc:
-                _file_reject(result, exc.code, exc.detail)
+                _file_reject(result, exc.code, exc.detail, exc.message)
             except Exception as exc:  # a reader bug or an odd file must not stop the other files
-                _file_reject(result, "unreadable", f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:300])
+                log.warning("reader failed on %s: %s: %s", path.name, type(exc).__name__, exc)
+                _file_reject(result, "unreadable", "", "damaged")
         result.seconds = time.monotonic() - clock
         pending.append(item)
 
     order = {e.name: e.order for e in mapping.entities.values()}
-    pending.sort(key=lambda p: (order.get(p.result.entity or "", 99), p.path.name))
+    # Within an entity, older exports first: the newer one then updates what the older one loaded.
+    pending.sort(
+        key=lambda p: (order.get(p.result.entity or "", 99), p.export_at or summary.started_at, p.path.name)
+    )
+    rows_done = 0
     for seq, item in enumerate(pending):
+        tell(Progress("load", item.path.name, seq, len(paths), rows_done))
         if item.result.status == LOADED:
             _apply_file(con, summary, item, mapping)
+        rows_done += item.result.rows_read
+        if item.result.report is not None:
+            item.result.report.status = item.result.status
+            item.result.report.entity = item.result.entity
         _record_file(con, summary, item, seq)
         summary.files.append(item.result)
         if item.source is not None:
             drop_source(con, item.source.table)
+    for seq, (item, first) in enumerate(copies, start=len(pending)):
+        done = first.result
+        if done.status in (REJECTED, FAILED):
+            item.result.status, item.result.entity = REJECTED, done.entity
+            item.result.reason_code = done.reason_code
+            item.result.message_zh, item.result.message_en = done.message_zh, done.message_en
+        else:
+            item.result.status, item.result.entity = ALREADY, done.entity
+        item.result.report.status, item.result.report.entity = item.result.status, item.result.entity
+        _record_file(con, summary, item, seq)
+        summary.files.append(item.result)
+    tell(Progress("loaded", None, len(paths), len(paths), rows_done))
     for f in summary.files:
         if f.entity and f.status == LOADED:
             c = summary.entities.setdefault(f.entity, EntityCounts())
@@ -375,28 +482,78 @@ def _run_files(con: duckdb.DuckDBPyConnection, summary: RunSummary, inbox: Path,
     )
 
 
-def _file_reject(result: FileResult, code: str, detail: str) -> None:
+def _file_reject(result: FileResult, code: str, detail: str, message: str | None = None) -> None:
+    """Reject the whole file: ``code`` is the reason code, ``message`` a more precise explanation for the
+    clerk (``readers.file.<message>``) than the code's own."""
     result.status = REJECTED
     result.reason_code = code
-    result.message_zh, result.message_en = both(f"etl.file.{code}", detail=detail)
+    key = f"readers.file.{message}" if message else f"etl.file.{code}"
+    result.message_zh, result.message_en = both(key, detail=detail)
 
 
 def _recognise(item: _Pending, mapping: Mapping) -> None:
-    source, result = item.source, item.result
+    source, result, report = item.source, item.result, item.result.report
     result.sheet, result.header_row, result.encoding = source.sheet, source.header_row, source.encoding
+    report.encoding = source.encoding
+    report.sheets = [SheetUse(name, row, n) for name, row, n in source.sheets] or [
+        SheetUse(source.sheet, source.header_row)
+    ]
+    report.hidden_sheets = list(source.hidden_sheets)
+    report.notes.extend(source.notes)
+    for name in source.hidden_sheets:
+        report.note("hidden_sheet", name, sheet=name)
     headers_seen = "、".join(h for h in source.headers if h) or "—"
-    entity = mapping.entity_for(source.headers, item.path.name)
+    entity, how = mapping.recognise(source.headers, item.path.name)
+    report.recognised_by = how
     if entity is None:
         _file_reject(result, "unknown_entity", headers_seen)
         return
-    result.entity = entity.name
+    result.entity = report.entity = entity.name
     found = entity.match_headers(source.headers)
+    _report_columns(report, entity, found, source.headers)
     missing = entity.missing_required(found)
     if missing:
         names = ["/".join((entity.columns[c].headers or (c,))[0] for c in m.split("/")) for m in missing]
         _file_reject(result, "missing_columns", "、".join(names) + f"（{headers_seen}）")
         return
     item.entity, item.found = entity, found
+
+
+def _report_columns(report: FileReport, entity: Entity, found: dict[str, int], headers: list[str]) -> None:
+    """Columns read, columns ignored (each named to the clerk) and optional fields the file lacks."""
+    by_index = {i: name for name, i in found.items()}
+    stamp = stamp_column(headers)
+    for i, header in enumerate(headers):
+        if i in by_index:
+            report.columns.append(ColumnUse(header, by_index[i]))
+        elif i == stamp:
+            report.columns.append(ColumnUse(header, "export_date"))
+        elif header and header.strip():
+            report.unrecognised.append(header)
+            report.note("unrecognised_column", header, header=header)
+    filled_by_name = {
+        ref for ref, by in (("township_ref", "township_name_ref"), ("home_ref", "home_name_ref"))
+        if any(entity.columns[n].type == by for n in found)
+    }  # fmt: skip
+    for name, col in entity.columns.items():
+        if name not in found and not col.required and col.store and col.type not in filled_by_name:
+            label = (col.headers or (name,))[0]
+            report.optional_absent.append(label)
+    if report.optional_absent:
+        report.note("optional_absent", None, columns="、".join(report.optional_absent))
+
+
+def _export_date(con: duckdb.DuckDBPyConnection, item: _Pending, load_time: datetime) -> None:
+    """The export's own date (``etl.export_date``): file name stamp, else stamp column, else load time."""
+    report, source = item.result.report, item.source
+    when, how = stamp_from_name(item.path.name), FILE_NAME
+    if when is None and source is not None and (i := stamp_column(source.headers)) is not None:
+        when = con.execute(f"select max({stamp_sql(f'c{i}')}) from {source.table}").fetchall()[0][0]
+        how = COLUMN
+    if when is None:
+        when, how = load_time, LOAD_TIME
+    item.export_at = when
+    report.export_date, report.export_date_source = when.isoformat(sep=" "), how
 
 
 def _messages(con: duckdb.DuckDBPyConnection) -> None:
@@ -423,11 +580,21 @@ def _apply_file(
         rows = con.execute("select count(*) from stg_parsed").fetchall()[0][0]
         rejected = con.execute("select count(distinct __row) from stg_rejects").fetchall()[0][0]
         _insert_rejects(con, summary, item)
-        applied = apply_valid(con, entity, item.file_id, summary.run_id)
+        canon = [c for c in entity.stored_columns if c in table_columns(con, entity.name)]
+        absent = [c for c in canon if value_column(c, parsed_cols) is None]
+        if entity.name == "townships" and "township_name" not in absent:
+            _note_renames(con, result.report, item.export_at)
+        applied = apply_valid(con, entity, item.file_id, summary.run_id, item.export_at, absent)
         bad = len(source.bad_rows)
         result.rows_read = rows + bad
         result.rows_rejected = rejected + bad
         _set_counts(result, applied)
+        report = result.report
+        report.rows_read, report.rows_rejected = result.rows_read, result.rows_rejected
+        report.rows_new, report.rows_updated = applied.new, applied.updated
+        report.rows_unchanged, report.rows_older = applied.duplicate, applied.older
+        if applied.older:
+            report.note("older_export", None, n=applied.older, date=report.export_date[:10])
         result.seconds += time.monotonic() - clock
         _register_file(con, summary, item)
         con.execute("commit")
@@ -435,12 +602,26 @@ def _apply_file(
         con.execute("rollback")
         result.rows_read = result.rows_new = result.rows_updated = result.rows_rejected = (
             result.rows_duplicate
-        ) = 0
+        ) = result.rows_older = 0
         result.status = FAILED
         result.reason_code = "load_error"
-        result.message_zh, result.message_en = both(
-            "etl.file.load_error", detail=f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:300]
-        )
+        # The technical cause goes to the log for the operators; the clerk is told what happened and
+        # that nothing was written.
+        log.warning("loading %s failed: %s: %s", item.path.name, type(exc).__name__, str(exc).splitlines()[0])
+        result.message_zh, result.message_en = both("readers.file.load_failed", detail=item.path.name)
+
+
+def _note_renames(con: duckdb.DuckDBPyConnection, report: FileReport, export_at: datetime | None) -> None:
+    """A note per existing township this file renames (applied as an update unless the file is older)."""
+    rows = con.execute(
+        "select cur.township_code, cur.township_name, v.township_name from townships cur "
+        "join stg_valid v on v.township_code = cur.township_code "
+        "where v.township_name <> cur.township_name and (cur.export_at is null or cur.export_at <= ?::timestamp) "
+        "order by 1",
+        [export_at],
+    ).fetchall()
+    for code, old, new in rows:
+        report.note("township_renamed", code, unit=code, old=old, new=new)
 
 
 def table_columns_temp(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -448,29 +629,39 @@ def table_columns_temp(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def _set_counts(result: FileResult, applied: Applied) -> None:
-    result.rows_new, result.rows_updated, result.rows_duplicate = (
+    result.rows_new, result.rows_updated, result.rows_duplicate, result.rows_older = (
         applied.new,
         applied.updated,
         applied.duplicate,
+        applied.older,
     )
 
 
 def _insert_rejects(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pending) -> None:
     head = [summary.run_id, item.file_id, item.path.name, item.entity.name]
+    # Row numbers of a workbook read over several sheets carry the sheet (etl.readers.sheet_row).
+    sheets = [name for name, _, _ in item.source.sheets] or [item.source.sheet]
     con.execute(
-        """insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
-                                message_zh, message_en, raw_value)
-           select ?, ?, ?, ?, r.__row, r.column_name, r.reason_code,
-                  replace(replace(m.zh, '{column}', coalesce(r.column_name, '')), '{value}', coalesce(r.raw_value, '')),
-                  replace(replace(m.en, '{column}', coalesce(r.column_name, '')), '{value}', coalesce(r.raw_value, '')),
-                  r.raw_value
+        f"""insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
+                                message_zh, message_en, raw_value, sheet)
+           select ?, ?, ?, ?, r.__row % {SHEET_ROWS}, r.column_name, r.reason_code,
+                  replace(replace(m.zh, '{{column}}', coalesce(r.column_name, '')), '{{value}}', coalesce(r.raw_value, '')),
+                  replace(replace(m.en, '{{column}}', coalesce(r.column_name, '')), '{{value}}', coalesce(r.raw_value, '')),
+                  r.raw_value, list_extract(?::varchar[], (r.__row // {SHEET_ROWS})::integer + 1)
            from stg_rejects r join __messages m on m.code = r.reason_code order by r.__row""",
-        head,
+        [*head, sheets],
     )
     for row_no, detail in item.source.bad_rows:
-        zh, en = both("etl.reject.bad_row", value=detail)
+        # A reader's note (e.g. a formula without a value) is already the clerk's message in both languages.
+        zh, en = (
+            (detail.zh, detail.en) if isinstance(detail, Note) else both("etl.reject.bad_row", value=detail)
+        )
+        sheet, row = sheet_row(row_no, sheets)
         con.execute(
-            "insert into rejects values (?, ?, ?, ?, ?, null, 'bad_row', ?, ?, null)", [*head, row_no, zh, en]
+            """insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
+                                    message_zh, message_en, raw_value, sheet)
+               values (?, ?, ?, ?, ?, null, 'bad_row', ?, ?, null, ?)""",
+            [*head, row, zh, en, sheet],
         )
 
 
@@ -511,12 +702,18 @@ def _record_file(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pen
         if item.file_id:
             _register_file(con, summary, item)
         con.execute(
-            "insert into rejects values (?, ?, ?, ?, null, null, ?, ?, ?, null)",
+            """insert into rejects (run_id, file_id, file_name, entity, source_row, column_name, reason_code,
+                                    message_zh, message_en, raw_value)
+               values (?, ?, ?, ?, null, null, ?, ?, ?, null)""",
             [summary.run_id, item.file_id, r.file_name, r.entity, r.reason_code, r.message_zh, r.message_en],
         )
         con.execute("commit")
+    report = json.dumps(r.report.to_dict(), ensure_ascii=False) if r.report is not None else None
     con.execute(
-        """insert into etl_run_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)""",
+        """insert into etl_run_files (run_id, seq, file_id, file_name, entity, status, sheet, header_row,
+               encoding, rows_read, rows_new, rows_updated, rows_rejected, rows_duplicate, reason_code,
+               message_zh, message_en, seconds, recorded_at, rows_older, report)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?)""",
         [
             summary.run_id,
             seq,
@@ -536,5 +733,7 @@ def _record_file(con: duckdb.DuckDBPyConnection, summary: RunSummary, item: _Pen
             r.message_zh,
             r.message_en,
             r.seconds,
+            r.rows_older,
+            report,
         ],  # fmt: skip
     )

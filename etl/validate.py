@@ -28,6 +28,8 @@ REASONS = (
     "unknown_home",
     "unknown_deputy",
     "bad_row",
+    "excel_code",
+    "not_township",
 )
 FILE_REASONS = (
     "unreadable",
@@ -40,6 +42,9 @@ FILE_REASONS = (
 _REF_REASON = {"township_ref": "unknown_township", "home_ref": "unknown_home", "deputy_ref": "unknown_deputy"}
 _NAME_REF = {"township_ref": "township_name_ref", "home_ref": "home_name_ref"}
 _BAD_VALUE = {"date": "bad_date", "enum": "bad_enum", "bool": "bad_enum", "levels": "bad_enum"}
+# Code columns that Excel turns into numbers when a CSV is opened and saved: 150205001000 -> 1.50205E+11.
+_CODE_TYPES = {"id", "township_ref", "home_ref", "deputy_ref"}
+_SCIENTIFIC = "[0-9]([.][0-9]+)?[eE][+]?[0-9]+"
 
 
 def _header_of(entity: Entity, name: str, found: dict[str, int], headers: list[str]) -> str:
@@ -74,10 +79,25 @@ def build_rejects(
         )
 
     id_lists: list[str] = []
+    codes = "create or replace temp table stg_codes as select null::varchar as code where false"
     for name, col in cols.items():
         v, p = ident("v_" + name), ident("p_" + name)
         if col.required and name in found:
             check(name, "missing_value", f"{v} is null")
+        if col.level == "township" and name in found:
+            # The county itself (xxxxxx000000, with its townships in the file) or a village/community of a
+            # township listed in the same file (an official division-code table lists all three).
+            county = f"(right({v}, 6) = '000000' and exists (select 1 from stg_codes q where q.code <> {v} and left(q.code, 6) = left({v}, 6)))"
+            village = f"(right({v}, 3) <> '000' and exists (select 1 from stg_codes q where q.code = left({v}, 9) || '000'))"
+            codes = f"create or replace temp table stg_codes as select distinct {v} as code from stg_parsed where {v} is not null"
+            check(name, "not_township", f"length({v}) = 12 and ({county} or {village})")
+        if col.type in _CODE_TYPES and name in found:
+            # The cheap test first: most rows hold no E at all.
+            check(
+                name,
+                "excel_code",
+                f"(contains({v}, 'E') or contains({v}, 'e')) and regexp_full_match({v}, '{_SCIENTIFIC}')",
+            )
         if name not in found and name not in _required_ref_targets(entity, found):
             continue
         if col.type in _BAD_VALUE or col.type in NUMBER_TYPES:
@@ -118,6 +138,7 @@ def build_rejects(
             check(present[0], "missing_value", condition, "null", " / ".join(header(n) for n in present))
 
     statements = [
+        (codes, []),
         (
             "create or replace temp table stg_id_rejects as "
             + (
@@ -127,7 +148,7 @@ def build_rejects(
                 "null::varchar as raw_value where false"
             ),
             ids_sql.params,
-        )
+        ),
     ]
     any_bad = " or ".join(f"({c})" for _, _, c, _ in checks) or "false"
     statements.append(
@@ -179,10 +200,16 @@ def build_valid(entity: Entity, parsed_columns: set[str], table_columns: list[st
     """
     canon = [c for c in entity.stored_columns if c in table_columns]
     select = [f"{value_column(c, parsed_columns) or 'null'} as {ident(c)}" for c in canon]
-    hashed = ", ".join(f"coalesce({ident(c)}::varchar, chr(0))" for c in canon)
     return (
         "create or replace temp view stg_valid as "
-        f"select *, left(md5(concat_ws(chr(31), {hashed})), 16) as row_hash from ("
+        f"select *, {row_hash_sql(canon)} as row_hash from ("
         f"select __row as source_row, {', '.join(select)} from stg_parsed p "
         "where not exists (select 1 from stg_bad b where b.__row = p.__row))"
     )
+
+
+def row_hash_sql(canon: list[str]) -> str:
+    """The ``row_hash`` expression over the canonical columns ``canon`` (the same for a record read from
+    a file and one completed from the stored version, see ``etl.load.apply_valid``)."""
+    hashed = ", ".join(f"coalesce({ident(c)}::varchar, chr(0))" for c in canon)
+    return f"left(md5(concat_ws(chr(31), {hashed})), 16)"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from etl.generate import generate
+from etl.demo.generator import generate
 
 from cockpit.cli import main
 from etl.run import run_etl
