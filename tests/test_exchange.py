@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from etl.demo.generator import generate
 
 from cockpit.cli import main
+from etl.demo.generator import generate
 from etl.run import run_etl
 from warehouse import query
 from warehouse.errors import UserError
