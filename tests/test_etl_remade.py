@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from etl.generate import generate
 
+from etl.demo.generator import generate
 from etl.run import run_etl
 from warehouse.query import Filters, kpis
 from warehouse.settings import Settings
