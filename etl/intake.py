@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -34,7 +35,7 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,6 +66,8 @@ FIRST_REJECTS = 50
 UPDATE_SAMPLE = 5
 SQL_DIR = WAREHOUSE_SQL_DIR / "intake"
 STORED_REJECTS = 100_000
+
+log = logging.getLogger("cockpit.intake")
 
 STAGED, REFUSED = "staged", "refused"
 # Upload states, in order: staged -> checked -> queued -> waiting -> running -> succeeded | failed;
@@ -184,8 +187,8 @@ def load_upload(settings: Settings, upload_id: str) -> Upload:
         raise IntakeError("intake.error.upload_gone", status=404) from None
 
 
-def upload_history(settings: Settings, limit: int = 50) -> list[Upload]:
-    """The newest uploads first."""
+def upload_history(settings: Settings, limit: int | None = 50) -> list[Upload]:
+    """The newest uploads first (all of them with ``limit=None``)."""
     folder = uploads_dir(settings)
     if not folder.is_dir():
         return []
@@ -200,11 +203,53 @@ def upload_history(settings: Settings, limit: int = 50) -> list[Upload]:
 
 
 def new_upload(settings: Settings, actor: str) -> Upload:
+    """A new, empty upload; staged uploads past ``staging_keep_days`` are cleaned up first."""
+    cleanup_staging(settings)
     upload = Upload(
         upload_id=f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", actor=actor, created_at=_now()
     )
     save_upload(settings, upload)
     return upload
+
+
+def cleanup_staging(settings: Settings, now: datetime | None = None) -> list[str]:
+    """Discard the staged files of uploads untouched for more than ``staging_keep_days`` days.
+
+    A finished or cancelled upload loses its staged files and stored rejects; an open one (staged or
+    checked, never confirmed) is cancelled with a message saying why; a confirmed one still queued or
+    running is left alone (its run reads the files). Manifests stay as history. A folder of staged
+    files without a manifest (a crash between the two) goes once it is as old.
+
+    Returns:
+        The ids of the uploads (or orphan folders) cleaned.
+    """
+    if settings.staging_keep_days <= 0:
+        return []
+    now = now or datetime.now().astimezone()
+    cutoff = now - timedelta(days=settings.staging_keep_days)
+    cleaned = []
+    for upload in upload_history(settings, limit=None):
+        touched = datetime.fromisoformat(upload.updated_at or upload.created_at)
+        if touched >= cutoff or upload.state in ACTIVE_STATES:
+            continue
+        folder = files_dir(settings, upload.upload_id)
+        if upload.state in OPEN_STATES:
+            upload.state = "cancelled"
+            upload.message = " / ".join(both("intake_progress.expired", days=settings.staging_keep_days))
+            save_upload(settings, upload)
+        elif not folder.exists() and not rejects_path(settings, upload.upload_id).exists():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        rejects_path(settings, upload.upload_id).unlink(missing_ok=True)
+        cleaned.append(upload.upload_id)
+    for folder in (settings.staging_dir / "files").glob("*"):
+        orphan = not (uploads_dir(settings) / f"{folder.name}.json").exists()
+        if orphan and datetime.fromtimestamp(folder.stat().st_mtime).astimezone() < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            cleaned.append(folder.name)
+    if cleaned:
+        log.info("staging cleanup: %d upload(s) older than %d days", len(cleaned), settings.staging_keep_days)
+    return cleaned
 
 
 def staged_path(settings: Settings, upload: Upload, item: StagedFile) -> Path:

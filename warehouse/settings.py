@@ -64,6 +64,9 @@ class Settings:
     # ``upload_zip_max_ratio`` times its compressed size, is refused as a zip bomb.
     upload_zip_max_total_bytes: int = 1024 * 1024 * 1024
     upload_zip_max_ratio: int = 100
+    # Staged uploads untouched for more than this many days lose their staged files when a new upload
+    # is staged (the manifest stays as history; an open one is cancelled); 0 keeps them for ever.
+    staging_keep_days: int = 14
 
     @property
     def inbox(self) -> Path:
