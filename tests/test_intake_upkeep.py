@@ -64,7 +64,9 @@ def test_a_new_upload_cleans_old_staged_uploads_and_keeps_the_history(tmp_path: 
     assert _files(settings, open_old) == []
     expired = intake.load_upload(settings, open_old.upload_id)
     assert expired.state == "cancelled"
-    assert "14" in expired.message and "重新上传" in expired.message and "upload them again" in expired.message
+    assert (
+        "14" in expired.message and "重新上传" in expired.message and "upload them again" in expired.message
+    )
     assert len(_files(settings, running_old)) == 1  # its run still reads the file
     assert len(_files(settings, recent)) == 1
     assert len(_files(settings, newest)) == 1
