@@ -154,8 +154,29 @@ def status(upload_id: str):
             "run_id": found.run_id,
             "snapshot_version": found.snapshot_version,
             "message": found.message,
+            "progress": _progress_view(found, _lang()),
         }
     )
+
+
+def _progress_view(found: intake.Upload, lang: str | None) -> dict | None:
+    """The confirmed run's progress as the page shows it (bar width, stage, files and rows)."""
+    progress = intake.run_progress(_settings(), found)
+    if progress is None:
+        return None
+    detail = t(
+        "intake_progress.detail",
+        lang,
+        done=progress.files_done,
+        total=progress.files_total,
+        rows=f"{progress.rows:,}",
+    )
+    return {
+        "stage": progress.stage,
+        "percent": progress.percent,
+        "stage_text": t(f"intake_progress.stage.{progress.stage}", lang),
+        "detail": detail,
+    }
 
 
 @pages.post(f"{PREFIX}/<upload_id>/mapping")
@@ -306,6 +327,7 @@ def _render_page(upload=None, error: IntakeError | None = None) -> str:
         is_en=lang == "en",
         kpis=_kpi_rows(check, lang) if check else [],
         check_files=[{**FILE_DEFAULTS, **f} for f in check["files"]] if check else [],
+        progress=_progress_view(upload, lang) if upload is not None else None,
         history=intake.upload_history(settings, 20) if upload is None else [],
         entities=templates.template_entities(settings) if upload is None else [],
         limit=intake._mb(settings.upload_max_bytes),

@@ -43,11 +43,12 @@ import duckdb
 from openpyxl import Workbook
 
 from etl import header_proposals
+from etl.intake_progress import Progress, ProgressRecorder, RunLogWatcher, read_progress
 from etl.jobs import guarded_run
 from etl.mapping import load_mapping
 from etl.normalize import ident
 from etl.readers import SUPPORTED, read_source
-from etl.run import run_etl
+from etl.run import inbox_files, run_etl
 from warehouse import SQL_DIR as WAREHOUSE_SQL_DIR
 from warehouse import query
 from warehouse.errors import UserError
@@ -782,6 +783,17 @@ def refresh_upload(settings: Settings, upload_id: str) -> Upload:
     return upload
 
 
+def progress_path(settings: Settings, upload_id: str) -> Path:
+    return uploads_dir(settings) / f"{upload_id}.progress.json"
+
+
+def run_progress(settings: Settings, upload: Upload) -> Progress | None:
+    """The confirmed run's last reported progress (see ``etl.intake_progress``), None before it starts."""
+    if upload.state in OPEN_STATES or upload.state == "cancelled":
+        return None
+    return read_progress(progress_path(settings, upload.upload_id))
+
+
 def _inbox_name(settings: Settings, item: StagedFile) -> str:
     """The file's name in the inbox; a different file already there under that name keeps its own."""
     target = settings.inbox / item.name
@@ -817,12 +829,18 @@ def run_upload(
     upload.pid = os.getpid()
     save_upload(settings, upload)
     deadline = time.monotonic() + wait_hours * 3600
+    progress = ProgressRecorder(progress_path(settings, upload_id))
+    progress("queued", files_total=len(upload.staged))
 
     def work(s: Settings):
         upload.state = "running"
         save_upload(s, upload)
+        progress("delivering")
         _deliver(s, upload)
-        return run_etl(s, trigger="intake")
+        # The run reads the whole inbox (files loaded before are reported "already loaded"): all count.
+        progress("reading", files_total=len(inbox_files(s.inbox)))
+        with RunLogWatcher(s.raw_db, "intake", progress):
+            return run_etl(s, trigger="intake")
 
     while True:
         try:
@@ -832,6 +850,7 @@ def run_upload(
             if upload.state != "waiting":
                 upload.state = "waiting"
                 save_upload(settings, upload)
+                progress("waiting")
             if time.monotonic() > deadline:
                 upload.state, upload.message = "failed", " / ".join(both("ops.lock.run_busy"))
                 save_upload(settings, upload)
@@ -848,7 +867,9 @@ def run_upload(
         status.message,
     )
     result = status.result
-    outcome = {f.file_id: f for f in getattr(result, "files", []) or []}
+    files = getattr(result, "files", []) or []
+    progress("finished", files_done=len(files), rows=getattr(result, "rows_read", 0))
+    outcome = {f.file_id: f for f in files}
     for item in upload.staged:
         found = outcome.get(item.sha256)
         if found is not None and found.status in ("rejected", "failed"):
