@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -34,7 +35,7 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,11 +43,12 @@ import duckdb
 from openpyxl import Workbook
 
 from etl import header_proposals
+from etl.intake_progress import Progress, ProgressRecorder, RunLogWatcher, read_progress
 from etl.jobs import guarded_run
 from etl.mapping import load_mapping
 from etl.normalize import ident
 from etl.readers import SUPPORTED, read_source
-from etl.run import run_etl
+from etl.run import inbox_files, run_etl
 from warehouse import SQL_DIR as WAREHOUSE_SQL_DIR
 from warehouse import query
 from warehouse.errors import UserError
@@ -65,6 +67,8 @@ FIRST_REJECTS = 50
 UPDATE_SAMPLE = 5
 SQL_DIR = WAREHOUSE_SQL_DIR / "intake"
 STORED_REJECTS = 100_000
+
+log = logging.getLogger("cockpit.intake")
 
 STAGED, REFUSED = "staged", "refused"
 # Upload states, in order: staged -> checked -> queued -> waiting -> running -> succeeded | failed;
@@ -184,8 +188,8 @@ def load_upload(settings: Settings, upload_id: str) -> Upload:
         raise IntakeError("intake.error.upload_gone", status=404) from None
 
 
-def upload_history(settings: Settings, limit: int = 50) -> list[Upload]:
-    """The newest uploads first."""
+def upload_history(settings: Settings, limit: int | None = 50) -> list[Upload]:
+    """The newest uploads first (all of them with ``limit=None``)."""
     folder = uploads_dir(settings)
     if not folder.is_dir():
         return []
@@ -200,11 +204,53 @@ def upload_history(settings: Settings, limit: int = 50) -> list[Upload]:
 
 
 def new_upload(settings: Settings, actor: str) -> Upload:
+    """A new, empty upload; staged uploads past ``staging_keep_days`` are cleaned up first."""
+    cleanup_staging(settings)
     upload = Upload(
         upload_id=f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", actor=actor, created_at=_now()
     )
     save_upload(settings, upload)
     return upload
+
+
+def cleanup_staging(settings: Settings, now: datetime | None = None) -> list[str]:
+    """Discard the staged files of uploads untouched for more than ``staging_keep_days`` days.
+
+    A finished or cancelled upload loses its staged files and stored rejects; an open one (staged or
+    checked, never confirmed) is cancelled with a message saying why; a confirmed one still queued or
+    running is left alone (its run reads the files). Manifests stay as history. A folder of staged
+    files without a manifest (a crash between the two) goes once it is as old.
+
+    Returns:
+        The ids of the uploads (or orphan folders) cleaned.
+    """
+    if settings.staging_keep_days <= 0:
+        return []
+    now = now or datetime.now().astimezone()
+    cutoff = now - timedelta(days=settings.staging_keep_days)
+    cleaned = []
+    for upload in upload_history(settings, limit=None):
+        touched = datetime.fromisoformat(upload.updated_at or upload.created_at)
+        if touched >= cutoff or upload.state in ACTIVE_STATES:
+            continue
+        folder = files_dir(settings, upload.upload_id)
+        if upload.state in OPEN_STATES:
+            upload.state = "cancelled"
+            upload.message = " / ".join(both("intake_progress.expired", days=settings.staging_keep_days))
+            save_upload(settings, upload)
+        elif not folder.exists() and not rejects_path(settings, upload.upload_id).exists():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        rejects_path(settings, upload.upload_id).unlink(missing_ok=True)
+        cleaned.append(upload.upload_id)
+    for folder in (settings.staging_dir / "files").glob("*"):
+        orphan = not (uploads_dir(settings) / f"{folder.name}.json").exists()
+        if orphan and datetime.fromtimestamp(folder.stat().st_mtime).astimezone() < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            cleaned.append(folder.name)
+    if cleaned:
+        log.info("staging cleanup: %d upload(s) older than %d days", len(cleaned), settings.staging_keep_days)
+    return cleaned
 
 
 def staged_path(settings: Settings, upload: Upload, item: StagedFile) -> Path:
@@ -737,6 +783,17 @@ def refresh_upload(settings: Settings, upload_id: str) -> Upload:
     return upload
 
 
+def progress_path(settings: Settings, upload_id: str) -> Path:
+    return uploads_dir(settings) / f"{upload_id}.progress.json"
+
+
+def run_progress(settings: Settings, upload: Upload) -> Progress | None:
+    """The confirmed run's last reported progress (see ``etl.intake_progress``), None before it starts."""
+    if upload.state in OPEN_STATES or upload.state == "cancelled":
+        return None
+    return read_progress(progress_path(settings, upload.upload_id))
+
+
 def _inbox_name(settings: Settings, item: StagedFile) -> str:
     """The file's name in the inbox; a different file already there under that name keeps its own."""
     target = settings.inbox / item.name
@@ -772,12 +829,18 @@ def run_upload(
     upload.pid = os.getpid()
     save_upload(settings, upload)
     deadline = time.monotonic() + wait_hours * 3600
+    progress = ProgressRecorder(progress_path(settings, upload_id))
+    progress("queued", files_total=len(upload.staged))
 
     def work(s: Settings):
         upload.state = "running"
         save_upload(s, upload)
+        progress("delivering")
         _deliver(s, upload)
-        return run_etl(s, trigger="intake")
+        # The run reads the whole inbox (files loaded before are reported "already loaded"): all count.
+        progress("reading", files_total=len(inbox_files(s.inbox)))
+        with RunLogWatcher(s.raw_db, "intake", progress):
+            return run_etl(s, trigger="intake")
 
     while True:
         try:
@@ -787,6 +850,7 @@ def run_upload(
             if upload.state != "waiting":
                 upload.state = "waiting"
                 save_upload(settings, upload)
+                progress("waiting")
             if time.monotonic() > deadline:
                 upload.state, upload.message = "failed", " / ".join(both("ops.lock.run_busy"))
                 save_upload(settings, upload)
@@ -803,7 +867,9 @@ def run_upload(
         status.message,
     )
     result = status.result
-    outcome = {f.file_id: f for f in getattr(result, "files", []) or []}
+    files = getattr(result, "files", []) or []
+    progress("finished", files_done=len(files), rows=getattr(result, "rows_read", 0))
+    outcome = {f.file_id: f for f in files}
     for item in upload.staged:
         found = outcome.get(item.sha256)
         if found is not None and found.status in ("rejected", "failed"):

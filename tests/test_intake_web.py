@@ -149,6 +149,9 @@ def test_confirm_runs_outside_the_request_and_history_shows_the_outcome(env) -> 
         assert time.monotonic() < deadline
         time.sleep(0.5)
     assert state["state"] == "succeeded" and state["snapshot_version"]
+    # The run process recorded its progress to the end: every file of the inbox, the rows it read.
+    assert state["progress"]["stage"] == "finished" and state["progress"]["percent"] == 100
+    assert state["progress"]["detail"].startswith("文件 ") and "已读取 4 行" in state["progress"]["detail"]
     page = client.get("/import").get_data(as_text=True)
     assert upload_id in page and state["run_id"] in page and "导入完成" in page
     events = [r["event"] for r in AuthStore.for_data_dir(env["settings"].data_dir).audit_rows()]

@@ -78,6 +78,9 @@ class Settings:
     # The wall (a lobby screen, anonymous to anyone passing by) shows and receives only the top N of the
     # points ranking; the rest, and the low-points watchlist, stay in the signed-in leadership view.
     wall_ranking_top: int = 20
+    # Staged uploads untouched for more than this many days lose their staged files when a new upload
+    # is staged (the manifest stays as history; an open one is cancelled); 0 keeps them for ever.
+    staging_keep_days: int = 14
 
     @property
     def inbox(self) -> Path:

@@ -1,4 +1,4 @@
-// The import page (/import): an upload progress bar, and the live state of a confirmed run.
+// The import page (/import): an upload progress bar, and the live state and progress of a confirmed run.
 // Without this script the page still works: the form posts normally and a <noscript> refresh polls.
 (function () {
   "use strict";
@@ -40,6 +40,21 @@
     });
   }
 
+  // The confirmed run's progress bar: width and percentage, then stage, files and rows under it.
+  function showProgress(progress) {
+    var bar = document.getElementById("intake-run-progress");
+    var detail = document.getElementById("intake-run-detail");
+    if (!progress || !bar) {
+      return;
+    }
+    bar.setAttribute("aria-valuenow", String(progress.percent));
+    bar.firstElementChild.style.width = progress.percent + "%";
+    bar.firstElementChild.textContent = progress.percent + "%";
+    if (detail) {
+      detail.textContent = progress.stage_text + " · " + progress.detail;
+    }
+  }
+
   function followRun(state) {
     var active = ["queued", "waiting", "running"];
     if (active.indexOf(state.dataset.state) < 0) {
@@ -50,6 +65,7 @@
         .then(function (r) { return r.json(); })
         .then(function (body) {
           state.textContent = body.state_text;
+          showProgress(body.progress);
           if (active.indexOf(body.state) < 0) {
             window.clearInterval(timer);
             window.location.reload();
