@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench setup system wheel-check
+.PHONY: demo test test-fast lint bench setup system wheel-check
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,9 +25,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# The suite includes tests/test_wheel.py: the built wheel installed in a fresh venv (scripts/check-wheel).
+# The suite includes tests/integration/test_wheel.py: the built wheel installed in a fresh venv (scripts/check-wheel).
 test: setup lint
 	$(BIN)/pytest
+
+# The unit tests only (tests/unit: inline data and in-memory or fixture databases, no servers): under a minute.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q tests/unit
 
 # The same check by hand, installing the wheel with its dependencies (network): what CI's last step runs.
 wheel-check: $(STAMP)

@@ -32,7 +32,7 @@ import jinja2
 
 # Private Dash APIs, kept on purpose: the guard must resolve a path and parse a callback key exactly
 # as Dash's own router and dispatcher do, or an attacker could make them disagree. Pinned by
-# tests/test_private_apis.py, which fails on a Dash upgrade that changes them.
+# tests/unit/test_private_apis.py, which fails on a Dash upgrade that changes them.
 from dash._pages import _path_to_page
 from dash._utils import split_callback_id
 from dash.fingerprint import check_fingerprint

@@ -1,7 +1,7 @@
 """Shared fixtures.
 
 - ``tmp_settings``: :class:`Settings` whose ``data_dir`` is a fresh temporary directory.
-- ``raw_store``: path of a tiny hand-made raw store (``tests/raw_fixture.py``: every row and the
+- ``raw_store``: path of a tiny hand-made raw store (``tests/support/raw_fixture.py``: every row and the
   hand-computed expected KPIs and points are there), created with ``sql/ddl/raw.sql``; closed.
 - ``snapshot``: path of ``published.duckdb`` built and published from ``raw_store`` into
   ``tmp_settings.data_dir`` (run id ``run-fixture``).
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.raw_fixture import create_raw_store
+from tests.support.raw_fixture import create_raw_store
 from warehouse.publish import publish_snapshot
 from warehouse.settings import Settings
 
@@ -33,7 +33,7 @@ def tmp_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def raw_store(tmp_path: Path) -> Path:
-    """A closed raw store file holding the hand-made rows of ``tests/raw_fixture.py``."""
+    """A closed raw store file holding the hand-made rows of ``tests/support/raw_fixture.py``."""
     return create_raw_store(tmp_path / "raw.duckdb")
 
 

@@ -5,7 +5,7 @@ string catalog.
 
 from __future__ import annotations
 
-# Home (阵地) levels in display order; tests/test_levels.py checks them against etl/mapping.toml.
+# Home (阵地) levels in display order; tests/unit/test_levels.py checks them against etl/mapping.toml.
 HOME_LEVELS: dict[str, str] = {
     "district": "区级",
     "township": "苏木镇街道级",

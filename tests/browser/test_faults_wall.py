@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import conftest as browser_conftest
-from tests.browser.conftest import ARTIFACTS, cockpit_env, free_port
+from tests.support.live import ARTIFACTS, cockpit_env, free_port
 from warehouse.run_status import RunStatus, write_status
 from warehouse.settings import Settings
 

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.conftest import ARTIFACTS, LiveServer, open_page
-from tests.security_helpers import create_user, login
+from tests.support.live import ARTIFACTS, LiveServer, open_page
+from tests.support.security_helpers import create_user, login
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard.components.lead_format import fmt_kpi
-from tests.browser.conftest import ARTIFACTS, run_cockpit
+from tests.support.live import ARTIFACTS, run_cockpit
 from warehouse.query import KPI_IDS
 
 pytestmark = pytest.mark.browser

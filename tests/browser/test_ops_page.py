@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.conftest import ARTIFACTS
+from tests.support.live import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from tests.browser.conftest import LiveServer, open_page, run_cockpit
+from tests.support.live import LiveServer, open_page, run_cockpit
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def xss_server(demo_data_dir, tmp_path_factory):
         writer.writerow(["HD2023XSS01", "JD011", "2023-12-31", "接待选民", TITLE, "3", "DB0057"])
     run_cockpit(data_dir, "etl", "run")
     server = LiveServer(data_dir).start()
-    from tests.browser.conftest import _SERVER_DATA_DIRS
+    from tests.support.live import _SERVER_DATA_DIRS
 
     _SERVER_DATA_DIRS[server.url] = data_dir
     yield server
@@ -54,8 +54,8 @@ def xss_server(demo_data_dir, tmp_path_factory):
 
 def _open(browser, url: str):
     """A page with a CSP-violation recorder installed before any script runs; dialogs are recorded."""
-    from tests.browser.conftest import auth_cookie
-    from tests.security_helpers import cookie_for_context
+    from tests.support.live import auth_cookie
+    from tests.support.security_helpers import cookie_for_context
 
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     context.add_init_script(CSP_RECORDER)
@@ -105,7 +105,7 @@ def test_record_text_is_shown_as_text_in_the_leadership_view(browser, xss_server
 
 
 def test_login_page_signs_in_and_pages_have_no_csp_violation(browser, live_server):
-    from tests.browser.conftest import BROWSER_ADMIN, auth_cookie
+    from tests.support.live import BROWSER_ADMIN, auth_cookie
 
     auth_cookie(live_server)  # makes sure the browser admin exists on this server's data
     recorded = open_page(browser, live_server + "/?lang=en", auth=None)

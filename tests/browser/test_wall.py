@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, LiveServer, run_cockpit
+from tests.support.live import ARTIFACTS, LiveServer, run_cockpit
 from warehouse.settings import Settings
 
 pytestmark = pytest.mark.browser

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.browser.conftest import REPO_ROOT, LiveServer
 from tests.browser.test_wall import LAZY_JS, SIZES
+from tests.support.live import REPO_ROOT, LiveServer
 
 pytestmark = pytest.mark.browser
 

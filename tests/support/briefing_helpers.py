@@ -17,7 +17,7 @@ from pathlib import Path
 
 from warehouse.query import KPI_IDS, RATE_KPIS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "briefing"
 NUMBER_RE = re.compile(r"\d+(?:亿\d+)?(?:万\d*)?(?:\.\d+)?%?")
 # Roster counts have no year-on-year change in the text.

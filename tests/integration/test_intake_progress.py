@@ -13,7 +13,7 @@ from dashboard.app import create_app
 from etl import intake
 from etl.intake_progress import Progress, ProgressRecorder, RunLogWatcher, read_progress
 from etl.run import run_etl
-from tests.security_helpers import create_user
+from tests.support.security_helpers import create_user
 from tests.test_intake import SUGGESTIONS, make_settings, stage
 from tests.test_intake_web import PASSWORD, client_for
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from warehouse.levels import DEPUTY_LEVELS, HOME_LEVELS, HOME_TIERS
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_levels_are_the_canonical_values_of_the_mapping():

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from dashboard.components import wall_lists
-from tests.wall_tree import attr, by_class, text
+from tests.support.wall_tree import attr, by_class, text
 
 
 def ranking_rows(count: int) -> list[dict]:

@@ -9,7 +9,15 @@ import duckdb
 import pytest
 
 from dashboard.briefing import render, write
-from tests.briefing_helpers import cn, docx_paragraphs, docx_tables, pct, pdf_pages, pdf_text, pdf_to_pngs
+from tests.support.briefing_helpers import (
+    cn,
+    docx_paragraphs,
+    docx_tables,
+    pct,
+    pdf_pages,
+    pdf_text,
+    pdf_to_pngs,
+)
 from tests.test_demo_calibration import load_demo
 from warehouse import query
 from warehouse.query import Filters

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.components import wall_layout
 from dashboard.components.wall_layout import BODY_H, PANELS, SCREEN_W, Ids
-from tests.wall_tree import attr, by_class, by_id, walk
+from tests.support.wall_tree import attr, by_class, by_id, walk
 
 
 def test_every_panel_fits_its_screen_without_overlapping_another():

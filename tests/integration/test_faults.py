@@ -30,8 +30,8 @@ import duckdb
 import pytest
 
 from etl import jobs
-from tests.browser.conftest import cockpit_env, free_port
-from tests.security_helpers import create_kiosk_token, kiosk_cookie
+from tests.support.live import cockpit_env, free_port
+from tests.support.security_helpers import create_kiosk_token, kiosk_cookie
 from warehouse import query
 from warehouse.publish import list_snapshots, published_version
 from warehouse.run_status import read_status
@@ -39,7 +39,7 @@ from warehouse.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SECOND_BATCH = "履职活动"  # activity exports: loaded by the run that gets killed
 ENTITY_TABLES = ("townships", "homes", "deputies", "activities", "suggestions", "cases", "projects")
 FACT_TABLES = (

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.raw_fixture import EXPECTED_KPIS_2023, EXPECTED_POINTS_2023, T1, T2, T3
+from tests.support.raw_fixture import EXPECTED_KPIS_2023, EXPECTED_POINTS_2023, T1, T2, T3
 from warehouse import query as q
 
 YEAR_2023 = q.Filters(date(2023, 1, 1), date(2023, 12, 31))

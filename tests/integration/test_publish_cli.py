@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from cockpit.cli import main
-from tests.raw_fixture import EXPECTED_KPIS_2023, T3
+from tests.support.raw_fixture import EXPECTED_KPIS_2023, T3
 from warehouse.kpi_report import format_kpi_value
 from warehouse.publish import publish_snapshot
 

@@ -15,7 +15,7 @@ from dashboard.auth_store import Principal
 from dashboard.briefing import compose, jobs, periods, render, routes, write
 from dashboard.briefing.document import Chart, Paragraph, Table
 from dashboard.briefing.narrative import change_text, fmt_int, fmt_pct
-from tests.briefing_helpers import (
+from tests.support.briefing_helpers import (
     NUMBER_RE,
     allowed_numbers,
     cn,
@@ -28,7 +28,7 @@ from tests.briefing_helpers import (
     pdf_to_pngs,
     tiny_png,
 )
-from tests.raw_fixture import T1, T2, T3
+from tests.support.raw_fixture import T1, T2, T3
 from warehouse import query
 from warehouse.query import Filters
 from warehouse.snapshot import SnapshotReader
@@ -387,7 +387,7 @@ def test_the_scheduler_is_handed_the_briefing_job(tmp_settings):
 def test_the_real_app_guards_scopes_and_audits_briefings(snapshot, tmp_settings, monkeypatch):
     from dashboard.app import create_app
     from dashboard.auth_store import audit_rows
-    from tests.security_helpers import create_kiosk_token, create_user, login
+    from tests.support.security_helpers import create_kiosk_token, create_user, login
 
     monkeypatch.setattr(write, "_png", lambda figure: tiny_png())
     create_user(tmp_settings.data_dir, "town1", "township", "pw-town-123456", T1)

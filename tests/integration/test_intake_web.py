@@ -13,7 +13,7 @@ import pytest
 from dashboard.app import create_app
 from dashboard.auth_store import AuthStore
 from etl import intake
-from tests.security_helpers import create_user, login
+from tests.support.security_helpers import create_user, login
 from tests.test_intake import SUGGESTIONS, _zip, make_settings
 
 PASSWORD = "correct-horse-battery"

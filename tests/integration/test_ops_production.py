@@ -15,11 +15,11 @@ import pytest
 
 from dashboard import production
 from etl import jobs
-from tests.browser.conftest import cockpit_env, free_port
+from tests.support.live import cockpit_env, free_port
 from tests.test_ops import write_inbox
 from warehouse.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
 
 

@@ -6,7 +6,7 @@ import click
 
 from cockpit.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PACKAGES = ("cockpit", "dashboard", "etl", "warehouse")
 TABLE_ROWS = [line for line in README.splitlines() if line.startswith("| `cockpit ")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dashboard.components import wall_kpi
-from tests.wall_tree import attr, by_class, text
+from tests.support.wall_tree import attr, by_class, text
 
 AS_OF = {
     "deputies_total": datetime(2024, 1, 19, 10, 5),

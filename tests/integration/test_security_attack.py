@@ -22,8 +22,8 @@ import requests
 from dash._utils import split_callback_id
 
 from dashboard.auth_store import USER_FAILURE_THRESHOLD, AuthStore, audit_rows
-from tests.browser.conftest import LiveServer, run_cockpit
-from tests.security_helpers import create_kiosk_token, create_user, login
+from tests.support.live import LiveServer, run_cockpit
+from tests.support.security_helpers import create_kiosk_token, create_user, login
 from warehouse.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.raw_fixture import T1, T2
+from tests.support.raw_fixture import T1, T2
 from warehouse import query
 from warehouse.query import Filters
 

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.raw_fixture import T1, T2, T3
+from tests.support.raw_fixture import T1, T2, T3
 from warehouse import query as q
 
 FACT_SQL: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""The leadership view and its drill-down pages on the hand-made snapshot (``tests/raw_fixture.py``).
+"""The leadership view and its drill-down pages on the hand-made snapshot (``tests/support/raw_fixture.py``).
 
 The callbacks' functions run as plain functions; numbers on screen must be the query layer's.
 """

@@ -1,6 +1,6 @@
 """Security, fast cases: the store, hashing, the CLI, and the guard through Flask's test client.
 
-The app is the real ``create_app`` on a tiny published snapshot (``tests/raw_fixture.py``), so the
+The app is the real ``create_app`` on a tiny published snapshot (``tests/support/raw_fixture.py``), so the
 guard sees the real callback graph of every page. Attacks over HTTP on the demo data are in
 ``test_security_attack.py``.
 """
@@ -19,7 +19,7 @@ import pytest
 
 from dashboard import auth_store
 from dashboard.auth_store import AuthError, AuthStore, hash_password, needs_rehash, verify_password
-from tests.security_helpers import create_kiosk_token, create_user, csrf_from, login
+from tests.support.security_helpers import create_kiosk_token, create_user, csrf_from, login
 from warehouse.query import Filters
 from warehouse.settings import Settings
 
@@ -266,7 +266,7 @@ def test_demo_credentials_are_created_once(tmp_path):
 def app_env(tmp_path_factory):
     """The real app on the tiny fixture snapshot, with one user of each role and a kiosk token."""
     from dashboard.app import create_app
-    from tests.raw_fixture import create_raw_store
+    from tests.support.raw_fixture import create_raw_store
     from warehouse.publish import publish_snapshot
 
     root = tmp_path_factory.mktemp("security-app")

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from dashboard import freshness as fr
 from dashboard import production
 from etl import jobs
-from tests.security_helpers import create_user, login
+from tests.support.security_helpers import create_user, login
 from warehouse import ops_query
 from warehouse.locks import etl_lock
 from warehouse.ops_store import export_ops

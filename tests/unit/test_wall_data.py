@@ -16,7 +16,7 @@ from plotly.io.json import to_json_plotly
 from dashboard import wall_data
 from dashboard.components import wall_kpi, wall_layout
 from dashboard.components.wall_layout import Ids
-from tests.wall_tree import attr, by_class, by_id, text
+from tests.support.wall_tree import attr, by_class, by_id, text
 from warehouse import query
 from warehouse.settings import Settings
 from warehouse.snapshot import SnapshotReader

@@ -23,7 +23,7 @@ import pytest
 
 from dashboard import security
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DASH_FACTS = """
 import json, dash

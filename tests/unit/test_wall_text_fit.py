@@ -12,7 +12,7 @@ from dashboard import context, wall_routes
 from dashboard.components import map as wall_map
 from dashboard.components import wall_charts, wall_layout, wall_lists
 from dashboard.components.text_fit import ELLIPSIS, elide, fit_label, text_width
-from tests.wall_tree import attr, by_class, text
+from tests.support.wall_tree import attr, by_class, text
 from warehouse import fonts
 from warehouse.settings import Settings, load_settings
 

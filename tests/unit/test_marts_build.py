@@ -1,4 +1,4 @@
-"""Each mart on the hand-made raw store of ``tests/raw_fixture.py``: given those rows, expect these."""
+"""Each mart on the hand-made raw store of ``tests/support/raw_fixture.py``: given those rows, expect these."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.raw_fixture import EXPECTED_POINTS_2023, T1
+from tests.support.raw_fixture import EXPECTED_POINTS_2023, T1
 from warehouse.points import PointsRulesError, load_points_rules
 from warehouse.publish import publish_snapshot
 

@@ -19,7 +19,7 @@ from warehouse.locks import LockBusy, etl_lock, run_lock_held, scheduler_lock
 from warehouse.run_status import RunStatus, read_status, status_path, write_status
 from warehouse.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

@@ -11,7 +11,7 @@ from warehouse.errors import UserError
 from warehouse.regions import full_code, is_within, level_of, prefix_of, read_region_table, region_table
 from warehouse.settings import Settings
 
-SHARED_TABLE = Path(__file__).resolve().parents[2] / "shared" / "geo" / "regions_150000.csv"
+SHARED_TABLE = Path(__file__).resolve().parents[3] / "shared" / "geo" / "regions_150000.csv"
 
 
 @pytest.fixture(scope="module")

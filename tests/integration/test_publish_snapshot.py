@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 import warehouse.publish as publish
-from tests.raw_fixture import PERSONAL_VALUES, create_raw_store
+from tests.support.raw_fixture import PERSONAL_VALUES, create_raw_store
 from warehouse.publish import SnapshotNotFound, list_snapshots, publish_snapshot, published_version, rollback
 
 PERSONAL_COLUMNS = {"phone", "party_name", "party_phone"}
