@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from dashboard.briefing import render, write
+from tests.integration.test_demo_calibration import load_demo
 from tests.support.briefing_helpers import (
     cn,
     docx_paragraphs,
@@ -18,7 +19,6 @@ from tests.support.briefing_helpers import (
     pdf_text,
     pdf_to_pngs,
 )
-from tests.test_demo_calibration import load_demo
 from warehouse import query
 from warehouse.query import Filters
 

@@ -13,9 +13,9 @@ from dashboard.app import create_app
 from etl import intake
 from etl.intake_progress import Progress, ProgressRecorder, RunLogWatcher, read_progress
 from etl.run import run_etl
+from tests.integration.test_intake import SUGGESTIONS, make_settings, stage
+from tests.integration.test_intake_web import PASSWORD, client_for
 from tests.support.security_helpers import create_user
-from tests.test_intake import SUGGESTIONS, make_settings, stage
-from tests.test_intake_web import PASSWORD, client_for
 
 
 class Collecting(ProgressRecorder):

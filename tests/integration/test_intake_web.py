@@ -13,8 +13,8 @@ import pytest
 from dashboard.app import create_app
 from dashboard.auth_store import AuthStore
 from etl import intake
+from tests.integration.test_intake import SUGGESTIONS, _zip, make_settings
 from tests.support.security_helpers import create_user, login
-from tests.test_intake import SUGGESTIONS, _zip, make_settings
 
 PASSWORD = "correct-horse-battery"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -178,7 +178,7 @@ def test_cancel_discards_and_confirm_after_cancel_is_refused(env) -> None:
 
 
 def test_clerk_callbacks_reach_ops_only(env) -> None:
-    from tests.test_security import _body
+    from tests.integration.test_security import _body
 
     client = client_for(env, "clerk1")
     deps = [d for d in client.get("/_dash-dependencies").get_json() if not d.get("clientside_function")]
@@ -229,7 +229,7 @@ def test_templates_are_offered_to_the_clerk_only(env) -> None:
 def test_admin_accepts_a_proposed_mapping_and_the_check_reruns(tmp_path: Path) -> None:
     import json
 
-    from tests.test_intake import RENAMED
+    from tests.integration.test_intake import RENAMED
 
     (tmp_path / "mapping.toml").write_text("# the installation's own header names\n", encoding="utf-8")
     settings = make_settings(tmp_path, mapping_file=tmp_path / "mapping.toml")

@@ -25,7 +25,7 @@ from dashboard.components.lead_view import (
     page_layout,
     render,
 )
-from tests.test_lead_components import texts, walk
+from tests.unit.test_lead_components import texts, walk
 from warehouse import query
 from warehouse.query import KPI_IDS, Filters
 from warehouse.snapshot import SnapshotReader

@@ -602,7 +602,7 @@ def test_the_fixture_has_records_the_marts_must_reproduce(snapshot_con):
 
 @pytest.mark.slow
 def test_mart_queries_equal_the_fact_queries_on_the_demo(tmp_path_factory):
-    from tests.test_demo_calibration import load_demo
+    from tests.integration.test_demo_calibration import load_demo
 
     settings, _ = load_demo(tmp_path_factory.mktemp("marts_demo") / "data")
     con = duckdb.connect(str(settings.published_db), read_only=True)

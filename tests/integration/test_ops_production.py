@@ -15,8 +15,8 @@ import pytest
 
 from dashboard import production
 from etl import jobs
+from tests.integration.test_ops import write_inbox
 from tests.support.live import cockpit_env, free_port
-from tests.test_ops import write_inbox
 from warehouse.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
