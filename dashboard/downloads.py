@@ -38,7 +38,7 @@ from dashboard.components.lead_panels import (
     township_names,
 )
 from dashboard.filters import ViewState, filters_from_state, parse_search
-from warehouse import query
+from warehouse import query, timefmt
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
 
@@ -286,7 +286,7 @@ def kpi_frame(values: dict, lang: str, as_of: dict | None = None) -> pd.DataFram
                 "kpi_name": t(f"kpi.{k}.name", lang),
                 "value": values.get(k),
                 "kpi_def": t(f"kpi.{k}.def", lang),
-                "as_of": as_of.get(k),
+                "as_of": timefmt.show(as_of[k], context.settings()) if as_of.get(k) else None,
             }
             for k in query.KPI_IDS
         ]
@@ -298,7 +298,7 @@ def kpi_frame(values: dict, lang: str, as_of: dict | None = None) -> pd.DataFram
 
 def _context(con, state: ViewState, filters: Filters, lang: str) -> Context:
     names = township_names(as_frame(query.township_options(con)))
-    as_of = as_of_text(query.snapshot_info(con)) or "—"
+    as_of = as_of_text(query.snapshot_info(con), context.settings(), lang) or "—"
     return Context(
         lang=lang,
         filters_text=describe_filters(state, filters, names, lang),

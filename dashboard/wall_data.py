@@ -29,7 +29,7 @@ from dashboard.components.wall_layout import (
 )
 from dashboard.freshness import banner_templates
 from dashboard.view_cache import VersionedCache, plain_figure
-from warehouse import query
+from warehouse import query, timefmt
 from warehouse.i18n import normalize_lang, t
 from warehouse.settings import Settings
 
@@ -131,10 +131,9 @@ def load_header(con, params: dict, settings: Settings) -> dict:
     if con is None:
         return {Ids.AS_OF: as_of_block(None, None, 0, params["lang"])}
     info = query.snapshot_info(con)
-    as_of_values = [v for v in (info.as_of or {}).values() if v is not None]
-    newest = max(as_of_values) if as_of_values else info.built_at
+    newest = info.updated_at
     built_ms = int(newest.timestamp() * 1000) if newest else None
-    text = newest.strftime("%Y-%m-%d %H:%M") if newest else None
+    text = timefmt.as_of_text(info.export_date, newest, settings.timezone, params["lang"])
     stale_ms = int(settings.stale_after_hours * 3600 * 1000)
     return {Ids.AS_OF: as_of_block(text, built_ms, stale_ms, params["lang"]), Ids.VERSION: info.version}
 
@@ -142,7 +141,12 @@ def load_header(con, params: dict, settings: Settings) -> dict:
 def load_kpis(con, params: dict, settings: Settings) -> dict:
     lang = params["lang"]
     values = as_mapping(_fetch(con, query.kpis, _filters(params)))
-    as_of = as_mapping(_fetch(con, query.kpi_as_of))
+    # Rendered here, in the installation's zone, so that the tiles only place the text.
+    as_of = {
+        k: timefmt.show(v, settings.timezone)
+        for k, v in as_mapping(_fetch(con, query.kpi_as_of)).items()
+        if v
+    }
     level_counts = wall_kpi.homes_by_level(rows(_fetch(con, query.home_map, _filters(params))))
     return {
         "wall-kpi-tiles": wall_kpi.kpi_tiles(values, as_of, level_counts, lang),

@@ -68,14 +68,22 @@ def test_deltas_counts_relative_rates_in_points_and_none_without_a_base():
 
 def test_kpi_card_shows_value_deltas_and_definition():
     from datetime import datetime
+    from zoneinfo import ZoneInfo
 
-    card = kpi_card("activities_total", 146, 120, 146, "zh-CN", datetime(2024, 1, 19, 9, 30))
+    # Loaded at 01:30 UTC is 09:30 in the settings' zone (Asia/Shanghai): that is what a person sees.
+    card = kpi_card(
+        "activities_total", 146, 120, 146, "zh-CN", datetime(2024, 1, 19, 1, 30, tzinfo=ZoneInfo("UTC"))
+    )
     text = texts(card)
     assert "进家活动场次" in text and "146" in text
     assert "同比" in text and "+21.7%" in text and "环比" in text and "+0.0%" in text
     value = next(c for c in walk(card) if getattr(c, "id", None) == kpi_value_id("activities_total"))
     assert value.children == "146" and getattr(value, "data-value") == "146.0"
     assert "活动日期在期间内" in text and "数据截至 2024-01-19 09:30" in text  # the 口径 popover
+    # An export date (how current the source is) shows as a date.
+    assert "数据截至 2024-01-20" in texts(
+        kpi_card("activities_total", 146, 120, 146, "zh-CN", date(2024, 1, 20))
+    )
 
 
 def test_static_kpis_have_no_period_deltas_and_english_works():

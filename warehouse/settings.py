@@ -36,6 +36,9 @@ class Settings:
     wall_poll_seconds: int = 30
     wall_reload_hour: int | None = 3
     stale_after_hours: float = 26.0
+    # Data is also stale when the newest export's own date (warehouse.export_date) is older than this:
+    # a snapshot rebuilt a minute ago from a 40-day-old export is not current.
+    stale_after_export_days: float = 35.0
     etl_cron: str = "*/30 * * * *"
     rebuild_hour: int = 2
     timezone: str = "Asia/Shanghai"

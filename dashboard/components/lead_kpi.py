@@ -6,8 +6,10 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.components.lead_format import STATIC_KPIS, as_number, delta, fmt_kpi
+from warehouse import timefmt
 from warehouse.i18n import t
 from warehouse.query import KPI_IDS
+from warehouse.settings import Settings
 
 KPI_VALUE_CLASS = "lead-kpi-value"
 
@@ -35,7 +37,7 @@ def _delta_span(kpi_id: str, current, previous, label_key: str, lang: str | None
 def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=None) -> dbc.Card:
     """One KPI card; ``data-kpi``/``data-value`` carry the raw value for tests and scripts.
 
-    ``as_of`` is the load time of the newest file of the entity the KPI is computed from (shown with
+    ``as_of`` is how current the KPI's source is (its newest export date, else a load time; shown with
     the 口径, since each source arrives on its own schedule).
     """
     name = t(f"kpi.{kpi_id}.name", lang)
@@ -88,8 +90,14 @@ def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=
 def _as_of_line(as_of, lang: str | None) -> list:
     if as_of is None:
         return []
-    text = as_of.strftime("%Y-%m-%d %H:%M") if hasattr(as_of, "strftime") else str(as_of)
+    # Callers render in the installation's zone (kpi_as_of_texts); a raw time here is shown in the default one.
+    text = as_of if isinstance(as_of, str) else timefmt.show(as_of, Settings.timezone)
     return [html.Div(t("leadership.as_of", lang, as_of=text), className="lead-kpi-asof")]
+
+
+def kpi_as_of_texts(as_of: dict, zone) -> dict[str, str]:
+    """Per KPI id, its as-of (``warehouse.query.kpi_as_of``) as a person reads it in ``zone``."""
+    return {k: timefmt.show(v, zone) for k, v in (as_of or {}).items() if v is not None}
 
 
 def kpi_grid(values: dict, yoy: dict, previous: dict, lang: str | None, as_of: dict | None = None) -> list:

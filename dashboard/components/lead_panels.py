@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from dashboard.components import lead_figures as figs
 from dashboard.view_cache import VersionedCache
-from warehouse import query
+from warehouse import query, timefmt
 from warehouse.i18n import t
 from warehouse.query import Filters
 
@@ -319,15 +319,11 @@ def township_names(townships: pd.DataFrame) -> dict[str, str]:
     )
 
 
-def as_of_text(info) -> str | None:
-    """The newest data-as-of time of a :class:`warehouse.query.SnapshotInfo` (minutes), if any."""
+def as_of_text(info, zone, lang: str | None = None) -> str | None:
+    """ "2024-01-20 · 更新于 21:27" for a :class:`warehouse.query.SnapshotInfo` (times in ``zone``), if any."""
     if info is None:
         return None
-    stamps = [v for v in (getattr(info, "as_of", None) or {}).values() if v is not None]
-    newest = max(stamps) if stamps else getattr(info, "built_at", None)
-    if newest is None:
-        return None
-    return newest.strftime("%Y-%m-%d %H:%M") if hasattr(newest, "strftime") else str(newest)
+    return timefmt.as_of_text(info.export_date, info.updated_at, zone, lang)
 
 
 def kpi_triple(con, filters: Filters) -> tuple[dict, dict, dict]:

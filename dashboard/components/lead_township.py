@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from dashboard import context
 from dashboard.components import lead_layout as L
-from dashboard.components.lead_kpi import kpi_grid
+from dashboard.components.lead_kpi import kpi_as_of_texts, kpi_grid
 from dashboard.components.lead_layout import district_crumb
 from dashboard.components.lead_panels import (
     PANELS_BY_KEY,
@@ -100,7 +100,7 @@ def township_page(code: str | None = None, **params):
         if code not in names:
             return L.not_found(t("leadership.township_not_found", lang), back, lang)
         kpis = kpi_triple(con, filters)
-        as_of = query.kpi_as_of(con)
+        as_of = kpi_as_of_texts(query.kpi_as_of(con), context.settings())
         trend = PANELS_BY_KEY["trend"].rows(con, filters)
         homes = as_frame(query.home_map(con, filters))
         ranking = as_frame(query.points_ranking(con, filters))

@@ -20,7 +20,7 @@ from dash import dcc, html, no_update
 from dashboard import context
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_figures import empty_figure
-from dashboard.components.lead_kpi import kpi_grid
+from dashboard.components.lead_kpi import kpi_as_of_texts, kpi_grid
 from dashboard.components.lead_panels import (
     PANELS,
     PANELS_BY_KEY,
@@ -272,10 +272,10 @@ def render_summary(search: str | None) -> tuple:
         values, yoy, previous = data.kpis
         names = township_names(data.townships)
         return (
-            kpi_grid(values, yoy, previous, lang, data.kpi_as_of),
+            kpi_grid(values, yoy, previous, lang, kpi_as_of_texts(data.kpi_as_of, context.settings())),
             breadcrumb_children(state, names, lang),
             {"display": "inline-block"} if state.townships else {"display": "none"},
-            scope_text(state, names, as_of_text(data.info), lang),
+            scope_text(state, names, as_of_text(data.info, context.settings(), lang), lang),
             L.report_href(state),
         )
 
