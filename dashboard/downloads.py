@@ -38,6 +38,7 @@ from dashboard.components.lead_panels import (
     township_names,
 )
 from dashboard.filters import ViewState, filters_from_state, parse_search
+from dashboard.period_default import current_default_period
 from warehouse import query, timefmt
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
@@ -362,7 +363,7 @@ def register_download_routes(server) -> None:
         panel_key, _, fmt = name.rpartition(".")
         if not panel_key or (panel_key != REPORT and panel_key not in PANELS_BY_KEY):
             abort(404)
-        state = parse_search(request.args.to_dict(flat=False), context.settings().default_period())
+        state = parse_search(request.args.to_dict(flat=False), current_default_period().as_tuple())
         filters = filters_from_state(state)
         try:
             built = serve_download(panel_key, fmt, state, filters)

@@ -28,6 +28,7 @@ from dashboard.components.wall_layout import (
     wall_layout,
 )
 from dashboard.freshness import banner_templates
+from dashboard.period_default import current_default_period
 from dashboard.view_cache import VersionedCache, plain_figure
 from warehouse import query, timefmt
 from warehouse.i18n import normalize_lang, t
@@ -420,7 +421,8 @@ def build_layout(
 ):
     """The whole wall for the URL's parameters, every panel filled from the snapshot."""
     lang = normalize_lang(lang)
-    first, last = parse_period(start, end, settings.default_period())
+    default = current_default_period(settings, reader)
+    first, last = parse_period(start, end, default.as_tuple())
     playlist = parse_screens(screens)
     seconds = parse_dwell(dwell)
     params = _params(first, last, lang)
@@ -429,7 +431,14 @@ def build_layout(
         content[Ids.AS_OF] = as_of_block(None, None, 0, lang)
     return wall_layout(
         title=t("wall.title", lang, district=settings.district_name),
-        period_text=t("wall.period", lang, start=first.isoformat(), end=last.isoformat()),
+        period_text=" · ".join(
+            text
+            for text in (
+                t("wall.period", lang, start=first.isoformat(), end=last.isoformat()),
+                default.notes_for(first, last, lang),
+            )
+            if text
+        ),
         as_of=content[Ids.AS_OF],
         content=content,
         ticker_children=content.get(Ids.TICKER, wall_lists.ticker([], lang)),

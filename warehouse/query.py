@@ -366,6 +366,12 @@ def data_period(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | Non
 
 
 @memoised
+def record_years(con: duckdb.DuckDBPyConnection) -> dict[int, date]:
+    """Each year that has records (activities, suggestions, cases), with its latest record date."""
+    return {int(r["record_year"]): r["latest"] for r in _records(con, "record_years", {})}
+
+
+@memoised
 def township_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Townships for filter drop-downs: ``township_code, township_name, kind`` in code order."""
     return _frame(con, "township_options", {})

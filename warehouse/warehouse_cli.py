@@ -17,6 +17,7 @@ import duckdb
 
 from etl.cli import CliError
 from warehouse import query
+from warehouse.default_period import DefaultPeriod, default_period, today_in
 from warehouse.i18n import both, t
 from warehouse.publish import SnapshotNotFound, list_snapshots, publish_snapshot, rollback
 from warehouse.settings import Settings
@@ -61,8 +62,24 @@ def register(sub) -> None:
     build.set_defaults(func=run_snapshots_build)
 
 
+def _snapshot_default_period(settings: Settings) -> DefaultPeriod:
+    """The screens' default period (this year, else the latest year with records) for the snapshot."""
+    reader = SnapshotReader(settings.published_db)
+    try:
+        cur = reader.cursor()
+    except SnapshotUnavailable:
+        return default_period(None, settings)
+    try:
+        return default_period(cur, settings)
+    finally:
+        cur.close()
+        reader.close()
+
+
 def _period(args, settings: Settings) -> tuple[date, date]:
-    year = date.today().year
+    if args.start is None and args.end is None:
+        return _snapshot_default_period(settings).as_tuple()
+    year = today_in(settings).year
     start = args.start or settings.default_start or date(year, 1, 1)
     end = args.end or settings.default_end or date(start.year, 12, 31)
     if start > end:

@@ -21,6 +21,7 @@ from dashboard.components.lead_panels import (
     township_names,
 )
 from dashboard.filters import ViewState, filters_from_state, parse_search, to_search
+from dashboard.period_default import current_default_period
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 
@@ -88,7 +89,7 @@ def township_view(
 
 
 def township_page(code: str | None = None, **params):
-    state = parse_search(params, context.settings().default_period())
+    state = parse_search(params, current_default_period().as_tuple())
     lang = normalize_lang(state.lang)
     code = str(code or "")
     filters = filters_from_state(state.with_(townships=(code,)))
