@@ -227,6 +227,8 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
 
 def load_ranking(con, params: dict, settings: Settings) -> dict:
     ranking = rows(_fetch(con, query.points_ranking, _filters(params), limit=RANKING_ROWS))
+    if not any(r.get("points") for r in ranking):
+        ranking = []  # a list of zeros sorted by id is no ranking: "本期暂无数据"
     return {"wall-ranking": wall_lists.ranking_list(ranking, params["lang"])}
 
 
@@ -245,9 +247,14 @@ def load_trends(con, params: dict, settings: Settings) -> dict:
         width, height = panel_by_id(panel_id).body_size
         this_rows = rows(_fetch(con, query.monthly_trend, filters, measure))
         last_rows = rows(_fetch(con, query.monthly_trend, last_filters, measure))
+        this_year = wall_charts.monthly_series(this_rows, "value")
+        last_year = wall_charts.monthly_series(last_rows, "value")
+        if not any(this_year) and not any(last_year):
+            content[panel_id] = wall_charts.empty_figure(width, height, t("period.empty", lang))
+            continue
         content[panel_id] = wall_charts.trend_figure(
-            wall_charts.monthly_series(this_rows, "value"),
-            wall_charts.monthly_series(last_rows, "value"),
+            this_year,
+            last_year,
             months,
             names,
             width,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from warehouse.default_period import DefaultPeriod, choose_default_period, default_period
@@ -113,3 +114,65 @@ def test_leadership_on_the_demo_data_dir_opens_on_2023_with_the_note(demo_data):
         reader.close()
     assert scope.startswith("2023-01-01") and "本年暂无数据，显示2023年" in scope
     assert "数据截至 2024-01-20 · 更新于" in scope  # the newest export's own date (乡镇区划_20240120.csv)
+
+
+EMPTY_YEAR = ("2026-01-01", "2026-12-31")  # the demo has no records in 2026
+
+
+def test_an_empty_period_on_the_wall_says_so_instead_of_zeros(demo_data):
+    from dashboard import wall_data
+    from tests.wall_tree import by_id, text
+    from warehouse.snapshot import SnapshotReader
+
+    reader = SnapshotReader(demo_data.published_db)
+    try:
+        root = wall_data.build_layout(demo_data, reader, start=EMPTY_YEAR[0], end=EMPTY_YEAR[1])
+        full = wall_data.build_layout(demo_data, reader)
+    finally:
+        reader.close()
+    assert text(by_id(root, "wall-ranking")) == "本期暂无数据"
+    trend = by_id(root, "wall-trend").figure
+    assert not trend["data"] and trend["layout"]["annotations"][0]["text"] == "本期暂无数据"
+    # The same wall on a period with records draws the ranking and the trend.
+    assert "本期暂无数据" not in text(by_id(full, "wall-ranking"))
+    assert by_id(full, "wall-trend").figure["data"]
+
+
+def test_an_empty_period_in_the_leadership_view_shows_no_ranking_of_zeros(demo_data):
+    from dashboard.components.lead_panels import PANELS_BY_KEY
+    from warehouse.query import Filters
+    from warehouse.snapshot import SnapshotReader
+
+    empty = Filters(start=date.fromisoformat(EMPTY_YEAR[0]), end=date.fromisoformat(EMPTY_YEAR[1]))
+    full = Filters(start=date(2023, 1, 1), end=date(2023, 12, 31))
+    reader = SnapshotReader(demo_data.published_db)
+    try:
+        with reader.cursor() as con:
+            for key in ("ranking", "watchlist", "points", "points_rules", "trend", "townships", "projects"):
+                assert PANELS_BY_KEY[key].rows(con, empty).empty, key
+            assert PANELS_BY_KEY["ranking"].rows(con, full)["points"].sum() > 0
+            assert not PANELS_BY_KEY["trend"].rows(con, full).empty
+            # Idle homes over an empty period are a true statement (every home idle), not an empty state.
+            assert not PANELS_BY_KEY["idle_homes"].rows(con, empty).empty
+    finally:
+        reader.close()
+    fig = PANELS_BY_KEY["trend"].figure(pd.DataFrame(columns=["month", "activities"]), "zh-CN", empty)
+    assert fig.layout.annotations[0].text == "本期暂无数据"
+
+
+def test_a_whole_year_shows_one_comparison_other_periods_two(demo_data):
+    from dashboard import context
+    from dashboard.components.lead_view import clear_caches, render_summary
+    from tests.test_lead_components import texts
+    from warehouse.snapshot import SnapshotReader
+
+    reader = SnapshotReader(demo_data.published_db)
+    context.configure(demo_data, reader)
+    clear_caches()
+    try:
+        year = " ".join(texts(card) for card in render_summary("?from=2023-01-01&to=2023-12-31")[0])
+        half = " ".join(texts(card) for card in render_summary("?from=2023-01-01&to=2023-06-30")[0])
+    finally:
+        reader.close()
+    assert year.count("同比") > 0 and "环比" not in year
+    assert half.count("同比") == half.count("环比") > 0

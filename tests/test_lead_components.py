@@ -125,7 +125,7 @@ def test_trend_merges_measures_by_month():
 
 def test_empty_rows_draw_a_no_data_note_not_zeros():
     fig = figs.trend_figure(pd.DataFrame(columns=["month", "activities"]), "zh-CN")
-    assert not fig.data and fig.layout.annotations[0].text == "所选范围内暂无数据"
+    assert not fig.data and fig.layout.annotations[0].text == "本期暂无数据"
 
 
 def test_township_bars_carry_codes_for_clicks_and_mark_the_selection():

@@ -34,8 +34,12 @@ def _delta_span(kpi_id: str, current, previous, label_key: str, lang: str | None
     )
 
 
-def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=None) -> dbc.Card:
+def kpi_card(
+    kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=None, *, with_previous: bool = True
+) -> dbc.Card:
     """One KPI card; ``data-kpi``/``data-value`` carry the raw value for tests and scripts.
+
+    ``with_previous=False`` leaves out 环比 (for a whole year it is 同比 again).
 
     ``as_of`` is how current the KPI's source is (its newest export date, else a load time; shown with
     the 口径, since each source arrives on its own schedule).
@@ -48,7 +52,7 @@ def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=
         if kpi_id in STATIC_KPIS
         else [
             _delta_span(kpi_id, value, yoy_value, "leadership.yoy", lang),
-            _delta_span(kpi_id, value, prev_value, "leadership.mom", lang),
+            *([_delta_span(kpi_id, value, prev_value, "leadership.mom", lang)] if with_previous else []),
         ]
     )
     return dbc.Card(
@@ -100,12 +104,25 @@ def kpi_as_of_texts(as_of: dict, zone) -> dict[str, str]:
     return {k: timefmt.show(v, zone) for k, v in (as_of or {}).items() if v is not None}
 
 
-def kpi_grid(values: dict, yoy: dict, previous: dict, lang: str | None, as_of: dict | None = None) -> list:
-    """A card per KPI in :data:`warehouse.query.KPI_IDS`, in that order (``as_of``: per KPI id)."""
+def kpi_grid(
+    values: dict, yoy: dict, previous: dict | None, lang: str | None, as_of: dict | None = None
+) -> list:
+    """A card per KPI in :data:`warehouse.query.KPI_IDS`, in that order (``as_of``: per KPI id).
+
+    ``previous`` None: no 环比 (the previous period is last year's, see ``lead_panels.kpi_triple``).
+    """
     as_of = as_of or {}
     return [
         dbc.Col(
-            kpi_card(k, values.get(k), yoy.get(k), previous.get(k), lang, as_of.get(k)),
+            kpi_card(
+                k,
+                values.get(k),
+                yoy.get(k),
+                (previous or {}).get(k),
+                lang,
+                as_of.get(k),
+                with_previous=previous is not None,
+            ),
             className="lead-kpi-col",
         )
         for k in KPI_IDS

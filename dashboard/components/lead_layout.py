@@ -352,7 +352,9 @@ def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None
 
 def grid_locale(lang: str | None) -> dict:
     keys = ("page", "of", "to", "more", "noRowsToShow", "filterOoo", "contains", "equals", "loadingOoo")
-    return {k: t(f"leadership.grid.{k}", lang) for k in keys}
+    texts = {k: t(f"leadership.grid.{k}", lang) for k in keys}
+    texts["noRowsToShow"] = t("period.empty", lang)  # an empty grid says what an empty chart says
+    return texts
 
 
 def data_grid(
