@@ -217,6 +217,25 @@ def test_column_defs_label_and_format():
     assert L.records(df)[0]["on_time_rate"] == 50.0
 
 
+def test_grid_columns_fit_dates_names_and_headers():
+    df = pd.DataFrame(
+        {
+            "activity_date": ["2023-12-31"],
+            "title": ["石拐区人大代表之家开展“代表接待日”暨民法典宣传活动（第十二期）"],
+            "home_name": ["大发街道代表联络站"],
+            "visitors": [12345],
+        }
+    )
+    defs = {d["field"]: d for d in L.column_defs(df, "zh-CN")}
+    assert defs["activity_date"]["minWidth"] >= L.text_px("2023-12-31") + L.CELL_PADDING_PX
+    assert defs["home_name"]["minWidth"] >= 9 * L.WIDE_CHAR_PX  # the whole name
+    assert defs["title"]["minWidth"] <= L.TEXT_MAX_PX + L.CELL_PADDING_PX  # capped: the tooltip has it all
+    assert defs["title"]["tooltipField"] == "title" and "tooltipField" not in defs["visitors"]
+    assert defs["visitors"]["type"] == "numericColumn"  # right-aligned
+    grid = L.data_grid("g", df, "zh-CN")
+    assert grid.defaultColDef["wrapHeaderText"] and grid.defaultColDef["autoHeaderHeight"]
+
+
 def test_records_are_json_safe():
     df = pd.DataFrame({"d": [date(2023, 1, 2)], "n": [pd.NA], "x": [float("nan")]}, dtype=object)
     assert L.records(df) == [{"d": "2023-01-02", "n": None, "x": None}]
