@@ -43,18 +43,44 @@ WALL_UNUSED_SCRIPTS = re.compile(
     r'[^"]*"></script>\s*'
 )
 WALL_PATH = "/wall"
+# Our own assets only the wall uses (its canvas, scripts and freshness banner), and those only the other
+# pages use: Dash links every file of assets/ into every page, so each page drops the other's. Dash's
+# DataTable bundle is loaded because dash imports dash_table; no page renders a DataTable.
+WALL_ONLY_ASSETS = ("wall.css", "wall.js", "ops.css")
+PAGE_ONLY_ASSETS = ("leadership.css",)
+UNUSED_EVERYWHERE = re.compile(
+    r'<script src="[^"]*/_dash-component-suites/dash/dash_table/[^"]*"></script>\s*'
+)
+
+
+def _asset_tags(names: tuple[str, ...]) -> re.Pattern:
+    """``<link>``/``<script>`` tags of these files under assets/ (any query string)."""
+    files = "|".join(re.escape(n) for n in names)
+    return re.compile(
+        rf'<link rel="stylesheet" href="[^"]*/assets/(?:{files})(?:\?[^"]*)?">\s*'
+        rf'|<script src="[^"]*/assets/(?:{files})(?:\?[^"]*)?"></script>\s*'
+    )
+
+
+NOT_ON_PAGES = _asset_tags(WALL_ONLY_ASSETS)
+NOT_ON_WALL = _asset_tags(PAGE_ONLY_ASSETS)
 
 
 class CockpitDash(dash.Dash):
     """Dash with ``<link rel=preload>`` hints for the graph chunks in every page's head, and without the
-    bundles of unused component libraries on the wall."""
+    bundles and assets a page does not use (the wall's on the leadership pages and the other way round)."""
 
     def interpolate_index(self, **kwargs) -> str:
         prefix = self.config.requests_pathname_prefix
         hints = "".join(f'<link rel="preload" as="script" href="{prefix}{path}">' for path in GRAPH_CHUNKS)
         kwargs["css"] = hints + kwargs.get("css", "")
+        scripts = UNUSED_EVERYWHERE.sub("", kwargs.get("scripts", ""))
         if has_request_context() and request.path.rstrip("/") == prefix.rstrip("/") + WALL_PATH:
-            kwargs["scripts"] = WALL_UNUSED_SCRIPTS.sub("", kwargs.get("scripts", ""))
+            kwargs["scripts"] = NOT_ON_WALL.sub("", WALL_UNUSED_SCRIPTS.sub("", scripts))
+            kwargs["css"] = NOT_ON_WALL.sub("", kwargs["css"])
+        else:
+            kwargs["scripts"] = NOT_ON_PAGES.sub("", scripts)
+            kwargs["css"] = NOT_ON_PAGES.sub("", kwargs["css"])
         return super().interpolate_index(**kwargs)
 
 
@@ -72,7 +98,8 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
         pages_folder=str(Path(__file__).parent / "pages"),
         assets_folder=str(ASSETS_DIR),
         # i18n/ and geo/ are read by the server, not loaded into every page.
-        assets_ignore=r"(i18n|geo)/.*",
+        # login.css belongs to the login form (a Flask template that links it itself).
+        assets_ignore=r"(i18n|geo)/.*|login\.css",
         serve_locally=True,
         compress=True,
         suppress_callback_exceptions=True,

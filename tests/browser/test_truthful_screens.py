@@ -66,7 +66,8 @@ def test_wall_opens_on_2023_with_the_note_and_the_true_as_of(fresh_server, page_
 
 
 def test_leadership_opens_on_2023_with_the_note_and_the_true_as_of(fresh_server, page_opener):
-    page = page_opener(fresh_server.url + "/", 1440, 900).page
+    recorded = page_opener(fresh_server.url + "/", 1440, 900)
+    page = recorded.page
     page.wait_for_function(
         "() => (document.getElementById('lead-scope') || {}).innerText?.includes('数据截至')", timeout=45000
     )
@@ -78,6 +79,9 @@ def test_leadership_opens_on_2023_with_the_note_and_the_true_as_of(fresh_server,
         "() => (document.getElementById('lead-kpi-value-activities_total') || {}).innerText === '146'",
         timeout=45000,
     )
+    # The page works without the wall's script and stylesheets, which it no longer loads.
+    assert recorded.console_errors == []
+    assert not [u for u in recorded.requests if "/assets/wall." in u or "dash_table" in u]
 
 
 def test_an_empty_period_says_so(fresh_server, page_opener):
