@@ -371,7 +371,10 @@ def bench_dashboard(
 
     name, password, token = make_credentials(data_dir)
     server = Server(data_dir).start()
-    result: dict = {"server": "gunicorn, 1 worker (gthread, 4 threads)", "memory_idle": server.memory()}
+    result: dict = {
+        "server": "gunicorn, 1 worker (gthread, 32 threads, 2 callback slots)",
+        "memory_idle": server.memory(),
+    }
     try:
         admin = signed_in(server.url, name, password)
         kiosk = kiosk_session(server.url, token)
@@ -420,7 +423,7 @@ def _load_step(data_dir: Path, admin, kiosk, recorded: list[dict], seconds: floa
     server = Server(data_dir, workers=2).start()
     try:
         return {
-            "server": "gunicorn, 2 workers (gthread, 4 threads)",
+            "server": "gunicorn, 2 workers (gthread, 32 threads, 2 callback slots)",
             **bench_load(
                 data_dir,
                 server.url,

@@ -15,6 +15,7 @@ import flask_bootstrap
 from flask import abort, has_request_context, request, send_from_directory
 
 from dashboard import context
+from dashboard.callback_gate import install_callback_gate
 from dashboard.health import register_health_routes
 from warehouse.settings import ASSETS_DIR, Settings
 
@@ -120,6 +121,7 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
             return send_from_directory(VENDOR_FONT_DIR, name[6:], max_age=86400)
         abort(404)
 
+    install_callback_gate(server, settings.callback_slots)
     from dashboard.wall_routes import register_wall_routes
 
     register_wall_routes(server)

@@ -42,6 +42,11 @@ class Settings:
     etl_cron: str = "*/30 * * * *"
     rebuild_hour: int = 2
     timezone: str = "Asia/Shanghai"
+    # Threads per gunicorn worker: enough that every request gets one at once (see callback_slots).
+    server_threads: int = 32
+    # Dash callbacks one worker runs at once; the others wait for a slot, so that a wall's poll never
+    # queues behind them (dashboard/callback_gate.py). 0: no limit.
+    callback_slots: int = 2
     lang: str = "zh-CN"
     host: str = "127.0.0.1"
     port: int = 8050
