@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from etl.cli import CliError
-from warehouse import query
+from warehouse import query, timefmt
 from warehouse.default_period import DefaultPeriod, default_period, today_in
 from warehouse.i18n import both, t
 from warehouse.publish import SnapshotNotFound, list_snapshots, publish_snapshot, rollback
@@ -172,7 +172,7 @@ def run_snapshots_list(args, settings: Settings) -> int:
     rows = [
         (
             e.version,
-            e.built_at.isoformat() if e.built_at else "",
+            timefmt.show(e.built_at, settings) if e.built_at else "",
             e.run_id or "",
             f"{e.size_bytes / 1_048_576:.1f} MB",
             "*" if e.is_published else "",
