@@ -342,31 +342,3 @@ def test_map_points_carry_township_codes_for_clicks():
     assert (
         map_click_code({"points": [{"curveNumber": 2, "customdata": "150205002000"}]}, []) == "150205002000"
     )
-
-
-def test_map_labels_small_townships_by_callouts_with_leader_lines_like_the_wall():
-    from dashboard.components.lead_map import lead_map_figure
-
-    def square(code: str, name: str, x: float, size: float) -> dict:
-        ring = [[x, 40], [x, 40 + size], [x + size, 40 + size], [x + size, 40], [x, 40]]
-        return {
-            "type": "Feature",
-            "properties": {"township_code": code, "township_name": name},
-            "geometry": {"type": "Polygon", "coordinates": [ring]},
-        }
-
-    big, small = square("150205002000", "大发街道", 110, 1.0), square("150205001000", "石拐街道", 111.2, 0.05)
-    townships = {"type": "FeatureCollection", "features": [big, small]}
-    summary = pd.DataFrame(
-        {
-            "township_code": ["150205002000", "150205001000"],
-            "township_name": ["大发街道", "石拐街道"],
-            "activities": [3, 7],
-        }
-    )
-    fig = lead_map_figure(None, townships, pd.DataFrame(), summary, "zh-CN")
-    labels = next(tr for tr in fig.data if tr.mode == "text")
-    assert list(labels.customdata) == ["150205002000"]  # clicks on in-polygon labels still find the township
-    callouts = [a for a in fig.layout.annotations if a.showarrow]
-    assert [a.text for a in callouts] == ["石拐街道 7"]
-    assert callouts[0].font.size == 11 and callouts[0].font.color  # sized like the rest, colour kept

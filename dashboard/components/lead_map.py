@@ -81,12 +81,6 @@ def township_summary_from_homes(homes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-# Townships under this share of the district's area (the dense urban south) are labelled as the wall
-# labels them: from a column in the map's corner with a leader line, not inside polygons too small to
-# hold their names without overlapping.
-SMALL_TOWNSHIP_SHARE = 0.1
-
-
 def lead_map_figure(
     district: Mapping | None,
     townships: Mapping | None,
@@ -133,8 +127,6 @@ def lead_map_figure(
         legend_names=(t("leadership.map_homes", lang), t("leadership.map_stations", lang)),
         theme=district_map.LIGHT,
         label_size=12,
-        label_min_share=SMALL_TOWNSHIP_SHARE,
-        callouts=True,
         static=False,
     )
     codes = township_codes(townships)
@@ -152,10 +144,7 @@ def lead_map_figure(
     fig.update_layout(
         font={"family": FONT, "size": 12},
         legend={"font": {"size": 12}},
-        annotations=[
-            {**a.to_plotly_json(), "font": {**(a.font.to_plotly_json() if a.font else {}), "size": 11}}
-            for a in fig.layout.annotations
-        ],
+        annotations=[{**a.to_plotly_json(), "font": {"size": 11}} for a in fig.layout.annotations],
         clickmode="event",
     )
     return fig
@@ -168,11 +157,10 @@ def _tag_points_with_codes(fig: go.Figure, townships: Mapping | None, homes: lis
     polygon's fill, so those points must say which township they belong to.
     """
     features = (townships or {}).get("features", [])
-    # The labels drawn inside their polygons (the small townships' are callouts: see map_figure).
     label_codes = [
         district_map.feature_code(f)
-        for f, share in zip(features, district_map.area_shares(features), strict=True)
-        if district_map.label_point(f.get("geometry") or {}) is not None and share >= SMALL_TOWNSHIP_SHARE
+        for f in features
+        if district_map.label_point(f.get("geometry") or {}) is not None
     ]
     located = [h for h in homes if h.get("lon") is not None and h.get("lat") is not None]
     groups = [
