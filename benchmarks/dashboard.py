@@ -363,13 +363,18 @@ def replay_get(http: requests.Session, url: str, calls: int) -> dict:
     return {**percentiles(samples), "first_ms": first_ms, "response_bytes": size}
 
 
-def bench_dashboard(data_dir: Path, calls: int = 50, budget_s: float = 20.0, opens: int = 3) -> dict:
+def bench_dashboard(
+    data_dir: Path, calls: int = 50, budget_s: float = 20.0, opens: int = 3, load_seconds: float = 30.0
+) -> dict:
     """Start the server on ``data_dir``, then the browser, capture, replay and memory figures."""
     from playwright.sync_api import sync_playwright
 
     name, password, token = make_credentials(data_dir)
     server = Server(data_dir).start()
-    result: dict = {"server": "gunicorn, 1 worker (gthread, 4 threads)", "memory_idle": server.memory()}
+    result: dict = {
+        "server": "gunicorn, 1 worker (gthread, 32 threads, 2 callback slots)",
+        "memory_idle": server.memory(),
+    }
     try:
         admin = signed_in(server.url, name, password)
         kiosk = kiosk_session(server.url, token)
@@ -405,7 +410,33 @@ def bench_dashboard(data_dir: Path, calls: int = 50, budget_s: float = 20.0, ope
         result["memory_end"] = server.memory()
     finally:
         server.stop()
+    if load_seconds > 0:
+        result["load"] = _load_step(data_dir, admin, kiosk, recorded.get("leadership", []), load_seconds)
     return result
+
+
+def _load_step(data_dir: Path, admin, kiosk, recorded: list[dict], seconds: float) -> dict:
+    """The load step (benchmarks/load.py) on ``cockpit serve --workers 2``, sessions reused."""
+    from benchmarks.load import bench_load
+    from dashboard.security import SESSION_COOKIE_NAME
+
+    server = Server(data_dir, workers=2).start()
+    try:
+        return {
+            "server": "gunicorn, 2 workers (gthread, 32 threads, 2 callback slots)",
+            **bench_load(
+                data_dir,
+                server.url,
+                {SESSION_COOKIE_NAME: admin.cookies[SESSION_COOKIE_NAME]},
+                {SESSION_COOKIE_NAME: kiosk.cookies[SESSION_COOKIE_NAME]},
+                recorded,
+                seconds=seconds,
+            ),
+        }
+    except Exception as exc:  # keep the other figures
+        return {"error": f"{type(exc).__name__}: {exc}"[:2000]}
+    finally:
+        server.stop()
 
 
 def browse(run: BrowserRun, opens: int) -> dict:

@@ -10,7 +10,9 @@ cases, deputies and homes) it:
    pandas baseline of the Dash tutorials (``benchmarks/panels.py``);
 4. starts ``cockpit serve --workers 1`` signed in, opens the wall and the leadership view in headless
    Chromium (first full render, bytes), records the callbacks' payloads and replays them over HTTP
-   (p50/p95), with the server's memory (``benchmarks/dashboard.py``).
+   (p50/p95), with the server's memory (``benchmarks/dashboard.py``);
+5. the load step: ``cockpit serve --workers 2``, 20 signed-in leaders changing periods, 5 walls polling
+   and two republishes at once, for ``--load-seconds`` (``benchmarks/load.py``).
 
 It prints markdown tables, writes ``benchmarks/out/results.json`` (with the machine's description) and
 ``benchmarks/out/results.md``; ``--readme`` also replaces the ``## Performance`` section of README.md.
@@ -129,7 +131,11 @@ def bench_scale(name: str, scale: int, args, shape: str = "districts") -> dict:
         log(f"[{name}] server, browser and HTTP replay")
         try:
             out["dashboard"] = bench_dashboard(
-                scale_dir(scale, shape) / "cockpit", calls=args.calls, budget_s=args.budget, opens=args.opens
+                scale_dir(scale, shape) / "cockpit",
+                calls=args.calls,
+                budget_s=args.budget,
+                opens=args.opens,
+                load_seconds=args.load_seconds,
             )
         except Exception as exc:  # keep the figures of the other steps
             out["dashboard"] = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
@@ -268,6 +274,23 @@ def report(results: dict) -> str:
             f"{_f(lead.get('warm_s'), '{:.2f}')} | {_f((lead.get('bytes') or 0) / 1024)} "
             f"| {_f(poll.get('response_bytes'))} |"
         )
+    lines += [
+        "",
+        "**Under load** (gunicorn, 2 workers; 20 signed-in leaders changing periods, 5 walls polling each "
+        "second, two republishes meanwhile; loopback)",
+        "",
+        "| scale | requests | p50 / p95 / max ms | count | errors | per s |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for s in results["scales"]:
+        load = s.get("dashboard", {}).get("load", {})
+        if "error" in load:
+            lines.append(f"| {s['name']} | failed: {load['error'][:120]} | — | — | — | — |")
+        for kind, r in load.get("requests", {}).items():
+            lines.append(
+                f"| {s['name']} | {kind} | {_f(r.get('p50_ms'), '{:,.0f}')} / {_f(r.get('p95_ms'), '{:,.0f}')} / "
+                f"{_f(r.get('max_ms'), '{:,.0f}')} | {_f(r.get('n'))} | {r.get('errors', 0)} | {r.get('per_s')} |"
+            )
     lines += ["", "**Targets** (largest scale run of each shape)", ""] + [f"- {t}" for t in targets(results)]
     return "\n".join(lines)
 
@@ -401,6 +424,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=20.0, help="seconds of timed calls per panel at most")
     parser.add_argument(
         "--opens", type=int, default=3, help="page opens per page in the browser (first is cold)"
+    )
+    parser.add_argument(
+        "--load-seconds",
+        type=float,
+        default=30.0,
+        help="seconds of the load step (20 leaders, 5 walls, 2 republishes, --workers 2); 0 skips it",
     )
     parser.add_argument("--etl-timeout", type=float, default=3600.0)
     parser.add_argument("--ceiling-timeout", type=float, default=None, help="default: --etl-timeout")

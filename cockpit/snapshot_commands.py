@@ -14,6 +14,7 @@ import click
 
 from cockpit.options import ISO_DATE, current_settings, data_dir_option
 from dashboard.auth_store import record_audit
+from warehouse import timefmt
 from warehouse.i18n import t
 from warehouse.kpi_report import collect_kpis, format_kpi_value, report_period
 from warehouse.publish import list_snapshots
@@ -73,7 +74,8 @@ def snapshots_group() -> None:
 @snapshots_group.command("list", help="kept versions, the published one marked")
 @data_dir_option
 def list_command() -> int:
-    entries = list_snapshots(current_settings())
+    settings = current_settings()
+    entries = list_snapshots(settings)
     if not entries:
         print(t("warehouse.cli.no_snapshots"))
         return 0
@@ -81,7 +83,7 @@ def list_command() -> int:
     rows = [
         (
             e.version,
-            e.built_at.isoformat() if e.built_at else "",
+            timefmt.show(e.built_at, settings) if e.built_at else "",
             e.run_id or "",
             f"{e.size_bytes / 1_048_576:.1f} MB",
             "*" if e.is_published else "",

@@ -16,6 +16,7 @@ from flask import abort, has_request_context, request, send_from_directory
 
 from dashboard import context, security
 from dashboard.briefing.routes import register_briefing_routes
+from dashboard.callback_gate import install_callback_gate
 from dashboard.downloads import register_download_routes
 from dashboard.health import register_health_routes
 from dashboard.intake_routes import register_intake_routes
@@ -50,18 +51,44 @@ WALL_UNUSED_SCRIPTS = re.compile(
     r'[^"]*"></script>\s*'
 )
 WALL_PATH = "/wall"
+# Our own assets only the wall uses (its canvas, scripts and freshness banner), and those only the other
+# pages use: Dash links every file of assets/ into every page, so each page drops the other's. Dash's
+# DataTable bundle is loaded because dash imports dash_table; no page renders a DataTable.
+WALL_ONLY_ASSETS = ("wall.css", "wall.js", "ops.css")
+PAGE_ONLY_ASSETS = ("leadership.css",)
+UNUSED_EVERYWHERE = re.compile(
+    r'<script src="[^"]*/_dash-component-suites/dash/dash_table/[^"]*"></script>\s*'
+)
+
+
+def _asset_tags(names: tuple[str, ...]) -> re.Pattern:
+    """``<link>``/``<script>`` tags of these files under assets/ (any query string)."""
+    files = "|".join(re.escape(n) for n in names)
+    return re.compile(
+        rf'<link rel="stylesheet" href="[^"]*/assets/(?:{files})(?:\?[^"]*)?">\s*'
+        rf'|<script src="[^"]*/assets/(?:{files})(?:\?[^"]*)?"></script>\s*'
+    )
+
+
+NOT_ON_PAGES = _asset_tags(WALL_ONLY_ASSETS)
+NOT_ON_WALL = _asset_tags(PAGE_ONLY_ASSETS)
 
 
 class CockpitDash(dash.Dash):
     """Dash with ``<link rel=preload>`` hints for the graph chunks in every page's head, and without the
-    bundles of unused component libraries on the wall."""
+    bundles and assets a page does not use (the wall's on the leadership pages and the other way round)."""
 
     def interpolate_index(self, **kwargs) -> str:
         prefix = self.config.requests_pathname_prefix
         hints = "".join(f'<link rel="preload" as="script" href="{prefix}{path}">' for path in GRAPH_CHUNKS)
         kwargs["css"] = hints + kwargs.get("css", "")
+        scripts = UNUSED_EVERYWHERE.sub("", kwargs.get("scripts", ""))
         if has_request_context() and request.path.rstrip("/") == prefix.rstrip("/") + WALL_PATH:
-            kwargs["scripts"] = WALL_UNUSED_SCRIPTS.sub("", kwargs.get("scripts", ""))
+            kwargs["scripts"] = NOT_ON_WALL.sub("", WALL_UNUSED_SCRIPTS.sub("", scripts))
+            kwargs["css"] = NOT_ON_WALL.sub("", kwargs["css"])
+        else:
+            kwargs["scripts"] = NOT_ON_PAGES.sub("", scripts)
+            kwargs["css"] = NOT_ON_PAGES.sub("", kwargs["css"])
         return super().interpolate_index(**kwargs)
 
 
@@ -76,8 +103,9 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
         use_pages=True,
         pages_folder=str(Path(__file__).parent / "pages"),
         assets_folder=str(ASSETS_DIR),
-        # intake/ belongs to the import page (plain Flask, dashboard/intake_routes.py) only.
-        assets_ignore=r"intake/.*",
+        # intake/ belongs to the import page (plain Flask, dashboard/intake_routes.py) only; login.css to
+        # the login form (a Flask template that links it itself).
+        assets_ignore=r"intake/.*|login\.css",
         serve_locally=True,
         compress=True,
         suppress_callback_exceptions=True,
@@ -98,6 +126,7 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
             return send_from_directory(VENDOR_FONT_DIR, name[6:], max_age=86400)
         abort(404)
 
+    install_callback_gate(server, settings.callback_slots)
     register_wall_routes(server)
     register_download_routes(server)
     register_briefing_routes(server)

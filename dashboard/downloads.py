@@ -39,8 +39,9 @@ from dashboard.components.lead_panels import (
     township_names,
 )
 from dashboard.filters import ViewState, filters_from_state, parse_search
+from dashboard.period_default import current_default_period
 from dashboard.security import current_principal, note_download
-from warehouse import query
+from warehouse import query, timefmt
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
 from warehouse.spreadsheet import csv_safe, xlsx_text_cells
@@ -287,7 +288,7 @@ def kpi_frame(values: dict, lang: str, as_of: dict | None = None) -> pd.DataFram
                 "kpi_name": t(f"kpi.{k}.name", lang),
                 "value": values.get(k),
                 "kpi_def": t(f"kpi.{k}.def", lang),
-                "as_of": as_of.get(k),
+                "as_of": timefmt.show(as_of[k], context.settings()) if as_of.get(k) else None,
             }
             for k in query.KPI_IDS
         ]
@@ -299,7 +300,7 @@ def kpi_frame(values: dict, lang: str, as_of: dict | None = None) -> pd.DataFram
 
 def _context(con, state: ViewState, filters: Filters, lang: str) -> Context:
     names = township_names(as_frame(query.township_options(con)))
-    as_of = as_of_text(query.snapshot_info(con)) or "—"
+    as_of = as_of_text(query.snapshot_info(con), context.settings(), lang) or "—"
     return Context(
         lang=lang,
         filters_text=describe_filters(state, filters, names, lang),
@@ -404,7 +405,7 @@ def register_download_routes(server) -> None:
         panel_key, _, fmt = name.rpartition(".")
         if not panel_key or (panel_key != REPORT and panel_key not in PANELS_BY_KEY):
             abort(404)
-        state = parse_search(request.args.to_dict(flat=False), context.settings().default_period())
+        state = parse_search(request.args.to_dict(flat=False), current_default_period().as_tuple())
         filters = filters_from_state(state)
         principal = current_principal()
         user = principal.name if principal is not None else request.remote_addr or "-"

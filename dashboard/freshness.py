@@ -4,8 +4,8 @@ The answer combines the published snapshot (its build time and per-source as-of 
 ``warehouse.query.SnapshotInfo``) with the last run's status file (``data_dir/last_run.json``, written by
 ``etl.jobs``); neither read touches the raw store.
 
-- ``ok``: a snapshot exists, it was built less than ``settings.stale_after_hours`` ago, and the last run
-  did not fail.
+- ``ok``: a snapshot exists, it was built less than ``settings.stale_after_hours`` ago, its newest
+  export's own date is at most ``settings.stale_after_export_days`` old, and the last run did not fail.
 - ``reason``: ``ok``, ``no_snapshot``, ``stale`` or ``last_run_failed`` (the i18n key
   ``ops.fresh.<reason>`` says it on screen).
 
@@ -18,13 +18,14 @@ Usage on a page::
 
 Age is measured from the snapshot's build time: the nightly rebuild publishes even when no new export
 arrived, so a snapshot older than ``stale_after_hours`` (26 h by default) means the refresh itself has
-stopped. ``as_of`` (what the banner shows) is the newest source as-of time, else the build time.
+stopped. Data exported long ago is stale however recently it was loaded: the export date counts too.
+The banner says both (``warehouse.timefmt.as_of_text``): "数据截至 2024-01-20 · 更新于 21:27".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dashboard import context
@@ -32,6 +33,7 @@ from warehouse import query
 from warehouse.i18n import t
 from warehouse.run_status import RunStatus, read_status
 from warehouse.settings import Settings
+from warehouse.timefmt import as_of_text, localize
 
 OK = "ok"
 NO_SNAPSHOT = "no_snapshot"
@@ -50,6 +52,7 @@ class Freshness:
         last_run_status: ``succeeded``/``failed``/None (no run recorded).
         age_seconds: Seconds since the snapshot was built, None without a snapshot.
         last_run_at: When the last run finished (aware), None if no run is recorded.
+        export_date: The newest export's own date, None when the snapshot records none.
     """
 
     ok: bool
@@ -58,15 +61,12 @@ class Freshness:
     last_run_status: str | None
     age_seconds: float | None = None
     last_run_at: datetime | None = None
+    export_date: date | None = None
 
 
 def aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     """``moment`` in ``zone``; a naive time is taken as the machine's local time (how ``now()`` writes it)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.astimezone(zone)
+    return localize(moment, zone)
 
 
 def freshness(
@@ -101,27 +101,31 @@ def freshness(
     if built_at is None or built_at.year < 2000 or not getattr(snapshot_info, "version", None):
         # query.snapshot_info gives datetime.min and no version for a snapshot without metadata.
         return Freshness(False, NO_SNAPSHOT, None, last_status, None, last_at)
+    export_date = getattr(snapshot_info, "export_date", None)
     built = aware(built_at, zone)
     sources = [aware(v, zone) for v in (getattr(snapshot_info, "as_of", None) or {}).values() if v]
     as_of = max(sources, default=built)
     now = aware(now, zone) if now else datetime.now(zone)
     age = max(0.0, (now - built).total_seconds())
+    export_days = (now.date() - export_date).days if export_date else 0
     if last_status == "failed":
         reason = LAST_RUN_FAILED
-    elif age > settings.stale_after_hours * 3600:
+    elif age > settings.stale_after_hours * 3600 or export_days > settings.stale_after_export_days:
         reason = STALE
     else:
         reason = OK
-    return Freshness(reason == OK, reason, as_of, last_status, age, last_at)
+    return Freshness(reason == OK, reason, as_of, last_status, age, last_at, export_date)
 
 
-def format_time(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+def format_time(fresh: Freshness, lang: str | None = None, now: datetime | None = None) -> str:
+    """ "2024-01-20 · 更新于 21:27" (export date and load time, in the time zone of ``fresh.as_of``), or "—"."""
+    zone = fresh.as_of.tzinfo if fresh.as_of else "UTC"
+    return as_of_text(fresh.export_date, fresh.as_of, zone, lang, now) or "—"
 
 
 def banner_text(fresh: Freshness, lang: str | None = None) -> str:
     """The banner/alert text for ``fresh`` in ``lang`` (also for ``ok``: "数据截至 …")."""
-    return t(f"ops.fresh.{fresh.reason}", lang, as_of=format_time(fresh.as_of))
+    return t(f"ops.fresh.{fresh.reason}", lang, as_of=format_time(fresh, lang))
 
 
 # ---- builders for the pages ---------------------------------------------------------------------

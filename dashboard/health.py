@@ -1,10 +1,11 @@
 """``/healthz``: is the published data fresh? For monitoring, load balancers and the operators.
 
 Answers JSON, 200 when fresh and 503 otherwise (no snapshot, data older than
-``settings.stale_after_hours``, or the last run failed; see :mod:`dashboard.freshness`)::
+``settings.stale_after_hours`` or exported more than ``settings.stale_after_export_days`` ago, or the last run failed; see :mod:`dashboard.freshness`)::
 
     {"status": "ok", "snapshot_version": "20261127T013000Z-1a2b3c4d",
      "built_at": "2026-11-27T09:30:00+08:00", "data_as_of": "2026-11-27T09:29:58+08:00",
+     "data_export_date": "2026-11-27",
      "data_age_seconds": 1520, "last_run_status": "succeeded",
      "last_run_at": "2026-11-27T09:30:02+08:00"}
 
@@ -15,14 +16,14 @@ published snapshot's metadata and ``last_run.json``, never the raw store. No log
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, jsonify
 
 from dashboard import context
-from dashboard.freshness import Freshness, aware, freshness
+from dashboard.freshness import Freshness, freshness
 from warehouse import query
+from warehouse.timefmt import iso
 
 log = logging.getLogger("cockpit.health")
 
@@ -39,20 +40,19 @@ def current_snapshot_info():
         return None
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment else None
-
-
 def health_payload(fresh: Freshness, snapshot_info, zone: ZoneInfo) -> dict:
     """The JSON body: versions, times and statuses only."""
     return {
         "status": fresh.reason,
         "snapshot_version": getattr(snapshot_info, "version", None),
-        "built_at": _iso(aware(getattr(snapshot_info, "built_at", None), zone)),
-        "data_as_of": _iso(fresh.as_of),
+        "built_at": iso(getattr(snapshot_info, "built_at", None), zone)
+        if fresh.reason != "no_snapshot"
+        else None,
+        "data_as_of": iso(fresh.as_of, zone),
+        "data_export_date": iso(fresh.export_date, zone),
         "data_age_seconds": round(fresh.age_seconds) if fresh.age_seconds is not None else None,
         "last_run_status": fresh.last_run_status,
-        "last_run_at": _iso(fresh.last_run_at),
+        "last_run_at": iso(fresh.last_run_at, zone),
     }
 
 

@@ -3,7 +3,9 @@
 - The app is built **in each worker, after the fork** (``preload_app`` off): every worker opens its own
   read-only DuckDB connection on the published snapshot; a connection made before a fork must never be
   shared by children.
-- ``gthread`` workers: a few threads per process, so a slow callback does not stall a wall's poll; each
+- ``gthread`` workers with many threads (``settings.server_threads``), so every request gets a thread at
+  once, and at most ``settings.callback_slots`` Dash callbacks running per worker
+  (:mod:`dashboard.callback_gate`): a wall's poll never waits behind leaders' period changes. Each
   request takes its own cursor (STACK_NOTES: a connection shared by threads refuses concurrent work).
 - Compression is Dash's own (``compress=True`` in ``create_app``).
 - Static files get long-lived cache headers (:func:`install_static_cache_headers`); Dash fingerprints
@@ -63,7 +65,7 @@ def gunicorn_options(settings: Settings, workers: int) -> dict:
         "bind": f"{settings.host}:{settings.port}",
         "workers": max(1, workers),
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": max(1, settings.server_threads),
         "preload_app": False,
         "timeout": 120,
         "graceful_timeout": 30,

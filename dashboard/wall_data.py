@@ -30,8 +30,9 @@ from dashboard.components.wall_layout import (
 )
 from dashboard.filters import yoy_filters
 from dashboard.freshness import banner_templates
+from dashboard.period_default import current_default_period
 from dashboard.view_cache import VersionedCache, plain_figure
-from warehouse import query
+from warehouse import query, timefmt
 from warehouse.bounds import bounded_period, parse_day
 from warehouse.i18n import normalize_lang, t
 from warehouse.settings import Settings
@@ -138,10 +139,9 @@ def load_header(con, params: dict, settings: Settings) -> dict:
     if con is None:
         return {Ids.AS_OF: as_of_block(None, None, 0, params["lang"])}
     info = query.snapshot_info(con)
-    as_of_values = [v for v in (info.as_of or {}).values() if v is not None]
-    newest = max(as_of_values) if as_of_values else info.built_at
+    newest = info.updated_at
     built_ms = int(newest.timestamp() * 1000) if newest else None
-    text = newest.strftime("%Y-%m-%d %H:%M") if newest else None
+    text = timefmt.as_of_text(info.export_date, newest, settings.timezone, params["lang"])
     stale_ms = int(settings.stale_after_hours * 3600 * 1000)
     return {Ids.AS_OF: as_of_block(text, built_ms, stale_ms, params["lang"]), Ids.VERSION: info.version}
 
@@ -149,7 +149,12 @@ def load_header(con, params: dict, settings: Settings) -> dict:
 def load_kpis(con, params: dict, settings: Settings) -> dict:
     lang = params["lang"]
     values = as_mapping(_fetch(con, query.kpis, _filters(params)))
-    as_of = as_mapping(_fetch(con, query.kpi_as_of))
+    # Rendered here, in the installation's zone, so that the tiles only place the text.
+    as_of = {
+        k: timefmt.show(v, settings.timezone)
+        for k, v in as_mapping(_fetch(con, query.kpi_as_of)).items()
+        if v
+    }
     level_counts = wall_kpi.homes_by_level(rows(_fetch(con, query.home_map, _filters(params))))
     return {
         "wall-kpi-tiles": wall_kpi.kpi_tiles(values, as_of, level_counts, lang),
@@ -232,6 +237,8 @@ def load_ranking(con, params: dict, settings: Settings) -> dict:
     # Only the top N ever leaves the server: the bottom of the ranking (the watchlist) never reaches a kiosk.
     top = max(0, int(settings.wall_ranking_top))
     ranking = rows(_fetch(con, query.points_ranking, _filters(params), limit=top))
+    if not any(r.get("points") for r in ranking):
+        ranking = []  # a list of zeros sorted by id is no ranking: "本期暂无数据"
     return {"wall-ranking": wall_lists.ranking_list(ranking, params["lang"])}
 
 
@@ -249,9 +256,14 @@ def load_trends(con, params: dict, settings: Settings) -> dict:
         width, height = panel_by_id(panel_id).body_size
         this_rows = rows(_fetch(con, query.monthly_trend, filters, measure))
         last_rows = rows(_fetch(con, query.monthly_trend, last_filters, measure))
+        this_year = wall_charts.monthly_series(this_rows, "value")
+        last_year = wall_charts.monthly_series(last_rows, "value")
+        if not any(this_year) and not any(last_year):
+            content[panel_id] = wall_charts.empty_figure(width, height, t("period.empty", lang))
+            continue
         content[panel_id] = wall_charts.trend_figure(
-            wall_charts.monthly_series(this_rows, "value"),
-            wall_charts.monthly_series(last_rows, "value"),
+            this_year,
+            last_year,
             months,
             names,
             width,
@@ -425,7 +437,8 @@ def build_layout(
 ):
     """The whole wall for the URL's parameters, every panel filled from the snapshot."""
     lang = normalize_lang(lang)
-    first, last = parse_period(start, end, settings.default_period())
+    default = current_default_period(settings, reader)
+    first, last = parse_period(start, end, default.as_tuple())
     playlist = parse_screens(screens)
     seconds = parse_dwell(dwell)
     params = _params(first, last, lang)
@@ -434,7 +447,14 @@ def build_layout(
         content[Ids.AS_OF] = as_of_block(None, None, 0, lang)
     return wall_layout(
         title=t("wall.title", lang, district=settings.district_name),
-        period_text=t("wall.period", lang, start=first.isoformat(), end=last.isoformat()),
+        period_text=" · ".join(
+            text
+            for text in (
+                t("wall.period", lang, start=first.isoformat(), end=last.isoformat()),
+                default.notes_for(first, last, lang),
+            )
+            if text
+        ),
         as_of=content[Ids.AS_OF],
         content=content,
         ticker_children=content.get(Ids.TICKER, wall_lists.ticker([], lang)),

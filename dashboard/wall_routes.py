@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask, abort, jsonify, send_file
+from flask import Flask, abort, jsonify, request, send_file
 
 from dashboard import context
 from dashboard.freshness import OK, Freshness, format_time, freshness
@@ -72,8 +72,8 @@ def cached_freshness(version: str | None = None) -> Freshness:
     return freshness(settings, *_freshness_inputs(settings, version))
 
 
-def current_freshness_state(version: str | None) -> dict:
-    """``{"fresh": "ok"}`` or ``{"fresh": reason, "as_of": "YYYY-MM-DD HH:MM"}`` for the poll."""
+def current_freshness_state(version: str | None, lang: str | None = None) -> dict:
+    """``{"fresh": "ok"}`` or ``{"fresh": reason, "as_of": "2024-01-20 · 更新于 21:27"}`` for the poll."""
     try:
         fresh = cached_freshness(version)
     except Exception:  # freshness is a courtesy: never let it break the poll
@@ -81,14 +81,14 @@ def current_freshness_state(version: str | None) -> dict:
         return {}
     if fresh.reason == OK:
         return {"fresh": OK}
-    return {"fresh": fresh.reason, "as_of": format_time(fresh.as_of)}
+    return {"fresh": fresh.reason, "as_of": format_time(fresh, lang)}
 
 
 def register_wall_routes(server: Flask) -> None:
     @server.route("/wall/version")
     def wall_version():
         version = current_version()
-        response = jsonify({"version": version, **current_freshness_state(version)})
+        response = jsonify({"version": version, **current_freshness_state(version, request.args.get("lang"))})
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -12,32 +12,23 @@ therefore ordered by the export's date, found in this order:
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import datetime
 
 from etl.mapping import norm_header
+from warehouse.export_date import export_date_from_name
 
 FILE_NAME, COLUMN, LOAD_TIME = "file_name", "column", "load_time"
 # Headers of a column that carries the export's (or the record's last update) time.
 STAMP_HEADERS = frozenset(
     norm_header(h) for h in ("导出时间", "导出日期", "更新时间", "更新日期", "数据更新时间", "最后更新时间")
 )
-_STAMP = re.compile(
-    r"(?<!\d)(?P<y>20\d{2})(?:(?P<sep>[-_.])?(?P<m>0[1-9]|1[0-2])(?P=sep)?(?P<d>0[1-9]|[12]\d|3[01])"
-    r"|年(?P<m2>1[0-2]|0?[1-9])月(?P<d2>3[01]|[12]\d|0?[1-9])日?)(?!\d)"
-)
 
 
 def stamp_from_name(file_name: str) -> datetime | None:
-    """The last valid date stamp in ``file_name`` (midnight of that day), or None."""
-    found = None
-    for m in _STAMP.finditer(file_name):
-        month, day = (m["m"], m["d"]) if m["m"] else (m["m2"], m["d2"])
-        try:
-            found = datetime.combine(date(int(m["y"]), int(month), int(day)), datetime.min.time())
-        except ValueError:
-            continue
-    return found
+    """The export date stamped in ``file_name`` (midnight of that day), or None: one reading of a name
+    for the ETL's version order and the screens' "数据截至" (``warehouse.export_date``)."""
+    stamped = export_date_from_name(file_name)
+    return datetime.combine(stamped, datetime.min.time()) if stamped else None
 
 
 def stamp_column(headers: list[str]) -> int | None:

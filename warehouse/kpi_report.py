@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from warehouse import query
+from warehouse.default_period import DefaultPeriod, default_period, today_in
 from warehouse.errors import user_error
 from warehouse.settings import Settings
 from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
@@ -16,13 +17,30 @@ from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
 NULL_DISPLAY = "—"
 
 
+def snapshot_default_period(settings: Settings) -> DefaultPeriod:
+    """The screens' default period (this year, else the latest year with records) for the snapshot."""
+    reader = SnapshotReader(settings.published_db)
+    try:
+        cur = reader.cursor()
+    except SnapshotUnavailable:
+        return default_period(None, settings)
+    try:
+        return default_period(cur, settings)
+    finally:
+        cur.close()
+        reader.close()
+
+
 def report_period(settings: Settings, start: date | None, end: date | None) -> tuple[date, date]:
-    """The period asked for, completed from the settings (default: the current calendar year).
+    """The period asked for; with neither end given, the screens' default period (so ``cockpit kpis``
+    shows what the wall shows), else completed from the settings and the current year.
 
     Raises:
         UserError: The start is after the end.
     """
-    year = date.today().year
+    if start is None and end is None:
+        return snapshot_default_period(settings).as_tuple()
+    year = today_in(settings).year
     start = start or settings.default_start or date(year, 1, 1)
     end = end or settings.default_end or date(start.year, 12, 31)
     if start > end:

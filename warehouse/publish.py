@@ -22,13 +22,15 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
+from warehouse.export_date import EXPORT_DATE_KEY, export_date_from_name
 from warehouse.points import PointsRule, load_points_rules
 from warehouse.settings import Settings
+from warehouse.timefmt import localize
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 BUILD_ALIAS = "cockpit_snapshot_build"
@@ -222,6 +224,32 @@ def _write_meta(
             group by entity
             """
         )
+        export_dates = _export_dates(con, raw_catalog, settings)
+        if export_dates:
+            con.executemany(
+                f"insert into {snap}.main.snapshot_meta values (?, ?)",
+                [[f"{EXPORT_DATE_KEY}.{e}", day.isoformat()] for e, day in sorted(export_dates.items())],
+            )
+
+
+def _export_dates(con: duckdb.DuckDBPyConnection, raw_catalog: str, settings: Settings) -> dict[str, date]:
+    """Per entity, the newest loaded export's own date (warehouse.export_date).
+
+    A file whose name carries no date stamp counts with the day it was loaded (in the settings' zone):
+    the export cannot be newer than that.
+    """
+    rows = con.execute(
+        f"""
+        select entity, file_name, loaded_at
+        from {_quote_ident(raw_catalog)}.main.etl_files
+        where entity is not null and status = 'loaded'
+        """
+    ).fetchall()
+    newest: dict[str, date] = {}
+    for entity, file_name, loaded_at in rows:
+        day = export_date_from_name(file_name) or localize(loaded_at, settings.timezone).date()
+        newest[entity] = max(day, newest.get(entity, day))
+    return newest
 
 
 @contextlib.contextmanager

@@ -29,6 +29,8 @@ import duckdb
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
+from warehouse.export_date import EXPORT_DATE_KEY
+
 KPI_IDS: tuple[str, ...] = (
     "deputies_total",
     "homes_total",
@@ -116,6 +118,21 @@ class SnapshotInfo:
     built_at: datetime
     run_id: str
     as_of: dict[str, datetime]
+    # Per entity, the newest loaded export's own date (warehouse.export_date): what "数据截至" means.
+    export_dates: dict[str, date] = field(default_factory=dict)
+
+    @property
+    def export_date(self) -> date | None:
+        """The newest export's own date over all sources, None for a snapshot that records none."""
+        return max(self.export_dates.values(), default=None)
+
+    @property
+    def updated_at(self) -> datetime | None:
+        """When the newest source file was loaded (else the build time): "更新于"."""
+        loaded = [v for v in self.as_of.values() if v is not None]
+        if loaded:
+            return max(loaded)
+        return self.built_at if self.built_at and self.built_at.year >= 2000 else None
 
 
 # --- Scope (row-level security) --------------------------------------------------------------------
@@ -348,6 +365,11 @@ def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
         built_at=_as_datetime(meta.get("built_at")) or datetime.min,
         run_id=meta.get("run_id", ""),
         as_of=as_of,
+        export_dates={
+            key.removeprefix(f"{EXPORT_DATE_KEY}."): date.fromisoformat(value)
+            for key, value in meta.items()
+            if key.startswith(f"{EXPORT_DATE_KEY}.") and value
+        },
     )
 
 
@@ -373,10 +395,14 @@ def kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | 
     return values
 
 
-def kpi_as_of(con: duckdb.DuckDBPyConnection) -> dict[str, datetime | None]:
-    """For each KPI id, the load time of the newest file of the entity it is computed from."""
-    as_of = snapshot_info(con).as_of
-    return {kpi_id: as_of.get(KPI_ENTITY[kpi_id]) for kpi_id in KPI_IDS}
+def kpi_as_of(con: duckdb.DuckDBPyConnection) -> dict[str, date | datetime | None]:
+    """For each KPI id, how current its source is: the newest export date of the entity it is computed
+    from (a ``date``), else (a snapshot recording none) the load time of its newest file."""
+    info = snapshot_info(con)
+    return {
+        kpi_id: info.export_dates.get(KPI_ENTITY[kpi_id]) or info.as_of.get(KPI_ENTITY[kpi_id])
+        for kpi_id in KPI_IDS
+    }
 
 
 def data_period(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
@@ -384,6 +410,12 @@ def data_period(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | Non
     meta = snapshot_meta(con)
     start, end = meta.get("data_start"), meta.get("data_end")
     return (date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
+
+
+@memoised
+def record_years(con: duckdb.DuckDBPyConnection) -> dict[int, date]:
+    """Each year that has records (activities, suggestions, cases), with its latest record date."""
+    return {int(r["record_year"]): r["latest"] for r in _records(con, "record_years", {})}
 
 
 @memoised

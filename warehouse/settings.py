@@ -54,12 +54,20 @@ class Settings:
     wall_poll_seconds: int = 30
     wall_reload_hour: int | None = 3
     stale_after_hours: float = 26.0
+    # Data is also stale when the newest export's own date (warehouse.export_date) is older than this:
+    # a snapshot rebuilt a minute ago from a 40-day-old export is not current.
+    stale_after_export_days: float = 35.0
     etl_cron: str = "*/30 * * * *"
     rebuild_hour: int = 2
     # When the scheduler writes the briefings (previous month; in January also the previous year) into
     # data_dir/briefs/: 06:00 on the 1st, after the night's rebuild. Empty/None turns the job off.
     briefing_cron: str | None = "0 6 1 * *"
     timezone: str = "Asia/Shanghai"
+    # Threads per gunicorn worker: enough that every request gets one at once (see callback_slots).
+    server_threads: int = 32
+    # Dash callbacks one worker runs at once; the others wait for a slot, so that a wall's poll never
+    # queues behind them (dashboard/callback_gate.py). 0: no limit.
+    callback_slots: int = 2
     lang: str = "zh-CN"
     host: str = "127.0.0.1"
     port: int = 8050

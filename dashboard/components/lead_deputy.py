@@ -15,6 +15,7 @@ from dashboard.components import lead_layout as L
 from dashboard.components.lead_format import fmt_count
 from dashboard.components.lead_layout import district_crumb, township_crumb
 from dashboard.filters import ViewState, filters_from_state, parse_search, to_search
+from dashboard.period_default import current_default_period
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 
@@ -152,7 +153,7 @@ def deputy_view(state: ViewState, detail: dict, district: str, lang: str | None)
 
 
 def deputy_page(id: str | None = None, **params):  # noqa: A002 - the URL's parameter name
-    state = parse_search(params, context.settings().default_period())
+    state = parse_search(params, current_default_period().as_tuple())
     lang = normalize_lang(state.lang)
     back = "/" + to_search(state.with_(townships=()))
     if not id:

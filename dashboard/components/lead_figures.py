@@ -79,10 +79,8 @@ def base_layout(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
     return fig
 
 
-def empty_figure(
-    lang: str | None, height: int = CHART_HEIGHT, message: str = "leadership.no_data"
-) -> go.Figure:
-    """A blank chart saying "no data for this selection" (never a misleading zero)."""
+def empty_figure(lang: str | None, height: int = CHART_HEIGHT, message: str = "period.empty") -> go.Figure:
+    """A blank chart saying "本期暂无数据" (never a misleading zero or an empty axis)."""
     fig = new_figure()
     fig.add_annotation(
         text=t(message, lang),

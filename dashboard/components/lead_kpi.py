@@ -6,8 +6,10 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.components.lead_format import STATIC_KPIS, as_number, delta, fmt_kpi
+from warehouse import timefmt
 from warehouse.i18n import t
 from warehouse.query import KPI_IDS
+from warehouse.settings import Settings
 
 KPI_VALUE_CLASS = "lead-kpi-value"
 
@@ -32,10 +34,14 @@ def _delta_span(kpi_id: str, current, previous, label_key: str, lang: str | None
     )
 
 
-def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=None) -> dbc.Card:
+def kpi_card(
+    kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=None, *, with_previous: bool = True
+) -> dbc.Card:
     """One KPI card; ``data-kpi``/``data-value`` carry the raw value for tests and scripts.
 
-    ``as_of`` is the load time of the newest file of the entity the KPI is computed from (shown with
+    ``with_previous=False`` leaves out 环比 (for a whole year it is 同比 again).
+
+    ``as_of`` is how current the KPI's source is (its newest export date, else a load time; shown with
     the 口径, since each source arrives on its own schedule).
     """
     name = t(f"kpi.{kpi_id}.name", lang)
@@ -46,7 +52,7 @@ def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=
         if kpi_id in STATIC_KPIS
         else [
             _delta_span(kpi_id, value, yoy_value, "leadership.yoy", lang),
-            _delta_span(kpi_id, value, prev_value, "leadership.mom", lang),
+            *([_delta_span(kpi_id, value, prev_value, "leadership.mom", lang)] if with_previous else []),
         ]
     )
     return dbc.Card(
@@ -88,16 +94,35 @@ def kpi_card(kpi_id: str, value, yoy_value, prev_value, lang: str | None, as_of=
 def _as_of_line(as_of, lang: str | None) -> list:
     if as_of is None:
         return []
-    text = as_of.strftime("%Y-%m-%d %H:%M") if hasattr(as_of, "strftime") else str(as_of)
+    # Callers render in the installation's zone (kpi_as_of_texts); a raw time here is shown in the default one.
+    text = as_of if isinstance(as_of, str) else timefmt.show(as_of, Settings.timezone)
     return [html.Div(t("leadership.as_of", lang, as_of=text), className="lead-kpi-asof")]
 
 
-def kpi_grid(values: dict, yoy: dict, previous: dict, lang: str | None, as_of: dict | None = None) -> list:
-    """A card per KPI in :data:`warehouse.query.KPI_IDS`, in that order (``as_of``: per KPI id)."""
+def kpi_as_of_texts(as_of: dict, zone) -> dict[str, str]:
+    """Per KPI id, its as-of (``warehouse.query.kpi_as_of``) as a person reads it in ``zone``."""
+    return {k: timefmt.show(v, zone) for k, v in (as_of or {}).items() if v is not None}
+
+
+def kpi_grid(
+    values: dict, yoy: dict, previous: dict | None, lang: str | None, as_of: dict | None = None
+) -> list:
+    """A card per KPI in :data:`warehouse.query.KPI_IDS`, in that order (``as_of``: per KPI id).
+
+    ``previous`` None: no 环比 (the previous period is last year's, see ``lead_panels.kpi_triple``).
+    """
     as_of = as_of or {}
     return [
         dbc.Col(
-            kpi_card(k, values.get(k), yoy.get(k), previous.get(k), lang, as_of.get(k)),
+            kpi_card(
+                k,
+                values.get(k),
+                yoy.get(k),
+                (previous or {}).get(k),
+                lang,
+                as_of.get(k),
+                with_previous=previous is not None,
+            ),
             className="lead-kpi-col",
         )
         for k in KPI_IDS

@@ -335,8 +335,28 @@ def grid_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{c: (df[c].astype(float) * 100).round(1) for c in rates})
 
 
+# Text widths in the grid's font (13-14 px): a CJK character, any other character, a cell's padding.
+WIDE_CHAR_PX, NARROW_CHAR_PX, CELL_PADDING_PX = 14, 8, 34
+# A text column grows to fit its longest value up to this; longer titles show in full in a tooltip.
+TEXT_MAX_PX = 240
+
+
+def text_px(text: str) -> int:
+    """Rough rendered width of ``text``: enough to size a column so that nothing is cut."""
+    return sum(WIDE_CHAR_PX if ord(c) > 0x2E80 else NARROW_CHAR_PX for c in text)
+
+
+def min_width(df: pd.DataFrame, col: str, header: str) -> int:
+    """A column's minimum width: its values in full (dates, numbers; text up to ``TEXT_MAX_PX``) and
+    its header on at most two lines (headers wrap)."""
+    values = [str(v) for v in grid_frame(df[[col]])[col].head(200).tolist() if not ident_missing(v)]
+    widest = max((text_px(v) for v in values), default=0)
+    return max(90, min(widest, TEXT_MAX_PX) + CELL_PADDING_PX, (text_px(header) + 1) // 2 + CELL_PADDING_PX)
+
+
 def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None = None) -> list[dict]:
-    """AG Grid columns: catalogued header names, numbers right-aligned, rates as percentages.
+    """AG Grid columns: catalogued header names, numbers right-aligned, rates as percentages, every
+    column at least as wide as its dates, numbers and (up to a cap) names; text in a tooltip too.
 
     ``links`` maps a column to a markdown-link column already in ``df`` (e.g. name -> name_link).
     """
@@ -347,21 +367,32 @@ def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None
         if col in hidden:
             continue
         spec: dict = {"field": col, "headerName": label(col, lang)}
+        numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
         if col in links:
-            spec = {"field": links[col], "headerName": label(col, lang), "cellRenderer": "markdown"}
+            spec = {
+                "field": links[col],
+                "headerName": label(col, lang),
+                "cellRenderer": "markdown",
+                "tooltipField": col,
+            }
         elif is_rate(col):
             spec.update(
                 headerName=f"{label(col, lang)} (%)", type="numericColumn", filter="agNumberColumnFilter"
             )
-        elif pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+        elif numeric:
             spec.update(type="numericColumn", filter="agNumberColumnFilter")
+        else:
+            spec["tooltipField"] = col
+        spec["minWidth"] = min_width(df, col, spec["headerName"])
         defs.append(spec)
     return defs
 
 
 def grid_locale(lang: str | None) -> dict:
     keys = ("page", "of", "to", "more", "noRowsToShow", "filterOoo", "contains", "equals", "loadingOoo")
-    return {k: t(f"leadership.grid.{k}", lang) for k in keys}
+    texts = {k: t(f"leadership.grid.{k}", lang) for k in keys}
+    texts["noRowsToShow"] = t("period.empty", lang)  # an empty grid says what an empty chart says
+    return texts
 
 
 def data_grid(
@@ -371,8 +402,18 @@ def data_grid(
         id=id_,
         rowData=records(df),
         columnDefs=column_defs(df, lang, links),
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90, "flex": 1},
+        defaultColDef={
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+            "minWidth": 90,
+            "flex": 1,
+            # Headers wrap rather than end in "…" (阵地名称, 按期办理率 (%)).
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
         dashGridOptions={
+            "tooltipShowDelay": 300,
             "pagination": True,
             "paginationPageSize": page_size,
             "paginationPageSizeSelector": False,

@@ -11,6 +11,7 @@ from warehouse.i18n import normalize_lang, t
 from warehouse.query import KPI_IDS, RATE_KPIS
 
 KPI_TABLE = "lead-metrics-kpis"
+AS_OF_NOTE = "metric-note-as-of"
 PANEL_TABLE = "lead-metrics-panels"
 
 
@@ -69,7 +70,21 @@ def metrics_view(district: str, lang: str | None) -> html.Div:
         id=PANEL_TABLE,
         className="table table-sm table-striped lead-metric-table",
     )
-    notes = html.Ul([html.Li(t(f"leadership.metric_note.{i}", lang)) for i in range(1, 4)], className="small")
+    settings = context.settings()
+    as_of_note = t(
+        "timefmt.metric_note_as_of",
+        lang,
+        days=f"{settings.stale_after_export_days:g}",
+        hours=f"{settings.stale_after_hours:g}",
+        zone=settings.timezone,
+    )
+    notes = html.Ul(
+        [
+            *(html.Li(t(f"leadership.metric_note.{i}", lang)) for i in range(1, 4)),
+            html.Li(as_of_note, id=AS_OF_NOTE),
+        ],
+        className="small",
+    )
     back = "/" + ("?lang=en" if lang == "en" else "")
     children = [
         notes,

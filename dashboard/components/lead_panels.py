@@ -21,7 +21,7 @@ from dashboard.components.lead_map import lead_map_figure, township_summary_from
 from dashboard.components.map import load_geojson
 from dashboard.filters import previous_filters, yoy_filters
 from dashboard.view_cache import VersionedCache
-from warehouse import query
+from warehouse import query, timefmt
 from warehouse.i18n import t
 from warehouse.query import Filters
 
@@ -102,6 +102,18 @@ def idle_homes(homes: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["township_code", "home_id"]).reset_index(drop=True)
 
 
+TOWNSHIP_MEASURES = ("activities", "visitors", "suggestions", "petition_cases", "mediation_cases", "points")
+
+
+def all_zero(frame: pd.DataFrame, measures: tuple[str, ...]) -> bool:
+    """True when ``frame`` has rows, some of ``measures``, and every such value is zero or missing."""
+    present = [c for c in measures if c in frame.columns]
+    if frame.empty or not present:
+        return False
+    values = frame[present].apply(pd.to_numeric, errors="coerce").fillna(0)
+    return bool((values == 0).all().all())
+
+
 @dataclass(frozen=True)
 class Panel:
     """One panel: ``fetch(con, filters)`` rows, ``figure(rows, lang, filters)`` chart (or a table only)."""
@@ -115,15 +127,20 @@ class Panel:
     columns: tuple[str, ...] | None = None
     # Drawn in a graph of its own (the map: ``lead-map``) rather than a pattern-matched panel graph.
     own_graph: bool = False
+    # When every one of these columns is zero the panel has nothing to say ("本期暂无数据"): a ranking
+    # of zeros sorted by id, or a flat line at zero, would only look like data.
+    measures: tuple[str, ...] = ()
 
     def rows(self, con, filters: Filters) -> pd.DataFrame:
         """The panel's rows: the query's result restricted to :attr:`columns`."""
         return self.select(self.fetch(con, filters))
 
     def select(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if self.columns is None or frame.empty and not len(frame.columns):
-            return frame
-        return frame[[c for c in self.columns if c in frame.columns]]
+        if self.columns is not None and not (frame.empty and not len(frame.columns)):
+            frame = frame[[c for c in self.columns if c in frame.columns]]
+        if all_zero(frame, self.measures):
+            return frame.iloc[0:0]
+        return frame
 
     @property
     def title_key(self) -> str:
@@ -267,9 +284,9 @@ MAP_COLUMNS = (
 )
 
 PANELS: tuple[Panel, ...] = (
-    Panel("trend", _trend, _trend_figure, width=12),
+    Panel("trend", _trend, _trend_figure, width=12, measures=TREND_MEASURES),
     Panel("map", _call("home_map"), _map_figure, columns=MAP_COLUMNS, own_graph=True),
-    Panel("townships", _call("township_summary"), _townships),
+    Panel("townships", _call("township_summary"), _townships, measures=TOWNSHIP_MEASURES),
     Panel("idle_homes", _idle_homes, columns=HOME_COLUMNS),
     Panel("activities", _latest, columns=ACTIVITY_COLUMNS),
     Panel("suggestion_status", _statuses, _funnel),
@@ -277,13 +294,17 @@ PANELS: tuple[Panel, ...] = (
     Panel("handling_units", _call("handling_units"), _units),
     Panel("legislative", _call("legislative_by_regulation"), _legislative),
     Panel("cases", _call("case_outcomes"), _cases),
-    Panel("projects", _call("projects_by_township"), _projects),
-    Panel("points", _call("points_ranking"), _points, columns=RANK_COLUMNS),
+    Panel("projects", _call("projects_by_township"), _projects, measures=("projects",)),
+    Panel("points", _call("points_ranking"), _points, columns=RANK_COLUMNS, measures=("points",)),
     Panel(
-        "points_rules", _call("points_by_rule"), _rules, columns=("rule_id", "rule_name", "events", "points")
+        "points_rules",
+        _call("points_by_rule"),
+        _rules,
+        columns=("rule_id", "rule_name", "events", "points"),
+        measures=("events", "points"),
     ),
-    Panel("ranking", _call("points_ranking"), columns=RANK_COLUMNS),
-    Panel("watchlist", _call("low_points_watchlist"), columns=RANK_COLUMNS),
+    Panel("ranking", _call("points_ranking"), columns=RANK_COLUMNS, measures=("points",)),
+    Panel("watchlist", _call("low_points_watchlist"), columns=RANK_COLUMNS, measures=("points",)),
 )
 PANELS_BY_KEY: dict[str, Panel] = {p.key: p for p in PANELS}
 
@@ -317,23 +338,24 @@ def township_names(townships: pd.DataFrame) -> dict[str, str]:
     )
 
 
-def as_of_text(info) -> str | None:
-    """The newest data-as-of time of a :class:`warehouse.query.SnapshotInfo` (minutes), if any."""
+def as_of_text(info, zone, lang: str | None = None) -> str | None:
+    """ "2024-01-20 · 更新于 21:27" for a :class:`warehouse.query.SnapshotInfo` (times in ``zone``), if any."""
     if info is None:
         return None
-    stamps = [v for v in (getattr(info, "as_of", None) or {}).values() if v is not None]
-    newest = max(stamps) if stamps else getattr(info, "built_at", None)
-    if newest is None:
-        return None
-    return newest.strftime("%Y-%m-%d %H:%M") if hasattr(newest, "strftime") else str(newest)
+    return timefmt.as_of_text(info.export_date, info.updated_at, zone, lang)
 
 
-def kpi_triple(con, filters: Filters) -> tuple[dict, dict, dict]:
-    """KPI values for ``filters``, the same period last year (同比) and the previous period (环比)."""
+def kpi_triple(con, filters: Filters) -> tuple[dict, dict, dict | None]:
+    """KPI values for ``filters``, the same period last year (同比) and the previous period (环比).
+
+    The previous period is None when it is last year's same period (a whole year): one comparison is
+    shown, not the same figure twice.
+    """
+    last_year, previous = yoy_filters(filters), previous_filters(filters)
     return (
         kpi_dict(query.kpis(con, filters)),
-        kpi_dict(query.kpis(con, yoy_filters(filters))),
-        kpi_dict(query.kpis(con, previous_filters(filters))),
+        kpi_dict(query.kpis(con, last_year)),
+        None if previous == last_year else kpi_dict(query.kpis(con, previous)),
     )
 
 

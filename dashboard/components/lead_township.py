@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from dashboard import context
 from dashboard.components import lead_layout as L
-from dashboard.components.lead_kpi import kpi_grid
+from dashboard.components.lead_kpi import kpi_as_of_texts, kpi_grid
 from dashboard.components.lead_layout import district_crumb
 from dashboard.components.lead_panels import (
     PANELS_BY_KEY,
@@ -21,6 +21,7 @@ from dashboard.components.lead_panels import (
     township_names,
 )
 from dashboard.filters import ViewState, filters_from_state, parse_search, to_search
+from dashboard.period_default import current_default_period
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
 
@@ -88,7 +89,7 @@ def township_view(
 
 
 def township_page(code: str | None = None, **params):
-    state = parse_search(params, context.settings().default_period())
+    state = parse_search(params, current_default_period().as_tuple())
     lang = normalize_lang(state.lang)
     code = str(code or "")
     filters = filters_from_state(state.with_(townships=(code,)))
@@ -100,7 +101,7 @@ def township_page(code: str | None = None, **params):
         if code not in names:
             return L.not_found(t("leadership.township_not_found", lang), back, lang)
         kpis = kpi_triple(con, filters)
-        as_of = query.kpi_as_of(con)
+        as_of = kpi_as_of_texts(query.kpi_as_of(con), context.settings())
         trend = PANELS_BY_KEY["trend"].rows(con, filters)
         homes = as_frame(query.home_map(con, filters))
         ranking = as_frame(query.points_ranking(con, filters))

@@ -20,7 +20,7 @@ from dash import dcc, html, no_update
 from dashboard import context
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_figures import empty_figure
-from dashboard.components.lead_kpi import kpi_grid
+from dashboard.components.lead_kpi import kpi_as_of_texts, kpi_grid
 from dashboard.components.lead_panels import (
     PANELS,
     PANELS_BY_KEY,
@@ -41,6 +41,7 @@ from dashboard.filters import (
     to_search,
 )
 from dashboard.freshness import freshness_alert
+from dashboard.period_default import current_default_period
 from dashboard.view_cache import plain_figure
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
@@ -58,7 +59,8 @@ DOWNLOAD_KEYS = tuple(
 
 
 def default_period() -> tuple[date, date]:
-    return context.settings().default_period()
+    """This year when it has records, else the latest year that has (warehouse.default_period)."""
+    return current_default_period().as_tuple()
 
 
 def anchor_day() -> date:
@@ -244,11 +246,15 @@ def sync_controls(
     )
 
 
-def scope_text(state: ViewState, names: dict[str, str], as_of: str | None, lang: str | None) -> str:
+def scope_text(
+    state: ViewState, names: dict[str, str], as_of: str | None, lang: str | None, note: str | None = None
+) -> str:
     """``"2023-01-01 至 2023-12-31 · 大发街道 · 数据截至 …"``."""
     parts = [t("leadership.period_range", lang, start=state.start.isoformat(), end=state.end.isoformat())]
     if state.townships:
         parts.append("、".join(names.get(c, c) for c in state.townships))
+    if note:
+        parts.append(note)
     if as_of:
         parts.append(t("leadership.as_of", lang, as_of=as_of))
     return " · ".join(parts)
@@ -270,7 +276,7 @@ def clear_caches() -> None:
 
 def _state(search: str | None) -> tuple[ViewState, object, object]:
     settings = context.settings()
-    state = parse_search(search, settings.default_period())
+    state = parse_search(search, current_default_period(settings).as_tuple())
     return state, filters_from_state(state), context.reader()
 
 
@@ -285,10 +291,16 @@ def render_summary(search: str | None) -> tuple:
         values, yoy, previous = data.kpis
         names = township_names(data.townships)
         return (
-            kpi_grid(values, yoy, previous, lang, data.kpi_as_of),
+            kpi_grid(values, yoy, previous, lang, kpi_as_of_texts(data.kpi_as_of, context.settings())),
             breadcrumb_children(state, names, lang),
             {"display": "inline-block"} if state.townships else {"display": "none"},
-            scope_text(state, names, as_of_text(data.info), lang),
+            scope_text(
+                state,
+                names,
+                as_of_text(data.info, context.settings(), lang),
+                lang,
+                current_default_period().notes_for(state.start, state.end, lang),
+            ),
             L.report_href(state),
         )
 

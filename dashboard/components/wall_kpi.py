@@ -8,10 +8,11 @@ the wall finally shows is exactly :func:`format_kpi`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from dash import html
 
+from warehouse import timefmt
 from warehouse.i18n import catalog, normalize_lang, t
 from warehouse.levels import HOME_LEVELS, HOME_TIER_KEYS
 
@@ -37,16 +38,12 @@ def format_kpi(kpi_id: str, value: float | None) -> str:
     return format_rate(value) if kpi_id.endswith("_rate") else format_count(value)
 
 
-def format_as_of(when: datetime | str | None) -> str | None:
-    """``MM-DD HH:mm`` of an as-of time (``None`` stays ``None``)."""
-    if when is None:
-        return None
-    if isinstance(when, str):
-        try:
-            when = datetime.fromisoformat(when)
-        except ValueError:
-            return None
-    return when.strftime("%m-%d %H:%M")
+def format_as_of(when: date | datetime | str | None, zone: str = "Asia/Shanghai") -> str | None:
+    """A KPI source's as-of (export date, else load time in ``zone``) as every screen shows it; a string
+    is already rendered (``wall_data`` renders in the installation's zone) and stays as it is."""
+    if when is None or isinstance(when, str):
+        return when or None
+    return timefmt.show(when, zone)
 
 
 def count_span(kpi_id: str, value: float | None, *, prefix: str = "") -> html.Span:

@@ -57,7 +57,7 @@ def ranking_list(rows: Sequence[Mapping], lang: str) -> list:
     renderer work on a district's 240 deputies, a plain attribute costs nothing.
     """
     if not rows:
-        return [html.Div(t("wall.no_data", lang), className="wall-empty")]
+        return [html.Div(t("period.empty", lang), className="wall-empty")]
     top = [_rank_row(r, lang) for r in rows[:TOP]]
     rest = [_rank_cells(r) for r in rows[TOP:]]
     children = [html.Div(top, className="wall-rank-top")]

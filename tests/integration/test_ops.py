@@ -7,6 +7,7 @@ import io
 import json
 import sys
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -36,10 +37,16 @@ DEPUTIES_CSV = (
 )
 
 
-def write_inbox(settings: Settings) -> None:
+def today_stamp() -> str:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d")
+
+
+def write_inbox(settings: Settings, stamp: str | None = None) -> None:
+    """The exports carry their date in the name: today's unless ``stamp`` says otherwise."""
+    stamp = stamp or today_stamp()
     settings.inbox.mkdir(parents=True, exist_ok=True)
-    (settings.inbox / "乡镇_20240101.csv").write_text(TOWNSHIPS_CSV, encoding="utf-8")
-    (settings.inbox / "代表_20240101.csv").write_text(DEPUTIES_CSV, encoding="utf-8")
+    (settings.inbox / f"乡镇_{stamp}.csv").write_text(TOWNSHIPS_CSV, encoding="utf-8")
+    (settings.inbox / f"代表_{stamp}.csv").write_text(DEPUTIES_CSV, encoding="utf-8")
     (settings.inbox / "garbage.csv").write_bytes(bytes(range(256)) * 8)
 
 
@@ -126,15 +133,15 @@ def test_ops_copy_holds_runs_files_and_rejects(loaded):
     assert [r["trigger"] for r in runs] == ["scheduler", "cli"]
     first, second = runs[1]["run_id"], runs[0]["run_id"]
     by_run = {(f["run_id"], f["file_name"]): f["status"] for f in files}
-    assert by_run[(first, "乡镇_20240101.csv")] == "loaded"
-    assert by_run[(second, "乡镇_20240101.csv")] == "already_loaded"
+    assert by_run[(first, f"乡镇_{today_stamp()}.csv")] == "loaded"
+    assert by_run[(second, f"乡镇_{today_stamp()}.csv")] == "already_loaded"
     assert by_run[(first, "garbage.csv")] == by_run[(second, "garbage.csv")] == "rejected"
     assert reasons["summary_row"] == 1
     assert reasons["unknown_township"] == 1
     assert reasons["unreadable"] == 2  # the garbage file, once per run
     row = next(r for r in rejects if r["reason_code"] == "unknown_township")
     assert (row["file_name"], row["source_row"], row["column_name"]) == (
-        "代表_20240101.csv",
+        f"代表_{today_stamp()}.csv",
         3,
         "所属乡镇代码",
     )
@@ -190,6 +197,7 @@ def test_healthz_is_200_when_fresh_and_reveals_nothing_else(loaded):
         "snapshot_version",
         "built_at",
         "data_as_of",
+        "data_export_date",
         "data_age_seconds",
         "last_run_status",
         "last_run_at",
@@ -204,6 +212,28 @@ def test_healthz_is_200_when_fresh_and_reveals_nothing_else(loaded):
 def test_healthz_is_503_when_stale(loaded):
     code, body, _ = health(loaded.with_(stale_after_hours=1e-9))
     assert (code, body["status"]) == (503, "stale")
+
+
+def test_healthz_times_are_iso_with_the_settings_offset_and_carry_the_export_date(loaded):
+    _, body, _ = health(loaded)
+    for key in ("built_at", "data_as_of", "last_run_at"):
+        assert datetime.fromisoformat(body[key]).utcoffset() == timedelta(hours=8), key
+    assert body["data_export_date"] == datetime.strptime(today_stamp(), "%Y%m%d").date().isoformat()
+    _, body, _ = health(loaded.with_(timezone="Europe/London"))
+    assert datetime.fromisoformat(body["built_at"]).utcoffset() in (timedelta(0), timedelta(hours=1))
+
+
+def test_data_exported_long_ago_is_stale_even_when_loaded_a_minute_ago(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", stale_after_export_days=35)
+    old = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=40)).strftime("%Y%m%d")
+    write_inbox(settings, stamp=old)
+    jobs.run_incremental(settings, trigger="cli")
+    code, body, _ = health(settings)
+    assert (code, body["status"]) == (503, "stale")
+    assert body["data_age_seconds"] < 600  # loaded just now: the export date made it stale
+    assert body["data_export_date"] == datetime.strptime(old, "%Y%m%d").date().isoformat()
+    code, body, _ = health(settings.with_(stale_after_export_days=45))
+    assert (code, body["status"]) == (200, "ok")
 
 
 def test_healthz_is_503_after_a_failed_run(loaded):
@@ -261,7 +291,7 @@ def test_ops_layout_lists_runs_files_rejects_and_snapshots(loaded):
     assert "Recent runs" in text
     # The run shown first is the newest that read rows (the second run skipped everything).
     assert "already loaded (skipped)" not in text
-    assert "乡镇_20240101.csv" in text
+    assert f"乡镇_{today_stamp()}.csv" in text
     assert "unknown township" in text  # reasons, by their catalog name
     assert "150205999000" in text  # the offending value, so the source can be fixed
     assert PHONE not in text
@@ -278,7 +308,7 @@ def test_rejects_download_is_xlsx_with_every_rejected_row(loaded):
     assert rows[0][:3] == ("File", "Row", "Column")
     with ops_query.ops_connection(loaded) as con:
         assert len(rows) - 1 == len(ops_query.rejects(con, None))
-    assert ("代表_20240101.csv", 3, "所属乡镇代码") in [r[:3] for r in rows]
+    assert (f"代表_{today_stamp()}.csv", 3, "所属乡镇代码") in [r[:3] for r in rows]
     assert PHONE not in json.dumps(rows, default=str, ensure_ascii=False)
 
 
@@ -419,7 +449,9 @@ def test_run_logs_one_line_per_file_and_per_run_without_personal_data(tmp_path, 
     lines = [r.getMessage() for r in caplog.records if r.name == "cockpit.jobs"]
     file_lines = [line for line in lines if line.startswith("file ")]
     assert len(file_lines) == 3
-    assert any("代表_20240101.csv status=loaded entity=deputies rows_read=3" in line for line in file_lines)
+    assert any(
+        f"代表_{today_stamp()}.csv status=loaded entity=deputies rows_read=3" in line for line in file_lines
+    )
     assert any("garbage.csv status=rejected" in line and "reason=unreadable" in line for line in file_lines)
     run_lines = [line for line in lines if line.startswith("run succeeded")]
     assert len(run_lines) == 1 and "rows_rejected=" in run_lines[0]

@@ -68,14 +68,22 @@ def test_deltas_counts_relative_rates_in_points_and_none_without_a_base():
 
 def test_kpi_card_shows_value_deltas_and_definition():
     from datetime import datetime
+    from zoneinfo import ZoneInfo
 
-    card = kpi_card("activities_total", 146, 120, 146, "zh-CN", datetime(2024, 1, 19, 9, 30))
+    # Loaded at 01:30 UTC is 09:30 in the settings' zone (Asia/Shanghai): that is what a person sees.
+    card = kpi_card(
+        "activities_total", 146, 120, 146, "zh-CN", datetime(2024, 1, 19, 1, 30, tzinfo=ZoneInfo("UTC"))
+    )
     text = texts(card)
     assert "进家活动场次" in text and "146" in text
     assert "同比" in text and "+21.7%" in text and "环比" in text and "+0.0%" in text
     value = next(c for c in walk(card) if getattr(c, "id", None) == kpi_value_id("activities_total"))
     assert value.children == "146" and getattr(value, "data-value") == "146.0"
     assert "活动日期在期间内" in text and "数据截至 2024-01-19 09:30" in text  # the 口径 popover
+    # An export date (how current the source is) shows as a date.
+    assert "数据截至 2024-01-20" in texts(
+        kpi_card("activities_total", 146, 120, 146, "zh-CN", date(2024, 1, 20))
+    )
 
 
 def test_static_kpis_have_no_period_deltas_and_english_works():
@@ -117,7 +125,7 @@ def test_trend_merges_measures_by_month():
 
 def test_empty_rows_draw_a_no_data_note_not_zeros():
     fig = figs.trend_figure(pd.DataFrame(columns=["month", "activities"]), "zh-CN")
-    assert not fig.data and fig.layout.annotations[0].text == "所选范围内暂无数据"
+    assert not fig.data and fig.layout.annotations[0].text == "本期暂无数据"
 
 
 def test_township_bars_carry_codes_for_clicks_and_mark_the_selection():
@@ -207,6 +215,25 @@ def test_column_defs_label_and_format():
     assert defs[1]["type"] == "numericColumn"
     assert not any("function" in str(d) for d in defs)  # no eval under the page's CSP
     assert L.records(df)[0]["on_time_rate"] == 50.0
+
+
+def test_grid_columns_fit_dates_names_and_headers():
+    df = pd.DataFrame(
+        {
+            "activity_date": ["2023-12-31"],
+            "title": ["石拐区人大代表之家开展“代表接待日”暨民法典宣传活动（第十二期）"],
+            "home_name": ["大发街道代表联络站"],
+            "visitors": [12345],
+        }
+    )
+    defs = {d["field"]: d for d in L.column_defs(df, "zh-CN")}
+    assert defs["activity_date"]["minWidth"] >= L.text_px("2023-12-31") + L.CELL_PADDING_PX
+    assert defs["home_name"]["minWidth"] >= 9 * L.WIDE_CHAR_PX  # the whole name
+    assert defs["title"]["minWidth"] <= L.TEXT_MAX_PX + L.CELL_PADDING_PX  # capped: the tooltip has it all
+    assert defs["title"]["tooltipField"] == "title" and "tooltipField" not in defs["visitors"]
+    assert defs["visitors"]["type"] == "numericColumn"  # right-aligned
+    grid = L.data_grid("g", df, "zh-CN")
+    assert grid.defaultColDef["wrapHeaderText"] and grid.defaultColDef["autoHeaderHeight"]
 
 
 def test_records_are_json_safe():

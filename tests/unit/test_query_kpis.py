@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.support.raw_fixture import EXPECTED_KPIS_2023, EXPECTED_POINTS_2023, T1, T2, T3
+from tests.support.raw_fixture import EXPECTED_KPIS_2023, EXPECTED_POINTS_2023, LOADED_AT, T1, T2, T3
 from warehouse import query as q
+from warehouse.timefmt import localize
 
 YEAR_2023 = q.Filters(date(2023, 1, 1), date(2023, 12, 31))
 SEPTEMBER = q.Filters(date(2023, 9, 1), date(2023, 9, 30))
@@ -81,8 +82,13 @@ def test_home_and_deputy_level_filters(snapshot_con):
 def test_kpi_as_of_uses_the_newest_loaded_file_of_the_entity(snapshot_con):
     as_of = q.kpi_as_of(snapshot_con)
     assert set(as_of) == set(q.KPI_IDS)
-    assert as_of["activities_total"] == datetime(2024, 1, 19, 9, 30)  # the later rejected file does not count
-    assert as_of["mediation_cases"] == datetime(2024, 1, 18, 17, 0)
+    # The fixture's file names carry no date stamp: the export date is the load day in the settings' zone.
+    day = {e: localize(ts, "Asia/Shanghai").date() for e, ts in LOADED_AT.items()}
+    assert as_of["activities_total"] == day["activities"]  # the later rejected file does not count
+    assert as_of["mediation_cases"] == day["cases"]
+    info = q.snapshot_info(snapshot_con)
+    assert info.as_of["activities"] == datetime(2024, 1, 19, 9, 30)  # the load time stays the load time
+    assert info.export_date == max(day.values())
     assert as_of["deputies_total"] is None  # no deputies file recorded in the fixture
 
 

@@ -136,7 +136,7 @@ def test_first_paint_survives_a_broken_snapshot(settings, tmp_path):
     # Placeholders, never blank panels: every KPI shows "—", lists say there is no data.
     counts = by_class(by_id(root, "wall-kpi-tiles"), "wall-count")
     assert len(counts) == 6 and {c.children for c in counts} == {"—"}
-    assert text(by_id(root, "wall-ranking")) == "暂无数据"
+    assert text(by_id(root, "wall-ranking")) == "本期暂无数据"
     assert by_id(root, "wall-map").figure["data"]  # the district outline is drawn without any data
 
 

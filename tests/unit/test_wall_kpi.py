@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from dashboard.components import wall_kpi
 from tests.support.wall_tree import attr, by_class, text
 
+# A KPI's as-of is its source's export date (a date); without one, a load time, shown in the zone.
 AS_OF = {
-    "deputies_total": datetime(2024, 1, 19, 10, 5),
-    "mediation_success_rate": datetime(2024, 1, 18, 9, 0),
+    "deputies_total": date(2024, 1, 19),
+    "mediation_success_rate": datetime(2024, 1, 18, 1, 0, tzinfo=UTC),
 }
 
 
@@ -44,13 +45,16 @@ def test_tile_shows_name_value_unit_and_its_own_as_of_time():
     assert text(by_class(tile, "wall-tile-name")) == "代表人数"
     assert text(by_class(tile, "wall-count")) == "243"
     assert text(by_class(tile, "wall-unit")) == "人"
-    assert text(by_class(tile, "wall-asof")) == "截至 01-19 10:05"
+    assert text(by_class(tile, "wall-asof")) == "截至 2024-01-19"
     english = wall_kpi.kpi_tile("deputies_total", 243, AS_OF, "en", unit_key="people")
     assert text(by_class(english, "wall-tile-name")) == "Deputies"
     assert text(by_class(english, "wall-unit")) == ""
-    assert text(by_class(english, "wall-asof")) == "as of 01-19 10:05"
+    assert text(by_class(english, "wall-asof")) == "as of 2024-01-19"
     unknown = wall_kpi.kpi_tile("visitors_total", 5, AS_OF, "zh-CN")
     assert text(by_class(unknown, "wall-asof")) == ""
+    # 01:00 UTC is 09:00 in Asia/Shanghai: what the hall's clock says too.
+    assert wall_kpi.format_as_of(AS_OF["mediation_success_rate"]) == "2024-01-18 09:00"
+    assert wall_kpi.format_as_of("2024-01-18") == "2024-01-18"  # rendered by wall_data already
 
 
 def test_ring_fill_follows_the_rate_and_null_is_an_empty_ring():

@@ -34,7 +34,7 @@ def test_ranking_shows_the_top_ten_then_steps_through_the_rest():
 
 def test_short_ranking_has_no_scroller_and_empty_ranking_says_so():
     assert not by_class(wall_lists.ranking_list(ranking_rows(4), "zh-CN"), "wall-rank-rest")
-    assert text(wall_lists.ranking_list([], "en")) == "No data"
+    assert text(wall_lists.ranking_list([], "en")) == "No data for this period"
 
 
 def test_ticker_items_join_date_place_type_and_title():
