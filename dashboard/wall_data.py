@@ -410,7 +410,8 @@ def load_all(reader, settings: Settings, params: dict) -> dict:
 def client_config(settings, lang: str, screens: list[str], dwell: int) -> dict:
     """What wall.js needs: timings and the strings it writes (all from the catalog)."""
     return {
-        "version_url": "/wall/version",
+        # The poll answers the freshness line in the wall's language.
+        "version_url": "/wall/version" + ("?lang=en" if lang == "en" else ""),
         "poll_seconds": settings.wall_poll_seconds,
         "reload_hour": settings.wall_reload_hour,
         "timezone": settings.timezone,

@@ -162,3 +162,9 @@ def test_the_wall_payload_carries_only_the_top_of_the_ranking(settings, reader):
     assert Settings().wall_ranking_top == 20
     extreme = wall_data.parse_period("0002-01-01", "9999-12-31", PERIOD)
     assert extreme == PERIOD
+
+
+def test_the_wall_polls_for_freshness_in_its_own_language(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    assert wall_data.client_config(settings, "en", ["overview"], 30)["version_url"] == "/wall/version?lang=en"
+    assert wall_data.client_config(settings, "zh-CN", ["overview"], 30)["version_url"] == "/wall/version"
