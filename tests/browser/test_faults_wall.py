@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import conftest as browser_conftest
+from tests.support import live
 from tests.support.live import ARTIFACTS, cockpit_env, free_port
 from warehouse.run_status import RunStatus, write_status
 from warehouse.settings import Settings
@@ -45,7 +45,7 @@ class GunicornServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         # Let the shared fixtures sign pages in (kiosk session for /wall) on this server too.
-        browser_conftest._SERVER_DATA_DIRS[self.url] = data_dir
+        live._SERVER_DATA_DIRS[self.url] = data_dir
 
     def start(self) -> float:
         """Start and wait until it answers; returns the monotonic time it became ready."""

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from tests.browser import conftest as browser_conftest
+from tests.support import live
 from tests.support.live import ARTIFACTS, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -29,12 +29,12 @@ def fresh_server(demo_data_dir, tmp_path_factory):
     """``cockpit serve`` on a copy of the demo data dir, without the browser tests' 2023 period."""
     data_dir = tmp_path_factory.mktemp("truthful") / "data"
     shutil.copytree(demo_data_dir, data_dir, ignore=shutil.ignore_patterns("*.log", "*.lock"))
-    saved = browser_conftest.DEMO_ENV
-    browser_conftest.DEMO_ENV = {}  # as a user runs it: no COCKPIT_DEFAULT_START/END
+    saved = live.DEMO_ENV
+    live.DEMO_ENV = {}  # as a user runs it: no COCKPIT_DEFAULT_START/END
     try:
         server = LiveServer(data_dir, env={"COCKPIT_TIMEZONE": ZONE}).start()
     finally:
-        browser_conftest.DEMO_ENV = saved
+        live.DEMO_ENV = saved
     yield server
     server.stop()
 
