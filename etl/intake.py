@@ -7,9 +7,10 @@ The path of one upload (its manifest is ``staging/uploads/<upload_id>.json``, so
    limit); a ``.zip`` is opened member by member with the limits of :func:`_unzip` (no ``../`` or absolute
    paths, no links, total size and compression ratio) and its members are staged one by one;
 2. **check** (:func:`check_upload`): the real ETL (``etl.run.run_etl``: read -> map -> normalise ->
-   validate -> load, then publish) runs on a copy of the raw store taken under the run lock, with the
-   staged files as its inbox; the report is what that run did, plus the headline KPIs before and after.
-   Nothing of the installation changes;
+   validate -> load, then publish) runs on a copy of the raw store taken under the run lock
+   (``etl.run.run_on_copy``), with the staged files as its inbox; the report is what that run did (each
+   file's :class:`etl.report.FileReport`), plus the headline KPIs before and after. Nothing of the
+   installation changes;
 3. **confirm** (:func:`confirm_upload`): a separate process (``python -m etl.intake run UPLOAD_ID``)
    waits for the run lock, copies the staged files into the inbox and runs the ordinary job
    (``etl.jobs.guarded_run``): never a web worker thread, and a closed browser does not stop it;
