@@ -123,3 +123,23 @@ def test_a_column_not_recognised_is_named_and_the_mapping_shown(env) -> None:
     assert f'<tr data-field="suggestion_id"><td>建议编号</td><td>{label} <code>suggestion_id</code>' in page
     assert "评价" in page[page.index("intake-columns") :]
     assert (entry["status"], report["rows_new"], report["rows_rejected"]) == ("loaded", 2, 2)
+
+
+def test_a_formula_without_a_value_is_a_warning_on_the_check_page(env) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "建议"
+    sheet.append(SUGGESTION_HEAD.strip().split(","))
+    sheet.append(["S21", "代表之家", "D1", "石拐街道", "有标题", "2023-05-06", None, "办理中", None, "是"])
+    # openpyxl writes a formula without its computed value, as programs (not Excel/WPS) do.
+    sheet.append(["S22", "代表之家", "D1", "石拐街道", '="标题"&1', "2023-05-06", None, "办理中", None, "是"])
+    out = io.BytesIO()
+    book.save(out)
+    entry, page = _check_page(env, {"05_建议.xlsx": out.getvalue()})
+    notes = [n for n in entry["report"]["notes"] if n["code"] == "formula_no_value"]
+    assert [n["where"] for n in notes] == ["建议!E3"]
+    notes_box = re.search(
+        r'class="alert alert-warning py-1 small intake-notes">(.*?)</div>', page, re.S
+    ).group(1)
+    assert "单元格 建议!E3 是公式但没有计算结果，请用 Excel/WPS 打开保存后再导出" in notes_box
+    assert (entry["report"]["rows_new"], entry["report"]["rows_rejected"]) == (1, 1)
