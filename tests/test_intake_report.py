@@ -66,7 +66,7 @@ def test_an_older_export_shows_its_records_not_applied_and_says_why(env) -> None
     assert _count(page, "rows_older", "05_建议_20230101.csv") == 2
     assert 'data-count="rows_older">2<' in page[: page.index("intake-file")]  # the upload's totals too
     assert "较旧的导出，2 条未覆盖" in page
-    assert "导出日期: 2023-01-01" in page and "取自文件名" in page
+    assert "导出日期: 2023-01-01（取自文件名）" in page
     english = _check_page(env, {"05_建议_20230101.csv": older}, "?lang=en")[1]
     assert "Older export: 2 records not overwritten" in english
 
@@ -117,6 +117,7 @@ def test_a_column_not_recognised_is_named_and_the_mapping_shown(env) -> None:
     report = entry["report"]
     assert report["unrecognised"] == ["天气"]
     assert "列「天气」未识别，已忽略" in page
+    assert re.search(r'class="small mb-1 intake-sheets">表头行: 1</p>', page)  # a CSV: no sheet to name
     assert re.search(r'<tr class="table-warning intake-unrecognised"><td>天气</td>', page)
     # The mapping table names each source header's field by the mapping's own header for it, and its id.
     label = load_mapping(None).entities["suggestions"].columns["suggestion_id"].headers[0]
