@@ -32,6 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from dashboard.security import audit_event, current_principal, render_page
 from etl import header_proposals, intake, templates
 from etl.intake import IntakeError
+from etl.mapping import load_mapping
 from warehouse.i18n import t
 from warehouse.query import KPI_IDS, RATE_KPIS
 
@@ -41,10 +42,9 @@ PREFIX = "/import"
 # A request may carry several files; each is held to ``upload_max_bytes`` by ``etl.intake``.
 REQUEST_FILES = 10
 FORM_OVERHEAD = 1024 * 1024
-# Keys a file of the check's report may lack (a file the reader could not open has no column table).
+# Keys a file of the check's report may lack (a manifest checked before the file reports existed).
 FILE_DEFAULTS = {
-    "columns": [],
-    "absent_optional": [],
+    "report": None,
     "proposals": {},
     "first_rejects": [],
     "update_sample": [],
@@ -312,6 +312,20 @@ def _kpi_rows(check: dict, lang: str | None) -> list[dict]:
     return rows
 
 
+def _field_labeller(settings, lang: str | None):
+    """``label(entity, field)``: the field's canonical Chinese header (what the template and the
+    contract call it), for the column mapping table of the check."""
+    entities = load_mapping(settings.mapping_file).entities
+
+    def label(entity: str | None, field: str) -> str:
+        if field == "export_date":
+            return t("intake_report.field.export_date", lang)
+        column = entities[entity].columns.get(field) if entity in entities else None
+        return (column.headers or (field,))[0] if column is not None else field
+
+    return label
+
+
 def _render_page(upload=None, error: IntakeError | None = None) -> str:
     lang = _lang()
     settings = _settings()
@@ -327,6 +341,7 @@ def _render_page(upload=None, error: IntakeError | None = None) -> str:
         is_en=lang == "en",
         kpis=_kpi_rows(check, lang) if check else [],
         check_files=[{**FILE_DEFAULTS, **f} for f in check["files"]] if check else [],
+        field_label=_field_labeller(settings, lang) if check else None,
         progress=_progress_view(upload, lang) if upload is not None else None,
         history=intake.upload_history(settings, 20) if upload is None else [],
         entities=templates.template_entities(settings) if upload is None else [],

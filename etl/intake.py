@@ -7,9 +7,10 @@ The path of one upload (its manifest is ``staging/uploads/<upload_id>.json``, so
    limit); a ``.zip`` is opened member by member with the limits of :func:`_unzip` (no ``../`` or absolute
    paths, no links, total size and compression ratio) and its members are staged one by one;
 2. **check** (:func:`check_upload`): the real ETL (``etl.run.run_etl``: read -> map -> normalise ->
-   validate -> load, then publish) runs on a copy of the raw store taken under the run lock, with the
-   staged files as its inbox; the report is what that run did, plus the headline KPIs before and after.
-   Nothing of the installation changes;
+   validate -> load, then publish) runs on a copy of the raw store taken under the run lock
+   (``etl.run.run_on_copy``), with the staged files as its inbox; the report is what that run did (each
+   file's :class:`etl.report.FileReport`), plus the headline KPIs before and after. Nothing of the
+   installation changes;
 3. **confirm** (:func:`confirm_upload`): a separate process (``python -m etl.intake run UPLOAD_ID``)
    waits for the run lock, copies the staged files into the inbox and runs the ordinary job
    (``etl.jobs.guarded_run``): never a web worker thread, and a closed browser does not stop it;
@@ -43,17 +44,18 @@ import duckdb
 from openpyxl import Workbook
 
 from etl import header_proposals
-from etl.intake_progress import Progress, ProgressRecorder, RunLogWatcher, read_progress
+from etl.intake_progress import Progress, ProgressRecorder, read_progress
 from etl.jobs import guarded_run
 from etl.mapping import load_mapping
 from etl.normalize import ident
 from etl.readers import SUPPORTED, read_source
-from etl.run import inbox_files, run_etl
+from etl.run import RunSummary, run_etl, run_on_copy
 from warehouse import SQL_DIR as WAREHOUSE_SQL_DIR
 from warehouse import query
 from warehouse.errors import UserError
 from warehouse.i18n import both
 from warehouse.locks import LockBusy, etl_lock
+from warehouse.publish import publish_snapshot
 from warehouse.settings import Settings, load_settings
 
 MACRO_SUFFIXES = (".xlsm", ".xlsb", ".xltm", ".xlam", ".docm", ".pptm")
@@ -444,23 +446,6 @@ def _unzip(settings: Settings, upload: Upload, zip_name: str, path: Path) -> lis
 # ---------------------------------------------------------------- check (dry run)
 
 
-def _copy_raw_store(settings: Settings, work: Settings) -> None:
-    """Copy the raw store (and its WAL) under the run lock: no run writes it while it is copied.
-
-    Raises:
-        IntakeError: a run holds the lock right now ("正在导入，请稍候"); the clerk checks again later.
-    """
-    work.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        with etl_lock(settings):
-            for suffix in ("", ".wal"):
-                source = Path(f"{settings.raw_db}{suffix}")
-                if source.exists():
-                    shutil.copyfile(source, Path(f"{work.raw_db}{suffix}"))
-    except LockBusy:
-        raise IntakeError("intake.error.run_busy", status=409) from None
-
-
 def _kpis(path: Path, settings: Settings) -> dict[str, int | float | None]:
     if not path.exists():
         return {}
@@ -472,32 +457,11 @@ def _kpis(path: Path, settings: Settings) -> dict[str, int | float | None]:
         con.close()
 
 
-def _column_table(path: Path, entity_name: str | None, settings: Settings) -> dict:
-    """Source header -> canonical field, the columns not recognised (with the closest known fields
-    proposed for them) and the optional ones absent, learned by the same reader the run uses."""
-    mapping = load_mapping(settings.mapping_file)
-    con = duckdb.connect()
-    try:
-        source = read_source(con, path, mapping, "src_columns")
-    except Exception:
-        return {"columns": [], "unrecognised": [], "absent_optional": [], "proposals": {}}
-    finally:
-        con.close()
-    entity = mapping.entities.get(entity_name or "")
-    found = entity.match_headers(source.headers) if entity else {}
-    by_index = {i: c for c, i in found.items()}
-    columns = [{"header": h, "field": by_index.get(i)} for i, h in enumerate(source.headers) if h]
-    absent = [
-        (c.headers or (c.name,))[0]
-        for c in (entity.columns.values() if entity else ())
-        if not c.required and c.name not in found and c.headers
-    ]
-    return {
-        "columns": columns,
-        "unrecognised": [c["header"] for c in columns if c["field"] is None],
-        "absent_optional": absent,
-        "proposals": header_proposals.propose(mapping, source.headers, entity_name),
-    }
+def _proposals(report: dict | None, settings: Settings) -> dict:
+    """The closest known fields for the headers of a file that nothing recognised (from its report)."""
+    if not report or not report.get("headers"):
+        return {}
+    return header_proposals.propose(load_mapping(settings.mapping_file), report["headers"], report["entity"])
 
 
 def _sql(name: str) -> str:
@@ -544,13 +508,45 @@ def rejects_path(settings: Settings, upload_id: str) -> Path:
     return uploads_dir(settings) / f"{upload_id}.rejects.json"
 
 
+REJECT_FIELDS = (
+    "file_id",
+    "file_name",
+    "source_row",
+    "column_name",
+    "reason_code",
+    "message_zh",
+    "message_en",
+    "raw_value",
+)
+
+
+def _check_details(work: Settings, summary: RunSummary) -> tuple[list[dict], dict[str, list[dict]]]:
+    """The check run's rejects (for the page and the "下载拒收行" workbook) and each updating file's
+    sample of changes, read from the copy of the raw store the run wrote."""
+    con = duckdb.connect(str(work.raw_db), read_only=True)
+    try:
+        rows = con.execute(_sql("check_rejects"), {"run_id": summary.run_id, "max_rows": STORED_REJECTS})
+        rejects = [dict(zip(REJECT_FIELDS, r, strict=True)) for r in rows.fetchall()]
+        samples = {
+            f.file_id: _update_sample(con, work, f.entity, f.file_id, summary.run_id)
+            for f in summary.files
+            if f.status == "loaded" and f.rows_updated
+        }
+    finally:
+        con.close()
+    return rejects, samples
+
+
 def check_upload(settings: Settings, upload: Upload, run_date: date | None = None) -> dict:
     """Dry-run the upload's staged files through the real ETL on a copy of the raw store.
 
-    The copy is taken under the run lock; the run (``etl.run.run_etl`` with its publish step) then
-    works on the copy with the staged files as its inbox, so the counts, rejects and messages are
-    exactly those the confirmed run will produce against the same raw store. The report is saved in the
-    manifest (state ``checked``); every reject of the check is kept for the "下载拒收行" workbook.
+    ``etl.run.run_on_copy`` copies the raw store under the run lock and runs ``run_etl`` (with its
+    publish step, for the KPIs now -> after) on the copy with the staged files as its inbox, so the
+    counts, rejects and messages are exactly those the confirmed run will produce against the same raw
+    store. Each file's entry carries the run's own :class:`etl.report.FileReport` (``report``: sheets,
+    hidden sheets, column mapping, unrecognised and absent columns, export date, counts, notes), plus
+    the proposals for unknown headers, the first rejects and a sample of updates. The report is saved
+    in the manifest (state ``checked``); every reject of the check is kept for the "下载拒收行" workbook.
 
     Raises:
         IntakeError: nothing staged, a staged file vanished (upload again), or a run in progress.
@@ -566,61 +562,50 @@ def check_upload(settings: Settings, upload: Upload, run_date: date | None = Non
     tmp_root = settings.staging_dir / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
     clock = time.monotonic()
-    with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
-        work = settings.with_(data_dir=Path(tmp) / "data", townships_geojson=settings.townships_geojson_path)
-        _copy_raw_store(settings, work)
-        work.inbox.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(dir=tmp_root) as inbox:
+        # The staged files under their own names (the name may say the entity and the export date).
         for item in staged:
-            os.link(staged_path(settings, upload, item), work.inbox / item.name)
-        summary = run_etl(work, inbox=work.inbox, trigger="check", run_date=run_date)
-        con = duckdb.connect(str(work.raw_db), read_only=True)
+            os.link(staged_path(settings, upload, item), Path(inbox) / item.name)
         try:
-            rows = con.execute(
-                _sql("check_rejects"), {"run_id": summary.run_id, "max_rows": STORED_REJECTS}
-            ).fetchall()
-            samples = {
-                f.file_id: _update_sample(con, work, f.entity, f.file_id, summary.run_id)
-                for f in summary.files
-                if f.status == "loaded" and f.rows_updated
-            }
-        finally:
-            con.close()
-        names = (
-            "file_id",
-            "file_name",
-            "source_row",
-            "column_name",
-            "reason_code",
-            "message_zh",
-            "message_en",
-            "raw_value",
+            with run_on_copy(
+                settings,
+                Path(inbox),
+                publish=publish_snapshot,
+                trigger="check",
+                run_date=run_date,
+                copy_lock=lambda: etl_lock(settings),
+                tmp_root=tmp_root,
+            ) as (summary, work):
+                rejects, samples = _check_details(work, summary)
+                kpis_after = _kpis(work.published_db, settings)
+        except LockBusy:
+            raise IntakeError("intake.error.run_busy", status=409) from None
+    files = []
+    for result in summary.files:
+        entry = {k: v for k, v in asdict(result).items() if k != "seconds"}
+        entry["rows_loaded"] = result.rows_loaded
+        entry["proposals"] = (
+            _proposals(entry["report"], settings) if result.status != "already_loaded" else {}
         )
-        rejects = [dict(zip(names, r, strict=True)) for r in rows]
-        files = []
-        for result in summary.files:
-            entry = {k: v for k, v in asdict(result).items() if k != "seconds"}
-            entry["rows_loaded"] = result.rows_loaded
-            item = next((f for f in staged if f.sha256 == result.file_id), None)
-            if item is not None and result.status in ("loaded", "rejected"):
-                entry.update(_column_table(staged_path(settings, upload, item), result.entity, settings))
-            entry["first_rejects"] = [r for r in rejects if r["file_id"] == result.file_id][:FIRST_REJECTS]
-            entry["update_sample"] = samples.get(result.file_id, [])
-            files.append(entry)
-        report = {
-            "checked_at": _now(),
-            "seconds": round(time.monotonic() - clock, 2),
-            "status": summary.status,
-            "message": summary.message,
-            "files": files,
-            "rows_read": summary.rows_read,
-            "rows_new": summary.rows_new,
-            "rows_updated": summary.rows_updated,
-            "rows_rejected": summary.rows_rejected,
-            "rows_duplicate": summary.rows_duplicate,
-            "rejects_by_reason": summary.rejects_by_reason,
-            "kpis_before": _kpis(settings.published_db, settings),
-            "kpis_after": _kpis(work.published_db, settings),
-        }
+        entry["first_rejects"] = [r for r in rejects if r["file_id"] == result.file_id][:FIRST_REJECTS]
+        entry["update_sample"] = samples.get(result.file_id, [])
+        files.append(entry)
+    report = {
+        "checked_at": _now(),
+        "seconds": round(time.monotonic() - clock, 2),
+        "status": summary.status,
+        "message": summary.message,
+        "files": files,
+        "rows_read": summary.rows_read,
+        "rows_new": summary.rows_new,
+        "rows_updated": summary.rows_updated,
+        "rows_rejected": summary.rows_rejected,
+        "rows_duplicate": summary.rows_duplicate,
+        "rows_older": summary.rows_older,
+        "rejects_by_reason": summary.rejects_by_reason,
+        "kpis_before": _kpis(settings.published_db, settings),
+        "kpis_after": kpis_after,
+    }
     path = rejects_path(settings, upload.upload_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rejects, ensure_ascii=False, default=str), encoding="utf-8")
@@ -838,9 +823,7 @@ def run_upload(
         progress("delivering")
         _deliver(s, upload)
         # The run reads the whole inbox (files loaded before are reported "already loaded"): all count.
-        progress("reading", files_total=len(inbox_files(s.inbox)))
-        with RunLogWatcher(s.raw_db, "intake", progress):
-            return run_etl(s, trigger="intake")
+        return run_etl(s, trigger="intake", progress=progress)
 
     while True:
         try:

@@ -58,6 +58,7 @@ class FileReport:
         entity: The kind of data recognised (``townships``, ``activities``...), None if not recognised.
         recognised_by: How: ``file_pattern`` (pinned in the mapping), ``headers`` or ``file_name``.
         encoding: Text encoding of a CSV/JSONL file.
+        headers: The header row as read, every column in order (what unknown-header proposals start from).
         sheets: The sheets read (all visible sheets whose header matches), each with its header row.
         hidden_sheets: Hidden sheets skipped (never read).
         columns: Source header -> field, for every column read.
@@ -76,6 +77,7 @@ class FileReport:
     entity: str | None = None
     recognised_by: str | None = None
     encoding: str | None = None
+    headers: list[str] = field(default_factory=list)
     sheets: list[SheetUse] = field(default_factory=list)
     hidden_sheets: list[str] = field(default_factory=list)
     columns: list[ColumnUse] = field(default_factory=list)

@@ -18,8 +18,9 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -321,21 +322,58 @@ def dry_run(
 ) -> RunSummary:
     """What :func:`run_etl` would do with the inbox, changing nothing: every file's result and
     :class:`~etl.report.FileReport` (entity, sheets, column mapping, counts new/updated/unchanged/older/
-    rejected, notes), computed on a copy of the raw store in a temporary directory; nothing is published.
+    rejected, notes), computed on a copy of the raw store (:func:`run_on_copy`); nothing is published.
 
     The copy costs a read of the raw store: call it between runs (the caller holds the run lock, as for
-    a run), for an intake page's preview of the files a clerk drops.
+    a run).
+    """
+    with run_on_copy(settings, inbox, run_date=run_date, progress=progress) as (summary, _scratch):
+        return summary
+
+
+@contextmanager
+def run_on_copy(
+    settings: Settings,
+    inbox: Path | None = None,
+    *,
+    publish: Publish | None = None,
+    trigger: str = "dry_run",
+    run_date: date | None = None,
+    progress: ProgressCallback | None = None,
+    copy_lock: Callable[[], AbstractContextManager] | None = None,
+    tmp_root: Path | None = None,
+) -> Iterator[tuple[RunSummary, Settings]]:
+    """Run :func:`run_etl` on a copy of the raw store in a temporary data directory; the installation
+    is never written. The one "run on a copy" of the code base (``dry_run``, the web intake's check).
+
+    Yields the run's summary and the scratch settings (its ``raw_db`` holds the run's rejects, its
+    ``published_db`` the snapshot when ``publish`` is given, e.g. to show the KPIs after the run); the
+    temporary directory is removed when the ``with`` block ends.
+
+    Args:
+        inbox: Directory of the files to run; default ``settings.inbox``.
+        publish: As for :func:`run_etl`, but None (nothing published) by default.
+        copy_lock: Held while the raw store (and its WAL) is copied, e.g. the run lock when the caller
+            does not hold it: no run writes the store mid-copy, and the run on the copy does not wait.
+        tmp_root: Where the temporary directory goes (the raw store's size: not a small tmpfs).
     """
     inbox = Path(inbox) if inbox is not None else settings.inbox
-    with tempfile.TemporaryDirectory(prefix="cockpit-dry-run-") as tmp:
-        scratch = replace(settings, data_dir=Path(tmp) / "data")
-        scratch.raw_db.parent.mkdir(parents=True, exist_ok=True)
-        for src in (settings.raw_db, settings.raw_db.with_name(settings.raw_db.name + ".wal")):
-            if src.exists():
-                shutil.copy2(src, scratch.raw_db.with_name(src.name))
-        return run_etl(
-            scratch, inbox=inbox, trigger="dry_run", run_date=run_date, publish=None, progress=progress
+    if tmp_root is not None:
+        tmp_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cockpit-run-copy-", dir=tmp_root) as tmp:
+        # A geojson found under the data directory by default must still be found from the copy.
+        scratch = settings.with_(
+            data_dir=Path(tmp) / "data", townships_geojson=settings.townships_geojson_path
         )
+        scratch.raw_db.parent.mkdir(parents=True, exist_ok=True)
+        with copy_lock() if copy_lock is not None else nullcontext():
+            for src in (settings.raw_db, settings.raw_db.with_name(settings.raw_db.name + ".wal")):
+                if src.exists():
+                    shutil.copyfile(src, scratch.raw_db.with_name(src.name))
+        summary = run_etl(
+            scratch, inbox=inbox, trigger=trigger, run_date=run_date, publish=publish, progress=progress
+        )
+        yield summary, scratch
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary) -> None:
@@ -495,6 +533,7 @@ def _recognise(item: _Pending, mapping: Mapping) -> None:
     source, result, report = item.source, item.result, item.result.report
     result.sheet, result.header_row, result.encoding = source.sheet, source.header_row, source.encoding
     report.encoding = source.encoding
+    report.headers = [h or "" for h in source.headers]
     report.sheets = [SheetUse(name, row, n) for name, row, n in source.sheets] or [
         SheetUse(source.sheet, source.header_row)
     ]

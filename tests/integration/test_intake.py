@@ -207,7 +207,7 @@ def test_check_reports_what_the_run_will_do_and_changes_nothing(tmp_path: Path) 
     )  # fmt: skip
     assert [r["source_row"] for r in f["first_rejects"]] == [3, 4]
     assert {r["reason_code"] for r in f["first_rejects"]} == {"missing_value", "bad_enum"}
-    assert {c["header"]: c["field"] for c in f["columns"]}["建议编号"] == "suggestion_id"
+    assert {c["source"]: c["field"] for c in f["report"]["columns"]}["建议编号"] == "suggestion_id"
     assert report["kpis_before"]["suggestions_collected"] == 0
     assert report["kpis_after"]["suggestions_collected"] == 2
     assert settings.raw_db.read_bytes() == raw_before
@@ -299,7 +299,7 @@ def test_rejects_workbook_has_original_columns_row_and_reason_and_loads_once_fix
     report = intake.check_upload(settings, again)
     (f,) = report["files"]
     assert (f["status"], f["rows_read"], f["rows_new"], f["rows_rejected"]) == ("loaded", 2, 2, 0)
-    assert "源行号" in f["unrecognised"] and "原因" in f["unrecognised"]
+    assert "源行号" in f["report"]["unrecognised"] and "原因" in f["report"]["unrecognised"]
 
 
 # ---------------------------------------------------------------- templates

@@ -1,17 +1,16 @@
-"""Live progress of a confirmed intake run: the recorder, the run-log watcher on a real run, and the
-progress the run process leaves for the import page."""
+"""Live progress of a confirmed intake run: the recorder, the recorder as a real run's progress
+callback, and the progress the run process leaves for the import page."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from dashboard.app import create_app
 from etl import intake
-from etl.intake_progress import Progress, ProgressRecorder, RunLogWatcher, read_progress
+from etl.intake_progress import Progress, ProgressRecorder, read_progress
 from etl.run import run_etl
 from tests.integration.test_intake import SUGGESTIONS, make_settings, stage
 from tests.integration.test_intake_web import PASSWORD, client_for
@@ -19,7 +18,7 @@ from tests.support.security_helpers import create_user
 
 
 class Collecting(ProgressRecorder):
-    """A recorder that also keeps every report, to see what the watcher saw during the run."""
+    """A recorder that also keeps every report, to see what the run reported on its way."""
 
     def __init__(self, path: Path):
         super().__init__(path)
@@ -54,21 +53,27 @@ def test_recorder_merges_reports_into_one_file(tmp_path: Path) -> None:
     assert read_progress(path) is None
 
 
-def test_watcher_reports_the_files_of_a_real_run_as_they_are_recorded(tmp_path: Path) -> None:
+def test_recorder_is_the_runs_progress_callback_file_by_file(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     for n in range(3):
         (settings.inbox / f"05_建议_{n}.csv").write_text(SUGGESTIONS.replace("S0", f"S{n}"), encoding="utf-8")
     total = len(list(settings.inbox.iterdir()))
     report = Collecting(tmp_path / "progress.json")
-    report("reading", files_total=total)
-    with RunLogWatcher(settings.raw_db, "intake", report, interval=0.005):
-        summary = run_etl(settings, trigger="intake")
-    done = [files for _, files, _ in report.seen]
-    assert done == sorted(done)  # files only ever go up
-    assert ("publishing", total, summary.rows_read) in report.seen
-    assert summary.rows_read > 0
-    # The watcher's connection is closed: the raw store opens read-only again in this process.
-    duckdb.connect(str(settings.raw_db), read_only=True).close()
+    summary = run_etl(settings, trigger="intake", progress=report)
+    stages = [stage for stage, _, _ in report.seen]
+    assert stages[0] == "reading" and stages[-1] == "publishing"
+    assert stages.index("loading") > stages.index("reading")
+    loading = [files for stage, files, _ in report.seen if stage == "loading"]
+    assert loading == sorted(loading) and loading[-1] == total  # files only ever go up, to all of them
+    rows = [r for _, _, r in report.seen]
+    assert rows == sorted(rows) and rows[-1] == summary.rows_read > 0
+    saved = read_progress(tmp_path / "progress.json")
+    assert (saved.stage, saved.files_done, saved.files_total, saved.percent) == (
+        "publishing",
+        total,
+        total,
+        90,
+    )
 
 
 def test_the_run_process_leaves_its_progress_for_the_page(tmp_path: Path) -> None:
