@@ -15,9 +15,9 @@ from dashboard.app import create_app
 from etl import intake
 from etl.mapping import load_mapping
 from etl.run import run_etl
-from tests.security_helpers import create_user
-from tests.test_intake import SUGGESTION_HEAD, SUGGESTIONS, make_settings
-from tests.test_intake_web import PASSWORD, client_for, upload, upload_id_of
+from tests.integration.test_intake import SUGGESTION_HEAD, SUGGESTIONS, make_settings
+from tests.integration.test_intake_web import PASSWORD, client_for, upload, upload_id_of
+from tests.support.security_helpers import create_user
 
 
 @pytest.fixture
