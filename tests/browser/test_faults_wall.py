@@ -36,6 +36,20 @@ KPI_JS = """
 """
 
 
+def settled_kpis(page, timeout: float = 30.0) -> dict:
+    """The overview's KPI texts once the count-up animations have landed (two equal reads in a row): a
+    fixed wait reads mid-animation figures on a busy machine."""
+    deadline = time.monotonic() + timeout
+    last = page.evaluate(KPI_JS)
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(1000)
+        now = page.evaluate(KPI_JS)
+        if now and now == last:
+            return now
+        last = now
+    raise AssertionError(f"the wall's KPIs never settled: {last}")
+
+
 class GunicornServer:
     """``cockpit serve --workers 2`` on a data dir; stop() and start() keep the port."""
 
@@ -104,8 +118,7 @@ def test_gunicorn_restart_keeps_the_figures_and_recovers_within_two_polls(page_o
     recorded = page_opener(f"{gunicorn_wall.url}/wall?screens=overview")
     page = recorded.page
     page.wait_for_selector(".wall-root.is-scaled")
-    page.wait_for_timeout(3000)  # count-up animations land
-    before = page.evaluate(KPI_JS)
+    before = settled_kpis(page)
     assert before and all(v.strip() for v in before.values())
     assert not page.is_visible(".wall-badge")
 
