@@ -83,5 +83,7 @@ def test_cli_refuses_region_with_scale_in_both_languages(tmp_path, capsys):
     code = main(["generate", "--out", str(tmp_path / "x"), "--region", CITY, "--scale", "2"])
     captured = capsys.readouterr()
     assert code == 2
-    assert "不能同时使用" in captured.out + captured.err and "cannot be combined" in captured.out + captured.err
+    assert (
+        "不能同时使用" in captured.out + captured.err and "cannot be combined" in captured.out + captured.err
+    )
     assert not (tmp_path / "x").exists()
