@@ -108,3 +108,53 @@ def test_a_district_leader_cannot_widen_the_scope_over_http(city):
     everyone = _township_rows(leader, None)
     assert {code[:6] for code in everyone} == {"150202", "150203"}
     assert set(own) < set(everyone)
+
+
+class _Json:
+    """A Flask test response seen as the ``requests`` response the attack helpers read."""
+
+    def __init__(self, response):
+        self.status_code = response.status_code
+        self._payload = response.get_json()
+
+    def json(self):
+        return self._payload
+
+
+def test_leadership_callback_is_scoped_to_the_district(city):
+    from tests.integration.test_security_attack import (
+        _walk_ids,
+        callback_body,
+        data_of,
+        leadership_render,
+        router,
+    )
+
+    donghe = city["app"].server.test_client()
+    assert login(donghe, "", "donghe", PASSWORD).status_code == 302
+    leader = city["app"].server.test_client()
+    assert login(leader, "", "cityleader", PASSWORD).status_code == 302
+    deps = [d for d in leader.get("/_dash-dependencies").get_json() if not d.get("clientside_function")]
+    body = callback_body(router(deps), [], {"_pages_location.pathname": "/", "_pages_location.search": ""})
+    layout = leader.post("/_dash-update-component", json=body).get_json()
+    ids: list = []
+    _walk_ids(layout["response"]["_pages_content"]["children"], ids)
+
+    def render(client, search: str) -> dict:
+        body = callback_body(leadership_render(deps), ids, {"lead-location.search": search})
+        response = _Json(client.post("/_dash-update-component", json=body))
+        assert response.status_code == 200, search
+        return data_of(response)
+
+    period = "?from=2023-01-01&to=2023-12-31"
+    own_townships = ",".join(sorted(c for c in _township_rows(leader, None) if c.startswith("150202")))
+    own = render(leader, f"{period}&township={own_townships}")
+    assert own != render(leader, period), (
+        "the district must differ from the city for this test to mean anything"
+    )
+    for search in (
+        period,
+        f"{period}&township={OTHER_TOWNSHIP}",
+        f"{period}&township=150203001000,150203002000",
+    ):
+        assert render(donghe, search) == own, search
