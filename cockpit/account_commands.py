@@ -19,10 +19,12 @@ from dashboard.auth_store import ROLES, AuthError, AuthStore, store_for
 from dashboard.demo_credentials import wall_url
 from warehouse.errors import UserError, user_error
 from warehouse.i18n import both
+from warehouse.regions import region_table, scope_region
 
 
 def _cli_error(key: str, **params) -> UserError:
-    return user_error(f"security.{key}", **params)
+    # Region-scope messages live in their own catalog file (region_scope.toml), keyed in full.
+    return user_error(key if key.startswith("region_scope.") else f"security.{key}", **params)
 
 
 def _say(key: str, **params) -> None:
@@ -60,6 +62,14 @@ def _check_township(code: str | None) -> None:
         raise _cli_error("cli.unknown_township", code=code, known=f"{district}xxxxxx")
 
 
+def _check_region(code: str | None) -> str | None:
+    """The region scope's significant digits, after checking it against the region table and the root."""
+    if code is None:
+        return None
+    settings = current_settings()
+    return scope_region(code, region_table(settings.region_table), settings.root_region).prefix
+
+
 @click.group("users", help="manage dashboard accounts / 管理驾驶舱账号")
 @data_dir_option
 def users_group() -> None:
@@ -70,16 +80,25 @@ def users_group() -> None:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--township", default=None, help="12-digit township code (role township) / 乡镇代码")
+@click.option(
+    "--region",
+    default=None,
+    help="limit the account to a province (2 digits), city/league (4) or county (6) under the root"
+    " / 区域范围：省、市/盟或旗县区代码",
+)
 @click.option("--password-stdin", is_flag=True, help="read the password from stdin")
 @data_dir_option
-def users_add(name: str, role: str, township: str | None, password_stdin: bool) -> int:
+def users_add(name: str, role: str, township: str | None, region: str | None, password_stdin: bool) -> int:
     _check_township(township)
     if role == "township" and not township:
         raise _cli_error("cli.township_required")
+    if region is not None and role == "township":
+        raise _cli_error("region_scope.township_role")
+    region_code = _check_region(region)
     password = _read_password(password_stdin)
     store = _store()
     try:
-        user = store.add_user(name, role, password, township)
+        user = store.add_user(name, role, password, township, region_code)
     except AuthError as exc:
         raise _cli_error(exc.key, **exc.params) from exc
     store.audit(
@@ -89,6 +108,7 @@ def users_add(name: str, role: str, township: str | None, password_stdin: bool) 
         user=user.name,
         user_role=user.role,
         township=user.township_code,
+        region=user.region_code,
     )
     _say("cli.user_added", name=user.name, role=user.role)
     return 0
@@ -160,7 +180,9 @@ def users_list() -> int:
         _say("cli.no_users")
     for user in users:
         state = "disabled" if user.is_disabled else "active"
-        print(f"{user.name}\t{user.role}\t{user.township_code or '-'}\t{state}\t{user.created_at}")
+        print(
+            f"{user.name}\t{user.role}\t{user.township_code or user.region_code or '-'}\t{state}\t{user.created_at}"
+        )
     return 0
 
 

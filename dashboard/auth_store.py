@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -54,6 +55,8 @@ USER_SESSION_MAX_AGE = timedelta(hours=12)
 USER_SESSION_IDLE = timedelta(hours=4)
 # last_seen is written at most this often per session, to keep requests read-only in the common case.
 TOUCH_INTERVAL = timedelta(minutes=1)
+# A region scope is stored as its significant digits: province (2), city/league (4), county (6).
+_REGION_PREFIX = re.compile(r"\d{2}|\d{4}|\d{6}")
 
 SCHEMA = """
 create table if not exists users (
@@ -64,6 +67,9 @@ create table if not exists users (
     is_disabled integer not null default 0,
     created_at text not null,
     updated_at text not null,
+    -- Region scope: a 2/4/6-digit prefix (province, city/league, county); the user sees only the
+    -- townships whose code starts with it. Null: no region limit.
+    region_code text,
     check (role <> 'township' or township_code is not null)
 );
 create table if not exists kiosk_tokens (
@@ -118,6 +124,7 @@ class Principal:
     name: str
     role: str  # admin | leader | township | kiosk
     township_code: str | None = None
+    region_code: str | None = None  # significant digits of a province, city or county
 
     @property
     def is_user(self) -> bool:
@@ -132,6 +139,7 @@ class User:
     is_disabled: bool
     created_at: str
     updated_at: str
+    region_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,12 +288,22 @@ def _migrate_user_roles(con: sqlite3.Connection) -> None:
     try:
         con.execute("alter table users rename to users_before_clerk")
         con.execute(SCHEMA.split("create table if not exists kiosk_tokens")[0].strip().rstrip(";"))
-        con.execute("insert into users select * from users_before_clerk")
+        # By name: the current schema may have columns the old table lacks (they stay null).
+        columns = ", ".join(r[1] for r in con.execute("pragma table_info(users_before_clerk)"))
+        con.execute(f"insert into users ({columns}) select {columns} from users_before_clerk")
         con.execute("drop table users_before_clerk")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _migrate_region_scope(con: sqlite3.Connection) -> None:
+    """Stores made before region scopes lack ``users.region_code``: added, null for every existing user
+    (who keeps exactly the access they had)."""
+    columns = {r[1] for r in con.execute("pragma table_info(users)")}
+    if "region_code" not in columns:
+        con.execute("alter table users add column region_code text")
 
 
 class AuthStore:
@@ -311,6 +329,7 @@ class AuthStore:
                 con.execute("pragma journal_mode = wal")
                 con.executescript(SCHEMA)
                 _migrate_user_roles(con)
+                _migrate_region_scope(con)
                 with contextlib.suppress(OSError):
                     os.chmod(self.path, 0o600)
                 self._ready = True
@@ -331,7 +350,16 @@ class AuthStore:
 
     # ------------------------------------------------------------ users
 
-    def add_user(self, name: str, role: str, password: str, township_code: str | None = None) -> User:
+    def add_user(
+        self,
+        name: str,
+        role: str,
+        password: str,
+        township_code: str | None = None,
+        region_code: str | None = None,
+    ) -> User:
+        """Create an account; ``region_code`` (significant digits, validated by the caller against the
+        region table) limits a leader, admin or clerk to one province, city or county."""
         name = name.strip()
         if not name or len(name) > 64 or any(c.isspace() for c in name):
             raise AuthError("cli.bad_user_name")
@@ -341,14 +369,19 @@ class AuthStore:
             raise AuthError("cli.township_required")
         if role != "township":
             township_code = None
+        if region_code is not None and role == "township":
+            raise AuthError("region_scope.township_role")
+        if region_code is not None and not _REGION_PREFIX.fullmatch(region_code):
+            raise AuthError("region_scope.bad_level", code=region_code)
         check_password_policy(password)
         now = _iso(utcnow())
         try:
             with self.transaction() as con:
                 con.execute(
-                    "insert into users (name, role, township_code, password_hash, created_at, updated_at)"
-                    " values (?, ?, ?, ?, ?, ?)",
-                    (name, role, township_code, hash_password(password), now, now),
+                    "insert into users"
+                    " (name, role, township_code, region_code, password_hash, created_at, updated_at)"
+                    " values (?, ?, ?, ?, ?, ?, ?)",
+                    (name, role, township_code, region_code, hash_password(password), now, now),
                 )
         except sqlite3.IntegrityError as exc:
             raise AuthError("cli.user_exists", name=name) from exc
@@ -357,7 +390,7 @@ class AuthStore:
     def get_user(self, name: str) -> User | None:
         with self.connect() as con:
             row = con.execute(
-                "select name, role, township_code, is_disabled, created_at, updated_at from users"
+                "select name, role, township_code, region_code, is_disabled, created_at, updated_at from users"
                 " where name = ?",
                 (name,),
             ).fetchone()
@@ -366,7 +399,7 @@ class AuthStore:
     def list_users(self) -> list[User]:
         with self.connect() as con:
             rows = con.execute(
-                "select name, role, township_code, is_disabled, created_at, updated_at from users"
+                "select name, role, township_code, region_code, is_disabled, created_at, updated_at from users"
                 " order by name"
             ).fetchall()
         return [User(**{**dict(r), "is_disabled": bool(r["is_disabled"])}) for r in rows]
@@ -469,7 +502,8 @@ class AuthStore:
             return LoginResult(None, "locked", wait)
         with self.connect() as con:
             row = con.execute(
-                "select name, role, township_code, password_hash, is_disabled from users where name = ?",
+                "select name, role, township_code, region_code, password_hash, is_disabled from users"
+                " where name = ?",
                 (name,),
             ).fetchone()
         stored = row["password_hash"] if row is not None else _dummy_hash()
@@ -488,7 +522,9 @@ class AuthStore:
                 con.execute(
                     "update users set password_hash = ? where name = ?", (hash_password(password), name)
                 )
-        return LoginResult(Principal("user", row["name"], row["role"], row["township_code"]))
+        return LoginResult(
+            Principal("user", row["name"], row["role"], row["township_code"], row["region_code"])
+        )
 
     # ------------------------------------------------------------ sessions
 
@@ -526,12 +562,14 @@ class AuthStore:
                 if row["expires_at"] < _iso(now) or row["last_seen_at"] < _iso(now - USER_SESSION_IDLE):
                     return None
                 user = con.execute(
-                    "select role, township_code from users where name = ? and is_disabled = 0",
+                    "select role, township_code, region_code from users where name = ? and is_disabled = 0",
                     (row["principal"],),
                 ).fetchone()
                 if user is None:
                     return None
-                principal = Principal("user", row["principal"], user["role"], user["township_code"])
+                principal = Principal(
+                    "user", row["principal"], user["role"], user["township_code"], user["region_code"]
+                )
             else:
                 token = con.execute(
                     "select 1 from kiosk_tokens where name = ? and revoked_at is null", (row["principal"],)

@@ -165,6 +165,17 @@ def restrict_townships(townships: tuple[str, ...], allowed: tuple[str, ...] | No
     return wanted or tuple(allowed)
 
 
+def townships_under(con: duckdb.DuckDBPyConnection, prefix: str) -> tuple[str, ...]:
+    """The snapshot's township codes that start with ``prefix`` (a region scope's significant digits).
+
+    Never memoised and never scoped: it is what a scope provider calls to compute a scope. When no
+    township lies under the prefix the answer is the prefix itself, a code no row carries: the scope
+    is then empty, never "everything" (an empty township filter means the whole root).
+    """
+    codes = tuple(r["township_code"] for r in _records(con, "townships_under", {"prefix": prefix}))
+    return codes or (prefix,)
+
+
 def scope_filters(f: Filters, allowed: tuple[str, ...] | None = None) -> Filters:
     """``f`` restricted to ``allowed``, by default the current caller's scope (:func:`current_scope`)."""
     if allowed is None:

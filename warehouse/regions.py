@@ -152,3 +152,21 @@ def read_region_table(path: str | Path) -> RegionTable:
 def region_table(path: Path) -> RegionTable:
     """The region table at ``path``, read once per process (it does not change while running)."""
     return read_region_table(path)
+
+
+def scope_region(code: str, table: RegionTable, root: str) -> Region:
+    """The province, city or county an account may be limited to, checked against the deployment.
+
+    Raises:
+        UserError: Not a 2/4/6-digit code, not in the region table, or outside the root (a scope
+            must lie within what the deployment serves).
+    """
+    text = str(code).strip()
+    if not text.isdigit() or len(text) not in (2, 4, 6):
+        raise user_error("region_scope.bad_level", code=text)
+    region = table.get(text)
+    if region.prefix != text:  # e.g. "1502" names a city; "150200" would be the city spelled as a county
+        raise user_error("region_scope.bad_level", code=text)
+    if not is_within(region.code, root):
+        raise user_error("region_scope.outside_root", code=text, name=region.name, root=prefix_of(root))
+    return region

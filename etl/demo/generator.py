@@ -16,7 +16,7 @@ benchmarks. The same seed always gives byte-identical files.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,6 +26,8 @@ import pandas as pd
 from etl.demo.records import DemoRecords, build_records
 from etl.demo.writers import write_csv, write_csv_rows, write_xlsx
 from etl.geo import TOWNSHIP_CODES, TOWNSHIPS
+from warehouse.errors import user_error
+from warehouse.regions import Region, RegionTable
 
 DEFAULT_SEED = 20240120
 PART_ROWS = 1_000_000
@@ -178,6 +180,8 @@ class ExportFile:
     duplicates: int = 0
     blank_rows: int = 0
     total_row: bool = False
+    # Township names by code when the district is recoded onto a real county (``generate_region``).
+    township_names: dict[str, str] | None = None
 
     @property
     def stem(self) -> str:
@@ -540,6 +544,8 @@ def _cell(column: str, value, rng: np.random.Generator, spec: ExportFile, messy:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if column == "township_name_from_code":
+        if spec.township_names is not None:
+            return spec.township_names.get(value, value)
         return TOWNSHIPS[value][0] if value in TOWNSHIPS else value
     if isinstance(value, str):
         if messy and column in ID_COLUMNS and rng.random() < 0.06:
@@ -724,11 +730,15 @@ def generate(
     """
     if scale < 1:
         raise ValueError("scale must be >= 1")
-    out_dir = Path(out_dir)
+    return _write_plan(export_plan(build_records(seed)), Path(out_dir), scale, seed, entities)
+
+
+def _write_plan(
+    plan: list[ExportFile], out_dir: Path, scale: int, seed: int, entities: tuple[str, ...]
+) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    records = build_records(seed)
     written: list[Path] = []
-    for index, spec in enumerate(export_plan(records)):
+    for index, spec in enumerate(plan):
         if spec.entity not in entities:
             continue
         rng = np.random.default_rng([seed, index])
@@ -738,4 +748,109 @@ def generate(
         writer: Callable = write_xlsx if spec.fmt == "xlsx" else write_csv
         header = [h for h, _ in spec.columns]
         written.append(writer(out_dir / spec.name, _title_rows(spec), header, format_rows(spec, rng)))
+    return sorted(written)
+
+
+# -- a real city or province: one district per county-level unit ---------------------------------
+# Kinds a township's name ends with (the demo's kind is kept for any other name).
+_KINDS_BY_SUFFIX = ("街道", "苏木", "镇", "乡")
+
+
+def county_units(table: RegionTable, code: str) -> tuple[Region, ...]:
+    """The county-level units under ``code`` (itself if a county) that have townships in ``table``."""
+    region = table.get(code)
+    if region.level == "township":
+        raise user_error("generate_region.level", code=code)
+    units = [region]
+    while units and units[0].level != "county":
+        units = [child for unit in units for child in table.children(unit.code)]
+    return tuple(u for u in units if table.children(u.code))
+
+
+def _recode(value: str, mapping: dict[str, str], prefix: str) -> str:
+    """A township code moved onto the county: a demo township's real counterpart, an unknown one kept
+    unknown (the same last six digits under the county)."""
+    return mapping.get(value) or prefix + value[6:]
+
+
+def recode_plan(plan: list[ExportFile], county: Region, townships: tuple[Region, ...]) -> list[ExportFile]:
+    """``plan`` (the demo district's exports) moved onto a real county: each demo township becomes one of
+    the county's real townships (in code order, cycling when the county has fewer), with its real name;
+    every id gets the county's code in front so that districts of one city never share an id."""
+    mapping = {demo: townships[i % len(townships)].code for i, demo in enumerate(TOWNSHIP_CODES)}
+    names = {t.code: t.name for t in townships}
+    prefix, id_prefix = county.prefix, f"{county.prefix}-"
+
+    def ids(value):
+        if not isinstance(value, str):
+            return value
+        return ";".join(id_prefix + part if part else part for part in value.split(";"))
+
+    def row(values: dict) -> dict:
+        out = dict(values)
+        for column, value in values.items():
+            if column == "township_code" and isinstance(value, str):
+                out[column] = _recode(value, mapping, prefix)
+            elif column in ID_COLUMNS and isinstance(value, str) and value:
+                out[column] = id_prefix + value
+            elif column in ID_LIST_COLUMNS:
+                out[column] = ids(value)
+        if "township_name" in values and isinstance(out.get("township_code"), str):
+            out["township_name"] = names.get(out["township_code"], values["township_name"])
+        return out
+
+    recoded = []
+    for spec in plan:
+        frame = spec.frame.copy()
+        if "township_code" in frame.columns:
+            frame["township_code"] = frame["township_code"].map(
+                lambda v: _recode(v, mapping, prefix) if isinstance(v, str) else v
+            )
+            if "township_name" in frame.columns:
+                frame["township_name"] = [
+                    names.get(code, name)
+                    for code, name in zip(frame["township_code"], frame["township_name"], strict=True)
+                ]
+        for column in frame.columns:
+            if column in ID_COLUMNS:
+                frame[column] = frame[column].map(lambda v: id_prefix + v if isinstance(v, str) and v else v)
+            elif column in ID_LIST_COLUMNS:
+                frame[column] = frame[column].map(ids)
+        if spec.entity == "townships":
+            # A county with fewer townships than the demo: one row per real township.
+            frame = frame.drop_duplicates("township_code").reset_index(drop=True)
+            frame["kind"] = [
+                next((k for k in _KINDS_BY_SUFFIX if name.endswith(k)), kind)
+                for name, kind in zip(frame["township_name"], frame["kind"], strict=True)
+            ]
+        recoded.append(
+            replace(spec, frame=frame, bad_rows=[row(b) for b in spec.bad_rows], township_names=names)
+        )
+    return recoded
+
+
+def generate_region(
+    out_dir: Path,
+    table: RegionTable,
+    code: str,
+    *,
+    seed: int = DEFAULT_SEED,
+    entities: tuple[str, ...] = ENTITIES,
+) -> list[Path]:
+    """Write one district's exports per county-level unit under ``code`` (a county, city or province),
+    into ``out_dir/<6-digit county code>/``, with the counties' real township codes and names.
+
+    Each county gets its own records (seed ``seed + i`` for the i-th county in code order), so the
+    same seed always gives byte-identical files.
+
+    Raises:
+        UserError: ``code`` is not in the table, is a township, or has no county with townships.
+    """
+    counties = county_units(table, code)
+    if not counties:
+        raise user_error("generate_region.empty", code=code)
+    written: list[Path] = []
+    for i, county in enumerate(counties):
+        plan = recode_plan(export_plan(build_records(seed + i)), county, table.children(county.code))
+        written += _write_plan(plan, Path(out_dir) / county.prefix, 1, seed + i, entities)
     return sorted(written)

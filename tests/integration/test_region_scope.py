@@ -1,0 +1,160 @@
+"""Region-scoped accounts on a city roll-up: a district leader of 包头市 sees only their district.
+
+Two district cockpits (the demo generator, recoded to 东河区 and 昆都仑区 as in ``test_exchange.py``)
+export packages; a city cockpit (root 1502) loads them. A leader limited to 150202 must get exactly
+东河区's figures from ``query.kpis`` and over HTTP, whatever township the request names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import duckdb
+import pytest
+from flask import g
+
+from dashboard import context
+from dashboard.auth_store import AuthStore
+from etl.demo.generator import generate
+from etl.run import run_etl
+from tests.integration.test_exchange import _recoding_publish
+from tests.support.security_helpers import login
+from warehouse import query
+from warehouse.exchange import export_package, load_packages
+from warehouse.kpi_report import collect_kpis
+from warehouse.settings import Settings
+
+DISTRICTS = (("150202", "东河区", 21), ("150203", "昆都仑区", 22))
+START, END = date(2000, 1, 1), date(2099, 12, 31)
+PASSWORD = "correct horse battery"
+OTHER_TOWNSHIP = "150203001000"  # 昆都仑区's first township
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    from dashboard.app import create_app
+
+    root = tmp_path_factory.mktemp("region-scope")
+    packages, districts = [], {}
+    for code, name, seed in DISTRICTS:
+        exports = root / f"exports-{code}"
+        generate(exports, seed=seed)
+        settings = Settings(data_dir=root / code, root_region=code, district_code=code, district_name=name)
+        summary = run_etl(settings, inbox=exports, publish=_recoding_publish(code))
+        assert summary.snapshot_version, summary.message
+        package = root / f"{code}.zip"
+        export_package(settings, package)
+        packages.append(package)
+        districts[code] = settings
+    settings = Settings(data_dir=root / "city", root_region="1502")
+    results, _ = load_packages(settings, packages)
+    assert [r.status for r in results] == ["loaded"] * 2, [r.message for r in results]
+    store = AuthStore.for_data_dir(settings.data_dir)
+    store.add_user("donghe", "leader", PASSWORD, region_code="150202")
+    store.add_user("cityleader", "leader", PASSWORD)
+    app = create_app(settings)
+    app.server.config["TESTING"] = True
+    return {"settings": settings, "districts": districts, "app": app, "store": store}
+
+
+def _scoped_kpis(city, user: str, townships: tuple[str, ...] = ()) -> dict:
+    principal = city["store"].authenticate(user, PASSWORD, "10.0.0.9").principal
+    assert principal is not None
+    with city["app"].server.test_request_context("/"), context.reader().cursor() as con:
+        g.cockpit_principal = principal
+        return query.kpis(con, query.Filters(start=START, end=END, townships=townships))
+
+
+def _district_township_kpis(settings: Settings) -> dict:
+    """A district's own KPIs over all its townships (records without a township, e.g. CSC sessions,
+    are district-wide and carry no district code in the roll-up, so no region scope includes them)."""
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        townships = query.townships_under(con, settings.district_code)
+        return query.kpis(con, query.Filters(start=START, end=END, townships=townships))
+    finally:
+        con.close()
+
+
+def test_a_district_leader_sees_only_their_district_in_kpis(city):
+    donghe = _district_township_kpis(city["districts"]["150202"])
+    whole_city = collect_kpis(city["settings"], START, END, None)["kpis"]
+    assert donghe["activities_total"] < whole_city["activities_total"]
+    assert _scoped_kpis(city, "donghe") == donghe
+    # Asking for the other district's township does not widen the scope: still 东河区's own figures.
+    assert _scoped_kpis(city, "donghe", (OTHER_TOWNSHIP,)) == donghe
+    # An unscoped city leader sees the whole city.
+    assert _scoped_kpis(city, "cityleader") == whole_city
+
+
+def _township_rows(client, township: str | None) -> list[str]:
+    search = "?from=2023-01-01&to=2023-12-31" + (f"&township={township}" if township else "")
+    response = client.get(f"/download/townships.csv{search}")
+    assert response.status_code == 200
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    return [row[0] for row in lines[6:] if row and row[0].isdigit()]
+
+
+def test_a_district_leader_cannot_widen_the_scope_over_http(city):
+    client = city["app"].server.test_client()
+    assert login(client, "", "donghe", PASSWORD).status_code == 302
+    own = _township_rows(client, None)
+    assert own and all(code.startswith("150202") for code in own)
+    assert _township_rows(client, OTHER_TOWNSHIP) == own
+    leader = city["app"].server.test_client()
+    assert login(leader, "", "cityleader", PASSWORD).status_code == 302
+    everyone = _township_rows(leader, None)
+    assert {code[:6] for code in everyone} == {"150202", "150203"}
+    assert set(own) < set(everyone)
+
+
+class _Json:
+    """A Flask test response seen as the ``requests`` response the attack helpers read."""
+
+    def __init__(self, response):
+        self.status_code = response.status_code
+        self._payload = response.get_json()
+
+    def json(self):
+        return self._payload
+
+
+def test_leadership_callback_is_scoped_to_the_district(city):
+    from tests.integration.test_security_attack import (
+        _walk_ids,
+        callback_body,
+        data_of,
+        leadership_render,
+        router,
+    )
+
+    donghe = city["app"].server.test_client()
+    assert login(donghe, "", "donghe", PASSWORD).status_code == 302
+    leader = city["app"].server.test_client()
+    assert login(leader, "", "cityleader", PASSWORD).status_code == 302
+    deps = [d for d in leader.get("/_dash-dependencies").get_json() if not d.get("clientside_function")]
+    body = callback_body(router(deps), [], {"_pages_location.pathname": "/", "_pages_location.search": ""})
+    layout = leader.post("/_dash-update-component", json=body).get_json()
+    ids: list = []
+    _walk_ids(layout["response"]["_pages_content"]["children"], ids)
+
+    def render(client, search: str) -> dict:
+        body = callback_body(leadership_render(deps), ids, {"lead-location.search": search})
+        response = _Json(client.post("/_dash-update-component", json=body))
+        assert response.status_code == 200, search
+        return data_of(response)
+
+    period = "?from=2023-01-01&to=2023-12-31"
+    own_townships = ",".join(sorted(c for c in _township_rows(leader, None) if c.startswith("150202")))
+    own = render(leader, f"{period}&township={own_townships}")
+    assert own != render(leader, period), (
+        "the district must differ from the city for this test to mean anything"
+    )
+    for search in (
+        period,
+        f"{period}&township={OTHER_TOWNSHIP}",
+        f"{period}&township=150203001000,150203002000",
+    ):
+        assert render(donghe, search) == own, search
