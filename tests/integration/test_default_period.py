@@ -9,6 +9,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from etl import jobs
+from etl.demo.generator import generate
 from warehouse.default_period import DefaultPeriod, choose_default_period, default_period
 from warehouse.settings import Settings
 
@@ -49,10 +51,6 @@ def test_no_records_at_all_is_this_year_and_a_configured_period_wins():
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory):
     """A fresh demo data dir (exports → load → publish), as `cockpit demo --no-serve` leaves it."""
-    from etl.generate import generate
-
-    from etl import jobs
-
     settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "data")
     generate(settings.inbox)
     jobs.run_incremental(settings, trigger="cli")
