@@ -41,6 +41,9 @@ from etl.transcode import CHUNK, transcode_range
 
 HEAD_BYTES = 256 * 1024
 HEADER_SCAN_ROWS = 30
+# Lines with a quote never closed that are rejected one by one; a file with more is rejected as a whole
+# (each costs a scan to the end of the file, and so many mean the file is not a CSV as exported).
+MAX_UNCLOSED_QUOTES = 100
 # A GB18030 file is transcoded in parallel parts of at least this size.
 PARALLEL_PART = 32 * 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
@@ -415,6 +418,14 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
                 # Valid UTF-8 at the top but not further down: the whole file is GB18030.
                 encoding = "gb18030"
                 data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
+            # A quote opened on a line and never closed would swallow every line after it into one
+            # cell: that line alone is rejected (blanked in a copy, so that line numbers stay).
+            unclosed = _unclosed_quote_lines(data_path, delimiter, header_row)
+            if unclosed:
+                blanked = _blank_out_lines(data_path, set(unclosed), Path(tempfile.gettempdir()))
+                if temp is not None:
+                    temp.unlink(missing_ok=True)
+                data_path = temp = blanked
             # Quoted cells spanning lines defeat the parallel reader, and a malformed line (an unterminated
             # quote, too many cells) stops it: read serially, keeping the malformed lines as row rejects.
             try:
@@ -424,6 +435,8 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
             skipped = {line for line, _ in bad_lines}
             record_lines = [n for n in _record_lines(data_path, header_row, delimiter) if n not in skipped]
             bad_rows = [(line, _line_problem(kind)) for line, kind in bad_lines]
+            bad_rows += [(line, Note.of("row_unclosed_quote")) for line in unclosed]
+            bad_rows.sort(key=lambda row: row[0])
         if record_lines is not None:
             _number_rows_by_list(con, table, record_lines)
         else:
@@ -472,6 +485,70 @@ def _load_csv(
     con.execute(f"drop table if exists {table}_rej")
     con.execute(f"drop table if exists {table}_rejscan")
     return [(int(line), str(kind)) for line, kind in bad]
+
+
+class _LineFeed:
+    """The lines of a UTF-8 file from a byte offset, counting them, for Python's csv reader (which pulls
+    one line at a time): after each record, ``line`` is its last line and ``offset`` the byte after it."""
+
+    def __init__(self, fh, line: int, offset: int):
+        self.fh, self.line, self.offset = fh, line, offset
+        fh.seek(offset)
+
+    def __iter__(self):
+        for raw in self.fh:
+            self.line += 1
+            self.offset += len(raw)
+            yield raw.decode("utf-8", "replace")
+
+
+def _unclosed_quote_lines(path: Path, delimiter: str, header_row: int) -> list[int]:
+    """Data lines (after ``header_row``) that open a quote never properly closed.
+
+    Such a quote makes the following lines part of one cell, up to the next stray quote or the end of
+    the file, where the record breaks. The scan then starts again on the line after the opening one, so
+    that the cost grows with their number, hence at most ``MAX_UNCLOSED_QUOTES`` (beyond, the file is
+    rejected as before). A quote closed on a later line into a well-formed record is a cell with line
+    breaks, as Excel writes them, not a bad line.
+    """
+    csv.field_size_limit(sys.maxsize)
+    found: list[int] = []
+    line, offset = 0, 0
+    with open(path, "rb") as fh:
+        while len(found) < MAX_UNCLOSED_QUOTES:
+            feed = _LineFeed(fh, line, offset)
+            reader = csv.reader(feed, delimiter=delimiter, strict=True)
+            start, start_offset = line + 1, offset
+            while True:
+                try:
+                    next(reader)
+                except StopIteration:
+                    return found
+                except csv.Error as exc:
+                    # A record that runs over several lines into an error, or into the end of the file,
+                    # began with a quote that was never closed: it ends at the next stray quote.
+                    if feed.line > start or "unexpected end of data" in str(exc):
+                        if start <= header_row:
+                            return found  # in the header: the file stays rejected as a whole
+                        break
+                    # A malformed single line: DuckDB's serial reader reports it; go on after it.
+                    start, start_offset = feed.line + 1, feed.offset
+                    continue
+                start, start_offset = feed.line + 1, feed.offset
+            found.append(start)
+            fh.seek(start_offset)
+            line, offset = start, start_offset + len(fh.readline())
+    return found
+
+
+def _blank_out_lines(path: Path, lines: set[int], tmp_dir: Path) -> Path:
+    """A copy of ``path`` with the given 1-based lines emptied (line numbers stay), streaming."""
+    fd, name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+    os.close(fd)
+    with open(path, "rb") as src, open(name, "wb") as dst:
+        for n, raw in enumerate(src, start=1):
+            dst.write(b"\n" if n in lines else raw)
+    return Path(name)
 
 
 def _record_lines(path: Path, header_row: int, delimiter: str) -> list[int]:
