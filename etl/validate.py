@@ -29,6 +29,7 @@ REASONS = (
     "unknown_deputy",
     "bad_row",
     "excel_code",
+    "excel_zeros",
     "not_township",
 )
 FILE_REASONS = (
@@ -97,6 +98,17 @@ def build_rejects(
                 name,
                 "excel_code",
                 f"(contains({v}, 'E') or contains({v}, 'e')) and regexp_full_match({v}, '{_SCIENTIFIC}')",
+            )
+            # Excel also drops leading zeros (0012 -> 12): seen when the column's other codes keep theirs,
+            # all at one width, and this one is all digits, shorter and without a leading zero.
+            width = (
+                f"(select any_value(length(q.{v})) from stg_parsed q where q.{v} like '0%' "
+                f"and regexp_full_match(q.{v}, '[0-9]+') having count(distinct length(q.{v})) = 1)"
+            )
+            check(
+                name,
+                "excel_zeros",
+                f"{v} not like '0%' and regexp_full_match({v}, '[0-9]+') and length({v}) < {width}",
             )
         if name not in found and name not in _required_ref_targets(entity, found):
             continue
