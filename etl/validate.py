@@ -31,6 +31,7 @@ REASONS = (
     "excel_code",
     "excel_zeros",
     "not_township",
+    "zone_unit",
 )
 FILE_REASONS = (
     "unreadable",
@@ -92,6 +93,16 @@ def build_rejects(
             village = f"(right({v}, 3) <> '000' and exists (select 1 from stg_codes q where q.code = left({v}, 9) || '000'))"
             codes = f"create or replace temp table stg_codes as select distinct {v} as code from stg_parsed where {v} is not null"
             check(name, "not_township", f"length({v}) = 12 and ({county} or {village})")
+            if "township_name" in found and "township_name" in cols:
+                # Positions 7-9 from 400 to 599 are units "like townships" (development zones, parks,
+                # service centres); only those named as a street, town or sumu are townships.
+                unit = ident("v_township_name")
+                check(
+                    name,
+                    "zone_unit",
+                    f"length({v}) = 12 and substr({v}, 7, 3) between '400' and '599' "
+                    f"and not regexp_matches(coalesce({unit}, ''), '(街道|镇|乡|苏木)$')",
+                )
         if col.type in _CODE_TYPES and name in found:
             # The cheap test first: most rows hold no E at all.
             check(
