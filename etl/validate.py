@@ -87,9 +87,10 @@ def build_rejects(
         if col.required and name in found:
             check(name, "missing_value", f"{v} is null")
         if col.level == "township" and name in found:
-            # The county itself (xxxxxx000000, with its townships in the file) or a village/community of a
-            # township listed in the same file (an official division-code table lists all three).
-            county = f"(right({v}, 6) = '000000' and exists (select 1 from stg_codes q where q.code <> {v} and left(q.code, 6) = left({v}, 6)))"
+            # The county itself or the city, province above it (xxxxxx000000, with units under it in the
+            # file: their codes start with its digits before the trailing zeros), or a village/community
+            # of a township listed in the same file (an official division-code table lists all of them).
+            county = f"(right({v}, 6) = '000000' and exists (select 1 from stg_codes q where q.code <> {v} and starts_with(q.code, rtrim({v}, '0'))))"
             village = f"(right({v}, 3) <> '000' and exists (select 1 from stg_codes q where q.code = left({v}, 9) || '000'))"
             codes = f"create or replace temp table stg_codes as select distinct {v} as code from stg_parsed where {v} is not null"
             check(name, "not_township", f"length({v}) = 12 and ({county} or {village})")

@@ -36,6 +36,7 @@ def test_official_table_adds_no_zones_or_parks_and_keeps_fields(tmp_path: Path) 
     )
     official = (
         "统计用区划代码,名称\n"
+        "150200000000,包头市\n"
         "150205001000,石拐街道\n"
         "150205400000,内蒙古包头钢铁冶金开发区管委会石拐产业园\n"
         "150205401000,园区街道\n"
@@ -44,7 +45,7 @@ def test_official_table_adds_no_zones_or_parks_and_keeps_fields(tmp_path: Path) 
     )
     summary = _run(tmp_path, {"区划代码_2023.csv": official})
     f = next(f for f in summary.files if f.file_name == "区划代码_2023.csv")
-    assert (f.entity, f.rows_read, f.rows_new, f.rows_duplicate, f.rows_rejected) == ("townships", 5, 2, 1, 2)
+    assert (f.entity, f.rows_read, f.rows_new, f.rows_duplicate, f.rows_rejected) == ("townships", 6, 2, 1, 3)
     with duckdb.connect(str(tmp_path / "data" / "raw.duckdb"), read_only=True) as con:
         townships = con.execute(
             "select township_code, township_name, kind from townships order by 1"
@@ -59,7 +60,8 @@ def test_official_table_adds_no_zones_or_parks_and_keeps_fields(tmp_path: Path) 
         ("150205401000", "园区街道", None),
         ("150205501000", "某某苏木", None),
     ]
-    assert rejects == [
+    assert rejects[0][:2] == ("150200000000", "not_township")
+    assert rejects[1:] == [
         (code, "zone_unit", ZONE_ZH.format(code), ZONE_EN.format(code))
         for code in ("150205400000", "150205500000")
     ]
