@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 
 import duckdb
 import pyarrow as pa
-from python_calamine import CalamineWorkbook, PasswordError
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from etl import transcode, workbooks
 from etl.mapping import Mapping, norm_header
@@ -717,6 +717,22 @@ def _huge_sheets(path: Path) -> set[str]:
     return {name for name, (rows, cols) in extents.items() if rows * cols > workbooks.MAX_CELLS}
 
 
+def _calamine_rows(sheet) -> list[list]:
+    """A sheet's rows; one spanning more than ``workbooks.MAX_CELLS`` (a stray cell far right or down)
+    row by row, at most ``workbooks.MAX_COLUMNS`` wide, empty rows shared and the empty end dropped, so
+    that Python never holds the whole rectangle."""
+    if sheet.total_height * sheet.total_width <= workbooks.MAX_CELLS:
+        return sheet.to_python(skip_empty_area=False)
+    rows: list[list] = []
+    empty: list = []
+    for row in sheet.iter_rows():
+        kept = list(row[: workbooks.MAX_COLUMNS])
+        rows.append(kept if any(v not in (None, "") for v in kept) else empty)
+    while rows and rows[-1] is empty:
+        rows.pop()
+    return rows
+
+
 def _workbook_sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list]]], list[str]]:
     """(visible sheets with their rows, hidden sheet names) of a workbook of the sniffed ``kind``; a
     :class:`ReadError` in plain words when it is not a readable workbook."""
@@ -748,13 +764,19 @@ def _workbook_sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list]]
                 name,
                 workbooks.sparse_sheet_rows(path, name)
                 if name in huge
-                else workbook.get_sheet_by_name(name).to_python(skip_empty_area=False),
+                else _calamine_rows(workbook.get_sheet_by_name(name)),
             )
             for name in workbook.sheet_names
             if name not in hidden
         ]
     except PasswordError:
         raise ReadError("unreadable", path.name, "encrypted") from None
+    except CalamineError as exc:
+        # calamine refuses a used range beyond its own cell limit (.xls/.xlsb/.ods: a stray cell or
+        # formatting far away) rather than allocating it: the clerk is told so, not "damaged".
+        if "cell limit" in str(exc).lower():
+            raise ReadError("unreadable", path.name, "range_too_large") from None
+        raise ReadError("unreadable", path.name, "damaged") from None
     except Exception:  # calamine raises several types for corrupt/truncated workbooks
         raise ReadError("unreadable", path.name, "damaged") from None
     return sheets, hidden
