@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 
 import duckdb
 import pyarrow as pa
-from python_calamine import CalamineWorkbook, PasswordError
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from etl import transcode, workbooks
 from etl.mapping import Mapping, norm_header
@@ -41,6 +41,9 @@ from etl.transcode import CHUNK, transcode_range
 
 HEAD_BYTES = 256 * 1024
 HEADER_SCAN_ROWS = 30
+# Lines with a quote never closed that are rejected one by one; a file with more is rejected as a whole
+# (each costs a scan to the end of the file, and so many mean the file is not a CSV as exported).
+MAX_UNCLOSED_QUOTES = 100
 # A GB18030 file is transcoded in parallel parts of at least this size.
 PARALLEL_PART = 32 * 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
@@ -415,6 +418,14 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
                 # Valid UTF-8 at the top but not further down: the whole file is GB18030.
                 encoding = "gb18030"
                 data_path = temp = _transcode(path, encoding, Path(tempfile.gettempdir()))
+            # A quote opened on a line and never closed would swallow every line after it into one
+            # cell: that line alone is rejected (blanked in a copy, so that line numbers stay).
+            unclosed = _unclosed_quote_lines(data_path, delimiter, header_row)
+            if unclosed:
+                blanked = _blank_out_lines(data_path, set(unclosed), Path(tempfile.gettempdir()))
+                if temp is not None:
+                    temp.unlink(missing_ok=True)
+                data_path = temp = blanked
             # Quoted cells spanning lines defeat the parallel reader, and a malformed line (an unterminated
             # quote, too many cells) stops it: read serially, keeping the malformed lines as row rejects.
             try:
@@ -424,6 +435,8 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, table
             skipped = {line for line, _ in bad_lines}
             record_lines = [n for n in _record_lines(data_path, header_row, delimiter) if n not in skipped]
             bad_rows = [(line, _line_problem(kind)) for line, kind in bad_lines]
+            bad_rows += [(line, Note.of("row_unclosed_quote")) for line in unclosed]
+            bad_rows.sort(key=lambda row: row[0])
         if record_lines is not None:
             _number_rows_by_list(con, table, record_lines)
         else:
@@ -472,6 +485,70 @@ def _load_csv(
     con.execute(f"drop table if exists {table}_rej")
     con.execute(f"drop table if exists {table}_rejscan")
     return [(int(line), str(kind)) for line, kind in bad]
+
+
+class _LineFeed:
+    """The lines of a UTF-8 file from a byte offset, counting them, for Python's csv reader (which pulls
+    one line at a time): after each record, ``line`` is its last line and ``offset`` the byte after it."""
+
+    def __init__(self, fh, line: int, offset: int):
+        self.fh, self.line, self.offset = fh, line, offset
+        fh.seek(offset)
+
+    def __iter__(self):
+        for raw in self.fh:
+            self.line += 1
+            self.offset += len(raw)
+            yield raw.decode("utf-8", "replace")
+
+
+def _unclosed_quote_lines(path: Path, delimiter: str, header_row: int) -> list[int]:
+    """Data lines (after ``header_row``) that open a quote never properly closed.
+
+    Such a quote makes the following lines part of one cell, up to the next stray quote or the end of
+    the file, where the record breaks. The scan then starts again on the line after the opening one, so
+    that the cost grows with their number, hence at most ``MAX_UNCLOSED_QUOTES`` (beyond, the file is
+    rejected as before). A quote closed on a later line into a well-formed record is a cell with line
+    breaks, as Excel writes them, not a bad line.
+    """
+    csv.field_size_limit(sys.maxsize)
+    found: list[int] = []
+    line, offset = 0, 0
+    with open(path, "rb") as fh:
+        while len(found) < MAX_UNCLOSED_QUOTES:
+            feed = _LineFeed(fh, line, offset)
+            reader = csv.reader(feed, delimiter=delimiter, strict=True)
+            start, start_offset = line + 1, offset
+            while True:
+                try:
+                    next(reader)
+                except StopIteration:
+                    return found
+                except csv.Error as exc:
+                    # A record that runs over several lines into an error, or into the end of the file,
+                    # began with a quote that was never closed: it ends at the next stray quote.
+                    if feed.line > start or "unexpected end of data" in str(exc):
+                        if start <= header_row:
+                            return found  # in the header: the file stays rejected as a whole
+                        break
+                    # A malformed single line: DuckDB's serial reader reports it; go on after it.
+                    start, start_offset = feed.line + 1, feed.offset
+                    continue
+                start, start_offset = feed.line + 1, feed.offset
+            found.append(start)
+            fh.seek(start_offset)
+            line, offset = start, start_offset + len(fh.readline())
+    return found
+
+
+def _blank_out_lines(path: Path, lines: set[int], tmp_dir: Path) -> Path:
+    """A copy of ``path`` with the given 1-based lines emptied (line numbers stay), streaming."""
+    fd, name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+    os.close(fd)
+    with open(path, "rb") as src, open(name, "wb") as dst:
+        for n, raw in enumerate(src, start=1):
+            dst.write(b"\n" if n in lines else raw)
+    return Path(name)
 
 
 def _record_lines(path: Path, header_row: int, delimiter: str) -> list[int]:
@@ -640,6 +717,22 @@ def _huge_sheets(path: Path) -> set[str]:
     return {name for name, (rows, cols) in extents.items() if rows * cols > workbooks.MAX_CELLS}
 
 
+def _calamine_rows(sheet) -> list[list]:
+    """A sheet's rows; one spanning more than ``workbooks.MAX_CELLS`` (a stray cell far right or down)
+    row by row, at most ``workbooks.MAX_COLUMNS`` wide, empty rows shared and the empty end dropped, so
+    that Python never holds the whole rectangle."""
+    if sheet.total_height * sheet.total_width <= workbooks.MAX_CELLS:
+        return sheet.to_python(skip_empty_area=False)
+    rows: list[list] = []
+    empty: list = []
+    for row in sheet.iter_rows():
+        kept = list(row[: workbooks.MAX_COLUMNS])
+        rows.append(kept if any(v not in (None, "") for v in kept) else empty)
+    while rows and rows[-1] is empty:
+        rows.pop()
+    return rows
+
+
 def _workbook_sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list]]], list[str]]:
     """(visible sheets with their rows, hidden sheet names) of a workbook of the sniffed ``kind``; a
     :class:`ReadError` in plain words when it is not a readable workbook."""
@@ -671,13 +764,19 @@ def _workbook_sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list]]
                 name,
                 workbooks.sparse_sheet_rows(path, name)
                 if name in huge
-                else workbook.get_sheet_by_name(name).to_python(skip_empty_area=False),
+                else _calamine_rows(workbook.get_sheet_by_name(name)),
             )
             for name in workbook.sheet_names
             if name not in hidden
         ]
     except PasswordError:
         raise ReadError("unreadable", path.name, "encrypted") from None
+    except CalamineError as exc:
+        # calamine refuses a used range beyond its own cell limit (.xls/.xlsb/.ods: a stray cell or
+        # formatting far away) rather than allocating it: the clerk is told so, not "damaged".
+        if "cell limit" in str(exc).lower():
+            raise ReadError("unreadable", path.name, "range_too_large") from None
+        raise ReadError("unreadable", path.name, "damaged") from None
     except Exception:  # calamine raises several types for corrupt/truncated workbooks
         raise ReadError("unreadable", path.name, "damaged") from None
     return sheets, hidden

@@ -35,11 +35,15 @@ from etl.readers import SHEET_ROWS, SUPPORTED, ReadError, Source, drop_source, r
 from etl.report import ColumnUse, FileReport, Note, SheetUse
 from etl.validate import REASONS, build_rejects, build_valid
 from warehouse.errors import UserError
-from warehouse.i18n import both
+from warehouse.i18n import both, t
 from warehouse.publish import publish_snapshot
 from warehouse.settings import Settings
 
 LOADED, ALREADY, REJECTED, FAILED = "loaded", "already_loaded", "rejected", "failed"
+# Runs that only preview the files (``dry_run``, the web intake's check): they never move an inbox file.
+PREVIEW_TRIGGERS = frozenset({"dry_run", "check"})
+# File rejects that a fix of mapping.toml cures: such a file stays in the inbox to load on the next run.
+MAPPING_REASONS = frozenset({"unknown_entity", "missing_columns"})
 Publish = Callable[[duckdb.DuckDBPyConnection, Settings, str], str]
 _DEFAULT = object()
 log = logging.getLogger("cockpit.etl")
@@ -78,6 +82,8 @@ class FileResult:
     encoding: str | None = None
     seconds: float = 0.0
     report: FileReport | None = None
+    # Where the file was moved after a failure, relative to the data directory (``etl.run`` quarantine).
+    quarantined: str | None = None
 
     @property
     def rows_loaded(self) -> int:
@@ -291,7 +297,10 @@ def run_etl(
             "insert into etl_runs (run_id, started_at, status, trigger, run_date) values (?, ?, 'running', ?, ?)",
             [summary.run_id, started, trigger, summary.run_date],
         )
-        _run_files(con, summary, inbox, mapping, progress)
+        holding = None
+        if trigger not in PREVIEW_TRIGGERS:
+            holding = _Quarantine(settings.data_dir, summary.run_date, settings.quarantine_settle_seconds)
+        _run_files(con, summary, inbox, mapping, progress, holding)
         summary.status = "succeeded"
         if publish is not None and (summary.changed or not settings.published_db.exists()):
             if progress is not None:
@@ -423,6 +432,57 @@ class _Pending:
     entity: Entity | None = None
     found: dict[str, int] = field(default_factory=dict)
     export_at: datetime | None = None
+    # The clerk's message before the quarantine's sentence was added (identical copies share it).
+    base_message: tuple[str | None, str | None] | None = None
+
+
+@dataclass(frozen=True)
+class _Quarantine:
+    """Where a real run moves the inbox files that still failed: ``data_dir/quarantine/<run date>/``."""
+
+    data_dir: Path
+    run_date: date
+    settle_seconds: int
+
+    def hold(self, item: _Pending, run_id: str) -> None:
+        """Move a file that cannot be read or aborted its load out of the inbox, with a reason file.
+
+        Otherwise it would be read, and reported, again on every run (a damaged workbook of 200 MB each
+        half hour); a rejected file never counts as loaded, so moving it back into the inbox retries it.
+        Files rejected for their headers stay: a fix of mapping.toml loads them on the next run. A file
+        modified within ``settle_seconds`` may still be arriving (a copy in progress reads as truncated).
+        """
+        r = item.result
+        if r.status not in (REJECTED, FAILED) or (r.status == REJECTED and r.reason_code in MAPPING_REASONS):
+            return
+        try:
+            if time.time() - item.path.stat().st_mtime < self.settle_seconds:
+                return
+            folder = self.data_dir / "quarantine" / self.run_date.isoformat()
+            folder.mkdir(parents=True, exist_ok=True)
+            target = _free_name(folder, item.path.name)
+            shutil.move(item.path, target)
+            item.path = target  # the file's record (size, mtime) is taken from where it now is
+        except OSError as exc:  # the file stays in the inbox, reported as rejected: nothing is lost
+            log.warning("could not quarantine %s: %s", item.path.name, exc)
+            return
+        item.base_message = (r.message_zh, r.message_en)
+        about = {"file": r.file_name, "run_id": run_id, "code": r.reason_code}
+        zh = t("quarantine.reason_file", "zh-CN", message=r.message_zh or "", **about)
+        en = t("quarantine.reason_file", "en", message=r.message_en or "", **about)
+        target.with_name(target.name + ".reason.txt").write_text(f"{zh}\n\n{en}\n", encoding="utf-8")
+        r.quarantined = target.relative_to(self.data_dir).as_posix()
+        zh, en = both("quarantine.moved", path=r.quarantined)
+        r.message_zh, r.message_en = f"{r.message_zh}；{zh}", f"{r.message_en}; {en}"
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``name`` in ``folder``, or ``stem (2).ext``... when a file of that name is already held there."""
+    target, n = folder / name, 1
+    while target.exists():
+        n += 1
+        target = folder / f"{Path(name).stem} ({n}){Path(name).suffix}"
+    return target
 
 
 def _run_files(
@@ -431,6 +491,7 @@ def _run_files(
     inbox: Path,
     mapping: Mapping,
     progress: ProgressCallback | None = None,
+    holding: _Quarantine | None = None,
 ) -> None:
     loaded_ids = {
         r[0] for r in con.execute("select file_id from etl_files where status = 'loaded'").fetchall()
@@ -488,16 +549,23 @@ def _run_files(
         if item.result.report is not None:
             item.result.report.status = item.result.status
             item.result.report.entity = item.result.entity
-        _record_file(con, summary, item, seq)
-        summary.files.append(item.result)
         if item.source is not None:
             drop_source(con, item.source.table)
+        if holding is not None:
+            holding.hold(item, summary.run_id)
+        _record_file(con, summary, item, seq)
+        summary.files.append(item.result)
     for seq, (item, first) in enumerate(copies, start=len(pending)):
         done = first.result
         if done.status in (REJECTED, FAILED):
             item.result.status, item.result.entity = REJECTED, done.entity
             item.result.reason_code = done.reason_code
-            item.result.message_zh, item.result.message_en = done.message_zh, done.message_en
+            item.result.message_zh, item.result.message_en = first.base_message or (
+                done.message_zh,
+                done.message_en,
+            )
+            if holding is not None:
+                holding.hold(item, summary.run_id)
         else:
             item.result.status, item.result.entity = ALREADY, done.entity
         item.result.report.status, item.result.report.entity = item.result.status, item.result.entity

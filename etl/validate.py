@@ -29,7 +29,9 @@ REASONS = (
     "unknown_deputy",
     "bad_row",
     "excel_code",
+    "excel_zeros",
     "not_township",
+    "zone_unit",
 )
 FILE_REASONS = (
     "unreadable",
@@ -85,18 +87,40 @@ def build_rejects(
         if col.required and name in found:
             check(name, "missing_value", f"{v} is null")
         if col.level == "township" and name in found:
-            # The county itself (xxxxxx000000, with its townships in the file) or a village/community of a
-            # township listed in the same file (an official division-code table lists all three).
-            county = f"(right({v}, 6) = '000000' and exists (select 1 from stg_codes q where q.code <> {v} and left(q.code, 6) = left({v}, 6)))"
+            # The county itself or the city, province above it (xxxxxx000000, with units under it in the
+            # file: their codes start with its digits before the trailing zeros), or a village/community
+            # of a township listed in the same file (an official division-code table lists all of them).
+            county = f"(right({v}, 6) = '000000' and exists (select 1 from stg_codes q where q.code <> {v} and starts_with(q.code, rtrim({v}, '0'))))"
             village = f"(right({v}, 3) <> '000' and exists (select 1 from stg_codes q where q.code = left({v}, 9) || '000'))"
             codes = f"create or replace temp table stg_codes as select distinct {v} as code from stg_parsed where {v} is not null"
             check(name, "not_township", f"length({v}) = 12 and ({county} or {village})")
+            if "township_name" in found and "township_name" in cols:
+                # Positions 7-9 from 400 to 599 are units "like townships" (development zones, parks,
+                # service centres); only those named as a street, town or sumu are townships.
+                unit = ident("v_township_name")
+                check(
+                    name,
+                    "zone_unit",
+                    f"length({v}) = 12 and substr({v}, 7, 3) between '400' and '599' "
+                    f"and not regexp_matches(coalesce({unit}, ''), '(街道|镇|乡|苏木)$')",
+                )
         if col.type in _CODE_TYPES and name in found:
             # The cheap test first: most rows hold no E at all.
             check(
                 name,
                 "excel_code",
                 f"(contains({v}, 'E') or contains({v}, 'e')) and regexp_full_match({v}, '{_SCIENTIFIC}')",
+            )
+            # Excel also drops leading zeros (0012 -> 12): seen when the column's other codes keep theirs,
+            # all at one width, and this one is all digits, shorter and without a leading zero.
+            width = (
+                f"(select any_value(length(q.{v})) from stg_parsed q where q.{v} like '0%' "
+                f"and regexp_full_match(q.{v}, '[0-9]+') having count(distinct length(q.{v})) = 1)"
+            )
+            check(
+                name,
+                "excel_zeros",
+                f"{v} not like '0%' and regexp_full_match({v}, '[0-9]+') and length({v}) < {width}",
             )
         if name not in found and name not in _required_ref_targets(entity, found):
             continue

@@ -89,6 +89,10 @@ class Settings:
     # Staged uploads untouched for more than this many days lose their staged files when a new upload
     # is staged (the manifest stays as history; an open one is cancelled); 0 keeps them for ever.
     staging_keep_days: int = 14
+    # An inbox file that cannot be read or aborted its load moves to data_dir/quarantine/<run date>/ after
+    # the run, unless modified less than this many seconds ago: a file still being copied into the inbox
+    # reads as truncated, and must get its next run rather than the quarantine.
+    quarantine_settle_seconds: int = 300
 
     @property
     def inbox(self) -> Path:
@@ -98,6 +102,11 @@ class Settings:
     def exchange_dir(self) -> Path:
         """A city or province's exchange area: inbox of district packages, unpacked current ones."""
         return self.data_dir / "exchange"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        """Inbox files that still failed, by run date, each with a ``.reason.txt`` (zh + en)."""
+        return self.data_dir / "quarantine"
 
     @property
     def raw_db(self) -> Path:

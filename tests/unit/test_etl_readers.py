@@ -166,14 +166,48 @@ def test_csv_cells_spanning_lines_keep_their_first_line_number(tmp_path: Path, c
     ]
 
 
-def test_csv_with_an_unterminated_quote_is_unreadable_not_silently_merged(tmp_path: Path, con) -> None:
+UNCLOSED_ZH = (
+    "该行的引号没有闭合（否则其后各行都会被并入这一格），本行未导入，其余各行照常导入；请检查该行的引号"
+)
+UNCLOSED_EN = (
+    "The quote opened on this line is never closed (it would swallow every line after it into one cell); "
+    "this line was not loaded, the others were; check its quotes"
+)
+
+
+def test_csv_lines_with_an_unclosed_quote_are_row_rejects_and_the_rest_loads(tmp_path: Path, con) -> None:
     path = tmp_path / "活动.csv"
     path.write_text(
-        '活动编号,活动日期,活动类型\nA1,2023-01-02,学习\nA2,"2023-01-03,议事\nA3,2023-01-04,学习\n'
+        "活动编号,活动日期,活动类型\n"
+        'A1,2023-01-02,学习\nA2,"2023-01-03,议事\nA3,2023-01-04,学习\n'  # never closed before the next quote
+        '"A4,2023-01-05,调研\nA5,"多\n行",调研\n'  # a cell with a line break is no bad line
+        'A6,2023-01-06,"x\n',  # open at the end of the file
+        encoding="utf-8",
+    )
+    source = read_source(con, path, load_mapping(), "src")
+    assert _rows(con, source) == [
+        (2, "A1", "2023-01-02", "学习"),
+        (4, "A3", "2023-01-04", "学习"),
+        (6, "A5", "多\n行", "调研"),
+    ]
+    assert [(line, note.code, note.zh, note.en) for line, note in source.bad_rows] == [
+        (n, "row_unclosed_quote", UNCLOSED_ZH, UNCLOSED_EN) for n in (3, 5, 8)
+    ]
+
+
+def test_csv_with_too_many_unclosed_quotes_is_rejected_as_a_whole(tmp_path: Path, con, monkeypatch) -> None:
+    import etl.readers as readers
+
+    monkeypatch.setattr(readers, "MAX_UNCLOSED_QUOTES", 2)
+    path = tmp_path / "活动.csv"
+    path.write_text(
+        '活动编号,活动日期,活动类型\nA1,"2023-01-02,学习\nA2,"2023-01-03,议事\nA3,"2023-01-04,学习\n'
+        "A4,2023-01-05,学习\n",
+        encoding="utf-8",
     )
     with pytest.raises(ReadError) as err:
         read_source(con, path, load_mapping(), "src")
-    assert err.value.code == "unreadable"
+    assert (err.value.code, err.value.message, err.value.detail) == ("unreadable", "unclosed_quote", "4")
 
 
 def _gb18030_lines(n: int) -> str:
