@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import re
 import sys
 from datetime import date, datetime
 
@@ -19,7 +18,9 @@ from dashboard.auth_store import ROLES, AuthError, AuthStore, store_for
 from dashboard.demo_credentials import wall_url
 from warehouse.errors import UserError, user_error
 from warehouse.i18n import both
-from warehouse.regions import region_table, scope_region
+from warehouse.query import townships_under
+from warehouse.regions import account_township, prefix_of, region_table, scope_region
+from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
 
 
 def _cli_error(key: str, **params) -> UserError:
@@ -54,12 +55,25 @@ def _actor() -> str:
         return "cli"
 
 
-def _check_township(code: str | None) -> None:
+def _published_townships_under(prefix: str) -> tuple[str, ...]:
+    """The published snapshot's townships under ``prefix``; none when nothing is published yet."""
+    try:
+        return townships_under(SnapshotReader(current_settings().published_db).cursor(), prefix)
+    except SnapshotUnavailable:
+        return ()
+
+
+def _check_township(code: str | None) -> str | None:
     if code is None:
-        return
-    district = current_settings().district_code
-    if not re.fullmatch(r"\d{12}", code) or not code.startswith(district):
-        raise _cli_error("cli.unknown_township", code=code, known=f"{district}xxxxxx")
+        return None
+    settings = current_settings()
+    root = settings.root_region
+    return account_township(
+        code,
+        region_table(settings.region_table),
+        root,
+        lambda: _published_townships_under(prefix_of(root)),
+    )
 
 
 def _check_region(code: str | None) -> str | None:
@@ -89,7 +103,7 @@ def users_group() -> None:
 @click.option("--password-stdin", is_flag=True, help="read the password from stdin")
 @data_dir_option
 def users_add(name: str, role: str, township: str | None, region: str | None, password_stdin: bool) -> int:
-    _check_township(township)
+    township = _check_township(township)
     if role == "township" and not township:
         raise _cli_error("cli.township_required")
     if region is not None and role == "township":

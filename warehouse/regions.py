@@ -13,6 +13,7 @@ deployment elsewhere brings its own table (``Settings.region_table``).
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -170,3 +171,25 @@ def scope_region(code: str, table: RegionTable, root: str) -> Region:
     if not is_within(region.code, root):
         raise user_error("region_scope.outside_root", code=text, name=region.name, root=prefix_of(root))
     return region
+
+
+def account_township(code: str, table: RegionTable, root: str, published: Callable[[], Iterable[str]]) -> str:
+    """The 12-digit township a township-role account is bound to, checked against the deployment's root.
+
+    A city or province root serves townships of many districts, so the check is "a township under the
+    root", not "a township of ``district_code``". The township must be known: to the region table, or,
+    for a township the table lacks (a newer division), to the published snapshot -- ``published`` is
+    only called then, as it opens the snapshot.
+
+    Raises:
+        UserError: Not a 12-digit township code, outside the root, or known to neither source.
+    """
+    text = str(code).strip()
+    if not (text.isdigit() and len(text) == 12) or level_of(text) != "township":
+        raise user_error("region_scope.township_bad_code", code=text)
+    root_prefix = prefix_of(root)
+    if not text.startswith(root_prefix):
+        raise user_error("region_scope.township_outside_root", code=text, root=root_prefix)
+    if text not in table and text not in set(published()):
+        raise user_error("region_scope.township_unknown", code=text, root=root_prefix)
+    return text

@@ -27,13 +27,13 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import context, security
-from dashboard.freshness import aware
 from dashboard.security import note_download
 from warehouse import ops_query, snapshot_actions
 from warehouse.i18n import catalog, normalize_lang, t
 from warehouse.publish import list_snapshots
 from warehouse.run_status import COUNT_KEYS, RunStatus, read_status
 from warehouse.spreadsheet import csv_safe
+from warehouse.timefmt import show
 
 log = logging.getLogger("cockpit.ops")
 
@@ -111,15 +111,17 @@ def status_label(status: str | None, lang: str) -> str:
 
 
 def local_text(value, zone: ZoneInfo) -> str:
-    """A timestamp as ``YYYY-MM-DD HH:MM:SS`` in the installation's zone (naive = machine local)."""
+    """A time in the one on-screen form (:func:`warehouse.timefmt.show`: ``YYYY-MM-DD HH:MM`` in the zone).
+
+    Text that is not a time is shown as it is rather than as a dash: on the operators' page a malformed
+    value in the status file is itself worth seeing.
+    """
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            datetime.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, datetime):
-        return aware(value, zone).strftime("%Y-%m-%d %H:%M:%S")
-    return "" if value is None else str(value)
+    return show(value, zone)
 
 
 # Wider columns for long text (file names carry the export's date; messages name the column and value).

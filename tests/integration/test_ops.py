@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,9 +18,10 @@ from dashboard import freshness as fr
 from dashboard import production
 from etl import jobs
 from tests.support.security_helpers import create_user, login
-from warehouse import ops_query
+from warehouse import ops_query, timefmt
 from warehouse.locks import etl_lock
 from warehouse.ops_store import export_ops
+from warehouse.publish import list_snapshots
 from warehouse.query import SnapshotInfo
 from warehouse.run_status import RunStatus, read_status, write_status
 from warehouse.settings import Settings
@@ -295,6 +297,32 @@ def test_ops_layout_lists_runs_files_rejects_and_snapshots(loaded):
     assert "unknown township" in text  # reasons, by their catalog name
     assert "150205999000" in text  # the offending value, so the source can be fixed
     assert PHONE not in text
+
+
+def test_ops_page_shows_every_time_in_the_settings_zone_in_the_one_format(loaded):
+    # A zone far from the machine's and from the default, so a time left unconverted shows up.
+    settings = Settings(data_dir=loaded.data_dir, timezone="America/Sao_Paulo")
+    admin_client(settings)
+    text = str(ops_page().layout(lang="en"))
+    status = read_status(settings)
+    snapshots = list_snapshots(settings)
+    assert status is not None and snapshots
+    # The last-run card, the run picker and the runs grid: minutes, in the zone, via warehouse.timefmt.
+    assert (
+        f"{timefmt.show(status.started_at, settings)} → {timefmt.show(status.finished_at, settings)}" in text
+    )
+    for entry in snapshots:
+        assert timefmt.show(entry.built_at, settings) in text
+    # No time anywhere on the page keeps its seconds or its raw ISO form.
+    assert not re.search(r"\d{2}:\d{2}:\d{2}", text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)
+
+
+def test_ops_local_text_keeps_text_that_is_not_a_time():
+    zone = ZoneInfo("Asia/Shanghai")
+    assert ops_page().local_text("not a time", zone) == "not a time"
+    assert ops_page().local_text(datetime(2026, 11, 27, 11, 0, 59, tzinfo=UTC), zone) == "2026-11-27 19:00"
+    assert ops_page().local_text(None, zone) == timefmt.EMPTY
 
 
 def test_rejects_download_is_xlsx_with_every_rejected_row(loaded):

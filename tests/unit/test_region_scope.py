@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.auth_store import AuthError, AuthStore, hash_password
 from warehouse.errors import UserError
-from warehouse.regions import region_table, scope_region
+from warehouse.regions import account_township, region_table, scope_region
 from warehouse.settings import Settings
 
 PASSWORD = "correct horse battery"
@@ -158,3 +158,126 @@ def test_cli_users_add_region_is_validated_against_the_root(tmp_path, monkeypatc
     )
     assert code != 0 and "--region" in out + err
     assert {u.name for u in AuthStore.for_data_dir(tmp_path).list_users()} == {"dh"}
+
+
+def _no_snapshot() -> tuple[str, ...]:
+    return ()
+
+
+@pytest.mark.parametrize(
+    ("code", "root"),
+    [
+        ("150205001000", "150205"),  # a district root: its own township
+        ("150202001000", "1502"),  # a city root: a township of another district of the city
+        ("150102001000", "15"),  # a province root: a township of another city
+    ],
+)
+def test_account_township_accepts_townships_under_the_root(table, code, root):
+    assert account_township(code, table, root, _no_snapshot) == code
+
+
+@pytest.mark.parametrize(
+    ("code", "root", "key"),
+    [
+        ("150202001000", "150205", "outside this cockpit's root 150205"),
+        ("150102001000", "1502", "outside this cockpit's root 1502"),
+        ("150202", "1502", "expected a 12-digit township code"),
+        ("150202000000", "1502", "expected a 12-digit township code"),  # a county, not a township
+        ("15020500100x", "150205", "expected a 12-digit township code"),
+        ("150205999000", "150205", "neither the region table nor the published snapshot"),
+    ],
+)
+def test_account_township_refuses_others_in_both_languages(table, code, root, key):
+    with pytest.raises(UserError) as exc:
+        account_township(code, table, root, _no_snapshot)
+    zh, en = str(exc.value).split(" / ", 1)
+    assert key in en and code in zh and any("\u4e00" <= ch <= "\u9fff" for ch in zh)
+
+
+def test_account_township_falls_back_to_the_published_snapshot_only_when_the_table_lacks_it(table):
+    calls = []
+
+    def published() -> tuple[str, ...]:
+        calls.append(1)
+        return ("150205999000",)
+
+    assert account_township("150205999000", table, "150205", published) == "150205999000"
+    assert account_township("150205001000", table, "150205", published) == "150205001000"
+    assert len(calls) == 1
+
+
+def test_cli_users_add_township_at_a_district_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("COCKPIT_ROOT_REGION", "150205")
+    add = ("users", "add")
+    code, _, _ = _cli(
+        tmp_path,
+        *add,
+        "sg",
+        "--role",
+        "township",
+        "--township",
+        "150205001000",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    assert code == 0
+    code, out, err = _cli(
+        tmp_path,
+        *add,
+        "hp",
+        "--role",
+        "township",
+        "--township",
+        "150202001000",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    assert code != 0 and "不在本驾驶舱的范围" in out + err and "outside this cockpit's root" in out + err
+    assert {u.name: u.township_code for u in AuthStore.for_data_dir(tmp_path).list_users()} == {
+        "sg": "150205001000"
+    }
+
+
+def test_cli_users_add_township_at_a_city_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("COCKPIT_ROOT_REGION", "1502")
+    monkeypatch.setenv("COCKPIT_DISTRICT_CODE", "150205")  # the old check used this and refused 150202…
+    add = ("users", "add")
+    code, _, err = _cli(
+        tmp_path,
+        *add,
+        "hp",
+        "--role",
+        "township",
+        "--township",
+        "150202001000",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    assert code == 0, err
+    code, out, err = _cli(
+        tmp_path,
+        *add,
+        "hs",
+        "--role",
+        "township",
+        "--township",
+        "150102001000",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    assert code != 0 and "不在本驾驶舱的范围" in out + err and "outside this cockpit's root 1502" in out + err
+    code, out, err = _cli(
+        tmp_path,
+        *add,
+        "xx",
+        "--role",
+        "township",
+        "--township",
+        "150202999000",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    assert code != 0 and "未知乡镇代码" in out + err and "Unknown township code" in out + err
+    assert {u.name: u.township_code for u in AuthStore.for_data_dir(tmp_path).list_users()} == {
+        "hp": "150202001000"
+    }
