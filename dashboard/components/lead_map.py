@@ -13,10 +13,21 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.components import map as district_map
+from dashboard.components.figure_text import MARKUP_SAFE, escape_markup
 from dashboard.components.lead_figures import FONT, pick
+from dashboard.components.text_fit import text_width
 from warehouse.i18n import t
 
 MAP_HEIGHT = 420
+# The figure autosizes its width; labels are placed for this width, about the map panel's at 1440x900.
+# Wider panels draw the same scale (the fixed height decides it), so the placement holds there too.
+LABEL_WIDTH = 640
+LABEL_SIZE = 12
+CALLOUT_SIZE = 11
+# Townships under this share of the district's area (the dense urban south) are labelled as the wall
+# labels them: from a column in the map's corner with a leader line, not inside polygons too small to
+# hold their names without overlapping.
+SMALL_TOWNSHIP_SHARE = 0.1
 
 
 def township_codes(townships: Mapping | None) -> list[str | None]:
@@ -112,7 +123,10 @@ def lead_map_figure(
         note=t("leadership.map_note", lang),
         legend_names=(t("leadership.map_homes", lang), t("leadership.map_stations", lang)),
         theme=district_map.LIGHT,
-        label_size=12,
+        label_size=LABEL_SIZE,
+        label_min_share=SMALL_TOWNSHIP_SHARE,
+        callouts=True,
+        width=LABEL_WIDTH,
         static=False,
     )
     codes = township_codes(townships)
@@ -127,13 +141,90 @@ def lead_map_figure(
             name=names.get(code, code),
         )
     _tag_points_with_codes(fig, townships, home_rows)
+    callouts = [a for a in fig.layout.annotations if a.showarrow]
+    fig.add_traces(_callout_traces(callouts, townships, label_frame(district, townships)))
+    # Assigned, not passed to update_layout: that updates the existing annotations index by index.
+    fig.layout.annotations = [
+        {**a.to_plotly_json(), "font": {"size": CALLOUT_SIZE}}
+        for a in fig.layout.annotations
+        if not a.showarrow
+    ]
     fig.update_layout(
         font={"family": FONT, "size": 12},
         legend={"font": {"size": 12}},
-        annotations=[{**a.to_plotly_json(), "font": {"size": 11}} for a in fig.layout.annotations],
         clickmode="event",
+        width=None,
     )
     return fig
+
+
+def label_frame(district: Mapping | None, townships: Mapping | None) -> district_map.PixelFrame | None:
+    """The pixel frame the map's labels are placed in (see ``LABEL_WIDTH``)."""
+    bounds = district_map.collection_bounds(district, townships)
+    return district_map.pixel_frame(bounds, LABEL_WIDTH, MAP_HEIGHT)
+
+
+def _callout_traces(
+    callouts: Sequence, townships: Mapping | None, frame: district_map.PixelFrame | None
+) -> list[go.Scatter]:
+    """The small townships' callouts as traces: leader lines, and clickable labels carrying their codes.
+
+    The shared map draws callouts as annotations, which a click passes through; the click-to-filter
+    callback needs a point carrying the township code under the name, so the name is a text point
+    centred where the annotation's text was (a click on it is on the point) and the arrow a line.
+    """
+    if not callouts or frame is None:
+        return []
+    codes = _codes_by_label_point(townships)
+    line_x: list[float | None] = []
+    line_y: list[float | None] = []
+    text_x, text_y, texts, custom = [], [], [], []
+    for callout in callouts:
+        half = text_width(callout.text, CALLOUT_SIZE) / 2 / frame.scale
+        centre = callout.ax - half
+        edge = centre - half if callout.x < centre else callout.ax
+        line_x += [edge, callout.x, None]
+        line_y += [callout.ay, callout.y, None]
+        text_x.append(centre)
+        text_y.append(callout.ay)
+        texts.append(escape_markup(callout.text))
+        custom.append(codes.get((callout.x, callout.y)))
+    return [
+        go.Scatter(
+            x=line_x,
+            y=line_y,
+            mode="lines",
+            line={"color": district_map.LIGHT.note_color, "width": 1.5},
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        go.Scatter(
+            x=text_x,
+            y=text_y,
+            mode="text",
+            meta=MARKUP_SAFE,
+            text=texts,
+            customdata=custom,
+            textfont={
+                "size": CALLOUT_SIZE,
+                "color": district_map.LIGHT.label_color,
+                "family": district_map.LIGHT.font_family,
+                "shadow": district_map.LIGHT.label_shadow,
+            },
+            hoverinfo="none",
+            showlegend=False,
+        ),
+    ]
+
+
+def _codes_by_label_point(townships: Mapping | None) -> dict[tuple[float, float], str | None]:
+    """Township codes keyed by the point their label or callout is anchored at."""
+    codes = {}
+    for feature in (townships or {}).get("features", []):
+        point = district_map.label_point(feature.get("geometry") or {})
+        if point is not None:
+            codes[point] = district_map.feature_code(feature)
+    return codes
 
 
 def _tag_points_with_codes(fig: go.Figure, townships: Mapping | None, homes: list[dict]) -> None:
@@ -142,12 +233,7 @@ def _tag_points_with_codes(fig: go.Figure, townships: Mapping | None, homes: lis
     With ``hovermode="closest"`` a click near a label or a home lands on that point rather than on the
     polygon's fill, so those points must say which township they belong to.
     """
-    features = (townships or {}).get("features", [])
-    label_codes = [
-        district_map.feature_code(f)
-        for f in features
-        if district_map.label_point(f.get("geometry") or {}) is not None
-    ]
+    codes = _codes_by_label_point(townships)
     located = [h for h in homes if h.get("lon") is not None and h.get("lat") is not None]
     groups = [
         [str(h.get("township_code") or "") for h in located if district_map._is_home(h) == is_home]
@@ -155,7 +241,11 @@ def _tag_points_with_codes(fig: go.Figure, townships: Mapping | None, homes: lis
     ]
     groups = [g for g in groups if g]
     for trace in fig.data:
-        if trace.mode == "text" and len(trace.x or ()) == len(label_codes):
-            trace.update(customdata=label_codes, hoverinfo="none")
+        if trace.mode == "text":
+            # Keyed by position: labels that do not fit are left out, so order alone cannot say.
+            trace.update(
+                customdata=[codes.get((x, y)) for x, y in zip(trace.x, trace.y, strict=True)],
+                hoverinfo="none",
+            )
         elif trace.mode == "markers" and groups:
             trace.update(customdata=groups.pop(0))

@@ -342,3 +342,42 @@ def test_map_points_carry_township_codes_for_clicks():
     assert (
         map_click_code({"points": [{"curveNumber": 2, "customdata": "150205002000"}]}, []) == "150205002000"
     )
+
+
+def test_map_labels_of_the_demo_townships_do_not_overlap_and_all_carry_their_codes():
+    from dashboard.components import map as district_map
+    from dashboard.components.lead_map import CALLOUT_SIZE, label_frame, lead_map_figure
+    from etl import geo
+
+    townships = geo.township_feature_collection()
+    district = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": geo.district_outline().__geo_interface__}
+        ],
+    }
+    codes = [district_map.feature_code(f) for f in townships["features"]]
+    names = {district_map.feature_code(f): district_map.feature_name(f) for f in townships["features"]}
+    summary = pd.DataFrame(
+        {"township_code": codes, "township_name": [names[c] for c in codes], "activities": range(len(codes))}
+    )
+    fig = lead_map_figure(district, townships, pd.DataFrame(), summary, "zh-CN")
+    frame = label_frame(district, townships)
+    boxes, labelled = [], []
+    for trace in (tr for tr in fig.data if tr.mode == "text"):
+        sizes = trace.textfont.size
+        for index, (x, y, text, code) in enumerate(
+            zip(trace.x, trace.y, trace.text, trace.customdata, strict=True)
+        ):
+            size = sizes[index] if isinstance(sizes, list | tuple) else sizes
+            text = text.replace("<br>", "\n")
+            assert text.startswith(names[code])  # the point under a name says which township it is
+            boxes.append(district_map.label_box(*frame.point(x, y), text, size))
+            labelled.append(code)
+    assert sorted(labelled) == sorted(codes)  # every township is named, and clickable by its name
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if district_map._boxes_meet(a, b)]
+    assert not overlaps
+    callouts = next(tr for tr in fig.data if tr.mode == "text" and tr.textfont.size == CALLOUT_SIZE)
+    leaders = next(tr for tr in fig.data if tr.mode == "lines" and tr.x and None in tr.x)
+    assert len(callouts.x) >= 4 and list(leaders.x).count(None) == len(callouts.x)  # one line per callout
+    assert not [a for a in fig.layout.annotations if a.showarrow] and fig.layout.width is None
