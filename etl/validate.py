@@ -96,7 +96,8 @@ def build_rejects(
             check(name, "not_township", f"length({v}) = 12 and ({county} or {village})")
             if "township_name" in found and "township_name" in cols:
                 # Positions 7-9 from 400 to 599 are units "like townships" (development zones, parks,
-                # service centres); only those named as a street, town or sumu are townships.
+                # service centres); only those named as a street, town or sumu are townships (the same rule
+                # as warehouse.regions.Region.is_zone_unit, which the region generator follows).
                 unit = ident("v_township_name")
                 check(
                     name,

@@ -40,6 +40,17 @@ class Region:
         """The significant digits: ``15``, ``1502``, ``150205``, ``150205001``."""
         return self.code[: LEVEL_DIGITS[self.level]]
 
+    @property
+    def is_zone_unit(self) -> bool:
+        """A unit the code table lists "like a township" (positions 7-9 from 400 to 599: development
+        zones, parks, service centres) that is not one: only those named as a street, town or sumu are.
+        The ETL rejects such rows loaded as townships by the same rule (reason ``zone_unit``)."""
+        return (
+            self.level == "township"
+            and "400" <= self.code[6:9] <= "599"
+            and not self.name.endswith(("街道", "镇", "乡", "苏木"))
+        )
+
 
 def full_code(code: str) -> str:
     """A 2/4/6/9/12-digit code padded to 12 digits.

@@ -851,6 +851,7 @@ def generate_region(
         raise user_error("generate_region.empty", code=code)
     written: list[Path] = []
     for i, county in enumerate(counties):
-        plan = recode_plan(export_plan(build_records(seed + i)), county, table.children(county.code))
+        townships = tuple(t for t in table.children(county.code) if not t.is_zone_unit)
+        plan = recode_plan(export_plan(build_records(seed + i)), county, townships)
         written += _write_plan(plan, Path(out_dir) / county.prefix, 1, seed + i, entities)
     return sorted(written)

@@ -97,3 +97,12 @@ def test_a_region_table_row_must_agree_with_its_code(tmp_path):
         read_region_table(path)
     with pytest.raises(UserError, match="无法读取.*Cannot read"):
         read_region_table(tmp_path / "missing.csv")
+
+
+def test_zone_units_are_told_from_townships(table):
+    park = table.get("150302400000")
+    assert park.is_zone_unit
+    assert not table.get("150302101000").is_zone_unit  # 千里山镇
+    shiguai = table.children("150205")
+    assert [t.code for t in shiguai if t.is_zone_unit] == ["150205400000"]  # 石拐产业园
+    assert len([t for t in shiguai if not t.is_zone_unit]) == 8  # DOMAIN.md's eight townships
