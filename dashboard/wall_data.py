@@ -283,7 +283,7 @@ def load_cases(con, params: dict, settings: Settings) -> dict:
     filters = _filters(params)
     no_data = t("wall.no_data", lang)
     outcomes = rows(_fetch(con, query.case_outcomes, filters))
-    # Case types are a fixed enum (DOMAIN.md): shown in the wall's language; unknown values as they are.
+    # Case types are a fixed enum (docs/DATA_CONTRACT.md): shown in the wall's language; unknown values as they are.
     type_labels = {"信访代办": t("wall.cases.petition", lang), "诉前调解": t("wall.cases.mediation", lang)}
     outcomes = [{**r, "case_type": type_labels.get(r.get("case_type"), r.get("case_type"))} for r in outcomes]
     groups = list(dict.fromkeys(r.get("case_type") for r in outcomes if r.get("case_type")))

@@ -1,6 +1,6 @@
 """Header mapping: canonical columns per entity, recognised headers, and entity detection.
 
-The packaged ``etl/mapping.toml`` is the contract of DOMAIN.md; ``settings.mapping_file`` extends it
+The packaged ``etl/mapping.toml`` is the input contract (docs/DATA_CONTRACT.md); ``settings.mapping_file`` extends it
 without code (lists are appended, scalars replaced).
 """
 

@@ -51,7 +51,7 @@ from warehouse.settings import Settings
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 PACKAGE_SUFFIX = ".zip"
-# Columns that are personal data (DOMAIN.md): they must never be in a package, whatever a future mart does.
+# Columns that are personal data (docs/DATA_CONTRACT.md): they must never be in a package, whatever a future mart does.
 PERSONAL_COLUMNS = frozenset({"phone", "party_name", "party_phone"})
 # Tables the upper level writes itself rather than taking from a district.
 OWN_TABLES = frozenset({"snapshot_meta"})

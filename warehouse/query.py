@@ -391,7 +391,7 @@ def snapshot_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
 
 @memoised
 def kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | None]:
-    """Every KPI of :data:`KPI_IDS` for the period and filters (DOMAIN.md's 口径).
+    """Every KPI of :data:`KPI_IDS` for the period and filters (口径: docs/DATA_CONTRACT.md).
 
     Counts are ints; rates (:data:`RATE_KPIS`) are fractions, None when the denominator is zero.
     """

@@ -30,7 +30,7 @@ from dashboard.components.text_fit import ELLIPSIS, elide, fit_label, text_width
 from warehouse.levels import HOME_TIERS
 
 HIGHLIGHT_UID = "highlight"
-# Levels counted as homes (DOMAIN.md); anything else (stations, liaison points) is drawn as a station.
+# Levels counted as homes (docs/DATA_CONTRACT.md); anything else (stations, liaison points) is drawn as a station.
 
 
 @dataclass(frozen=True)

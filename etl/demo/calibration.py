@@ -1,7 +1,7 @@
 """The demo's calibration: the figures the generated demo must reproduce, and a reference KPI computation.
 
 ``TARGETS[period]`` is the single place where the demo's numbers live. 2023 is the seed newsletter's
-published year (DOMAIN.md, "The seed's published 2023 figures"); 2022 (for year-on-year comparison) and
+published year (the seed newsletter's 2023 figures, listed in the README); 2022 (for year-on-year comparison) and
 2024-01-01..2024-01-19 (up to the newsletter's date) are plausible values of our own. The generator
 constructs records to hit every figure exactly; :func:`reference_kpis` recomputes the KPIs from the
 generator's in-memory records with pandas, per the KPI dictionary (口径), independently of the ETL.
@@ -177,7 +177,7 @@ def _split_ids(values: pd.Series) -> set[str]:
 
 
 def reference_kpis(records: dict[str, pd.DataFrame], start: date, end: date) -> dict[str, float | int | None]:
-    """Compute the KPI dictionary from canonical record tables, per DOMAIN.md's definitions.
+    """Compute the KPI dictionary from canonical record tables, per the definitions of docs/DATA_CONTRACT.md.
 
     Args:
         records: ``{entity: DataFrame}`` with canonical columns (dates as ``datetime.date``).

@@ -52,7 +52,7 @@ KPI_JS = """
 
 
 def expected_text(kpi_id: str, value) -> str:
-    """DOMAIN.md's display rule, written out independently of the app's formatter."""
+    """The data contract's display rule, written out independently of the app's formatter."""
     if value is None:
         return "—"
     if kpi_id.endswith("_rate"):

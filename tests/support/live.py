@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-# The demo's data is calendar 2023 (DOMAIN.md): every server here opens on that period.
+# The demo's data is calendar 2023 (docs/DATA_CONTRACT.md): every server here opens on that period.
 # Its exports are dated January 2024: judged by their export date (stale_after_export_days) the data is
 # stale, which is true but not what these tests are about; test_truthful_screens serves it as a user would.
 DEMO_ENV = {

@@ -105,4 +105,4 @@ def test_zone_units_are_told_from_townships(table):
     assert not table.get("150302101000").is_zone_unit  # 千里山镇
     shiguai = table.children("150205")
     assert [t.code for t in shiguai if t.is_zone_unit] == ["150205400000"]  # 石拐产业园
-    assert len([t for t in shiguai if not t.is_zone_unit]) == 8  # DOMAIN.md's eight townships
+    assert len([t for t in shiguai if not t.is_zone_unit]) == 8  # the district's eight townships

@@ -1,4 +1,4 @@
--- Every KPI of DOMAIN.md's dictionary for one period and filter set, as one row (columns = KPI ids).
+-- Every KPI of docs/DATA_CONTRACT.md's dictionary for one period and filter set, as one row (columns = KPI ids).
 -- Township filters apply to each record's own township (activities: the place's township; deputies:
 -- the deputy's township); home levels restrict the home-based measures; deputy levels the deputy-based.
 -- Rates are null when their denominator is zero.

@@ -1,5 +1,5 @@
 -- Places where deputies meet people: the four home levels plus work stations and liaison stations.
--- is_home marks the four home levels counted by the KPIs (DOMAIN.md: homes_total).
+-- is_home marks the four home levels counted by the KPIs (docs/DATA_CONTRACT.md: homes_total).
 with source as (
     select * from homes
 ),
