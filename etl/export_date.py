@@ -15,13 +15,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from etl.mapping import norm_header
-from warehouse.export_date import export_date_from_name
+from warehouse.export_date import EXPORT_TIME_COLUMNS, export_date_from_name
 
 FILE_NAME, COLUMN, LOAD_TIME = "file_name", "column", "load_time"
 # Headers of a column that carries the export's (or the record's last update) time.
-STAMP_HEADERS = frozenset(
-    norm_header(h) for h in ("导出时间", "导出日期", "更新时间", "更新日期", "数据更新时间", "最后更新时间")
-)
+STAMP_HEADERS = frozenset(norm_header(h) for h in EXPORT_TIME_COLUMNS)
 
 
 def stamp_from_name(file_name: str) -> datetime | None:

@@ -27,7 +27,8 @@ _STAMPS = (
 _COLUMN_VALUE = re.compile(r"(20\d{2})\D{1,2}(\d{1,2})\D{1,2}(\d{1,2})")
 # Snapshot meta keys ``export_date.<entity>`` hold each source's newest export date (ISO).
 EXPORT_DATE_KEY = "export_date"
-EXPORT_TIME_COLUMNS = ("导出时间", "导出日期", "更新时间", "更新日期")
+# Headers of a column carrying the export's (or the record's last update) time; the readers use them too.
+EXPORT_TIME_COLUMNS = ("导出时间", "导出日期", "更新时间", "更新日期", "数据更新时间", "最后更新时间")
 
 
 def _valid(year: str, month: str, day: str) -> date | None:

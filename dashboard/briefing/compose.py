@@ -18,10 +18,12 @@ from dashboard.briefing.narrative import change_text, fmt_int, fmt_pct, relative
 from dashboard.components.lead_panels import PANELS_BY_KEY
 from warehouse import query
 from warehouse.i18n import normalize_lang, t
+from warehouse.levels import HOME_LEVELS, HOME_TIER_KEYS
 from warehouse.query import Filters
 
 # Home levels (values of the data) and their catalogue keys, in the newsletter's order.
-HOME_LEVELS = {"区级": "district", "苏木镇街道级": "township", "嘎查村级": "village", "企业": "enterprise"}
+# The four home tiers (代表之家), by the value the data carries -> their catalog key.
+HOME_TIER_BY_VALUE = {HOME_LEVELS[key]: key for key in HOME_TIER_KEYS}
 # Counts of the current roster: a year-on-year change of these says nothing about the period.
 ROSTER_KPIS = frozenset({"deputies_total", "homes_total", "stations_total", "liaison_points_total"})
 # The KPIs each section cites; the appendix defines exactly these.
@@ -91,7 +93,7 @@ def gather(con, start: date, end: date, township: str | None, lang: str | None =
     prev_start, prev_end = periods.same_period_last_year(start, end)
     homes = query.home_map(con, filters)
     homes = homes[homes["is_home"].astype(bool)]
-    levels = {level: int((homes["home_level"] == level).sum()) for level in HOME_LEVELS}
+    levels = {level: int((homes["home_level"] == level).sum()) for level in HOME_TIER_BY_VALUE}
     info = query.snapshot_info(con)
     stamps = [v for v in info.as_of.values() if v is not None]
     newest = max(stamps) if stamps else info.built_at
@@ -147,7 +149,7 @@ def _homes(fig: Figures, lang, end_text: str) -> Paragraph:
             t(
                 "briefing.text.level",
                 lang,
-                level=t(f"leadership.home_level.{HOME_LEVELS[level]}", lang),
+                level=t(f"leadership.home_level.{HOME_TIER_BY_VALUE[level]}", lang),
                 count=fmt_int(n, lang),
             )
             for level, n in fig.home_levels.items()
