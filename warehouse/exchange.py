@@ -10,19 +10,32 @@ districts, not with their records.
 
 A package is one zip file (stored, the Parquet files are compressed already)::
 
-    manifest.json      format_version, region_code/name, snapshot_version, exported_at,
-                       period {start, end}, tables {name: {file, rows, sha256}}
+    manifest.json      format_version, region_code/name, level, snapshot_version, exported_at,
+                       period {start, end}, districts [{code, name, snapshot_version, exported_at}],
+                       tables {name: {file, rows, sha256}}
     <table>.parquet    one file per snapshot table (snapshot_meta excepted: the upper level writes its own)
+
+A district's package (``level`` "county") lists itself as its one district; a city's package (its
+roll-up, ``level`` "city") lists the district packages it contains, and its ids are prefixed already.
+Format 1 (before ``level`` and ``districts``) was district packages only; they still load.
+
+A province loads city packages and district packages. They must never count a district twice, so each
+current package *covers* the districts it lists, and coverage never overlaps: a city package that
+covers districts loaded directly supersedes them (when its copy of each is at least as new; otherwise
+it is rejected), and a district package covered by a loaded city package is ignored when not newer
+than the city's copy and rejected when newer (the province takes that city's districts from the city:
+逐级上报). See docs/SCALING.md.
 
 Layout of the upper level's exchange area (``settings.exchange_dir``)::
 
     inbox/                         packages dropped here are loaded by ``cockpit exchange load``
-    districts/<code>-<version>-<export time>/  the current package of each district, unpacked
-    current.json                   which directory is current per district (replaced atomically)
+    districts/<code>-<version>-<export time>/  the current package of each region, unpacked
+    current.json                   which directory is current per region (replaced atomically)
     archive/, rejected/            inbox files after loading (nothing is deleted)
 
-Ids are only unique within a district's platform, so the roll-up prefixes every id column with the
-district's code (``150202:D001``); township codes are nation-wide already and stay as they are.
+Ids are only unique within a district's platform, so the roll-up prefixes every id column of a
+district package with the district's code (``150202:D001``); a city package's ids carry their
+district's prefix already and are taken as they are. Township codes are nation-wide already.
 """
 
 from __future__ import annotations
@@ -48,7 +61,12 @@ from warehouse.publish import MART_MODELS, MART_VIEWS, model_sql, publish_built_
 from warehouse.regions import full_code, is_within, level_of, prefix_of, region_table
 from warehouse.settings import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format versions this cockpit loads: 1 is a district package without ``level`` and ``districts``.
+READABLE_FORMATS = (1, 2)
+# Root levels that export a package, and the package levels each upper root level loads.
+EXPORT_LEVELS = ("county", "city")
+LOADED_LEVELS = {"city": ("county",), "province": ("county", "city")}
 MANIFEST = "manifest.json"
 PACKAGE_SUFFIX = ".zip"
 # Columns that are personal data (docs/DATA_CONTRACT.md): they must never be in a package, whatever a future mart does.
@@ -109,11 +127,12 @@ def export_package(settings: Settings, out: Path, now: datetime | None = None) -
         The manifest written into the package.
 
     Raises:
-        UserError: The root is not a district, nothing is published, or a table carries personal data.
+        UserError: The root is neither a district nor a city, nothing is published, a city's snapshot
+            is not a roll-up, or a table carries personal data.
     """
     regions = region_table(settings.region_table)
     root = regions.get(settings.root_region)
-    if root.level != "county":
+    if root.level not in EXPORT_LEVELS:
         raise user_error("exchange.export_not_district", code=root.code, level=root.level)
     if not settings.published_db.is_file():
         raise user_error("warehouse.error.no_snapshot", path=str(settings.published_db))
@@ -152,14 +171,28 @@ def export_package(settings: Settings, out: Path, now: datetime | None = None) -
                 listing[name] = {"file": target.name, "rows": rows, "sha256": _sha256(target)}
         finally:
             con.close()
+        exported_at = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
+        if root.level == "county":
+            districts = [
+                {
+                    "code": root.prefix,
+                    "name": root.name,
+                    "snapshot_version": meta.get("version"),
+                    "exported_at": exported_at,
+                }
+            ]
+        else:
+            districts = _rollup_districts(meta, root.prefix)
         manifest = {
             "format_version": FORMAT_VERSION,
             "region_code": root.prefix,
             "region_name": root.name,
+            "level": root.level,
             "snapshot_version": meta.get("version"),
             "snapshot_built_at": meta.get("built_at"),
-            "exported_at": (now or datetime.now(UTC)).replace(microsecond=0).isoformat(),
+            "exported_at": exported_at,
             "period": {"start": meta.get("data_start"), "end": meta.get("data_end")},
+            "districts": districts,
             "tables": listing,
         }
         partial = out.with_name(out.name + ".tmp")
@@ -169,6 +202,25 @@ def export_package(settings: Settings, out: Path, now: datetime | None = None) -
                 archive.write(folder / entry["file"], entry["file"])
         os.replace(partial, out)
     return manifest
+
+
+def _rollup_districts(meta: dict, code: str) -> list[dict]:
+    """The districts a city's roll-up snapshot contains, from its ``snapshot_meta``.
+
+    Raises:
+        UserError: The snapshot is not a roll-up of district packages.
+    """
+    try:
+        packages = json.loads(meta.get("rollup_packages") or "null")
+    except json.JSONDecodeError:
+        packages = None
+    if not isinstance(packages, dict) or not packages:
+        raise user_error("exchange_upward.export_not_rollup", code=code)
+    districts = []
+    for entry_code, entry in sorted(packages.items()):
+        for district_code, district in sorted(_coverage_of_entry(entry_code, entry).items()):
+            districts.append({"code": district_code, **district})
+    return districts
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -186,6 +238,60 @@ def current_districts(settings: Settings) -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _coverage_of_entry(code: str, entry: dict) -> dict[str, dict]:
+    """The districts a current package covers: ``{code: {"name", "snapshot_version", "exported_at"}}``.
+
+    Entries written before city packages (no ``districts``) are district packages covering themselves.
+    """
+    districts = entry.get("districts")
+    if isinstance(districts, dict) and districts:
+        return districts
+    return {
+        code: {
+            "name": entry.get("name"),
+            "snapshot_version": entry.get("version"),
+            "exported_at": entry.get("exported_at"),
+        }
+    }
+
+
+def _coverage_of_manifest(settings: Settings, manifest: dict, code: str, path: Path) -> dict[str, dict]:
+    """The districts a package covers, checked: each a county-level unit of the region table in ``code``.
+
+    Raises:
+        UserError: A city package lists no district, or one outside its region.
+    """
+    if level_of(code) == "county":
+        return {
+            code: {
+                "name": manifest.get("region_name"),
+                "snapshot_version": str(manifest["snapshot_version"]),
+                "exported_at": manifest.get("exported_at"),
+            }
+        }
+    listed = manifest.get("districts")
+    if not isinstance(listed, list) or not listed:
+        raise user_error("exchange_upward.no_districts", file=path.name, code=code)
+    regions = region_table(settings.region_table)
+    coverage = {}
+    for item in listed:
+        district = str(item.get("code", "")) if isinstance(item, dict) else ""
+        valid = len(district) == 6 and district.isdigit() and district.startswith(code)
+        if not valid or level_of(district) != "county" or district not in regions or district in coverage:
+            raise user_error("exchange_upward.bad_district", file=path.name, code=code, district=district)
+        coverage[district] = {
+            "name": item.get("name"),
+            "snapshot_version": str(item.get("snapshot_version") or ""),
+            "exported_at": item.get("exported_at"),
+        }
+    return coverage
+
+
+def _stamp(district: dict) -> tuple[str, str]:
+    """What orders two exports of one district: its snapshot version, then its export time."""
+    return (str(district.get("snapshot_version") or ""), str(district.get("exported_at") or ""))
+
+
 def _write_current(settings: Settings, current: dict[str, dict]) -> None:
     path = _current_file(settings)
     partial = path.with_name(path.name + ".tmp")
@@ -200,12 +306,12 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
         raise user_error("exchange.no_manifest", file=path.name) from exc
     if not isinstance(manifest, dict):
         raise user_error("exchange.no_manifest", file=path.name)
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_FORMATS:
         raise user_error(
             "exchange.unknown_format",
             file=path.name,
             found=manifest.get("format_version"),
-            known=FORMAT_VERSION,
+            known=", ".join(str(v) for v in READABLE_FORMATS),
         )
     for key in ("region_code", "snapshot_version", "tables"):
         if not manifest.get(key):
@@ -221,14 +327,20 @@ def _check_region(settings: Settings, manifest: dict, path: Path) -> str:
         raise user_error(
             "exchange.outside_root", file=path.name, code=code, root=settings.root_region
         ) from exc
-    if level_of(padded) != "county" or not is_within(padded, settings.root_region):
+    root_level = level_of(settings.root_region)
+    level = level_of(padded)
+    if level not in LOADED_LEVELS.get(root_level, ()) or not is_within(padded, settings.root_region):
         raise user_error("exchange.outside_root", file=path.name, code=code, root=settings.root_region)
+    if manifest.get("format_version") == 1 and level != "county":
+        raise user_error("exchange.no_manifest", file=path.name)
     if padded not in region_table(settings.region_table):
         raise user_error("exchange.outside_root", file=path.name, code=code, root=settings.root_region)
     return prefix_of(padded)
 
 
-def _unpack(archive: zipfile.ZipFile, manifest: dict, path: Path, target: Path) -> None:
+def _unpack(
+    archive: zipfile.ZipFile, manifest: dict, path: Path, target: Path, coverage: dict[str, dict]
+) -> None:
     """Extract the listed files into ``target`` and check them (checksums, tables, township codes)."""
     tables = manifest["tables"]
     missing = [name for name in REQUIRED_TABLES if name not in tables]
@@ -255,9 +367,11 @@ def _unpack(archive: zipfile.ZipFile, manifest: dict, path: Path, target: Path) 
             if rows != entry.get("rows"):
                 raise user_error("exchange.bad_checksum", file=path.name, member=entry["file"])
         prefix = manifest["region_code"]
+        # Every township must lie in a district the package covers (for a district: itself), so
+        # that coverage is what decides overlaps at the province.
         foreign = con.execute(
-            "select count(*) from read_parquet(?) where not starts_with(township_code, ?)",
-            [str(target / tables["dim_township"]["file"]), prefix],
+            "select count(*) from read_parquet(?) where not list_contains(?, substr(township_code, 1, 6))",
+            [str(target / tables["dim_township"]["file"]), sorted(coverage)],
         ).fetchall()[0][0]
     finally:
         con.close()
@@ -273,6 +387,58 @@ def _is_newer(manifest: dict, current: dict | None) -> bool:
     return mine > theirs
 
 
+def _overlaps(
+    path: Path, code: str, coverage: dict[str, dict], current: dict[str, dict]
+) -> tuple[list[str], LoadResult | None]:
+    """How a package's coverage meets the other current packages' (never counting a district twice).
+
+    Returns:
+        (the current packages it supersedes, or an ``ignored`` result when it must not be loaded).
+
+    Raises:
+        UserError: The overlap is refused (a city package with an older copy of a district loaded
+            directly; a district package newer than the copy in its city's loaded package).
+    """
+    superseded = []
+    for other, entry in sorted(current.items()):
+        if other == code:
+            continue
+        theirs = _coverage_of_entry(other, entry)
+        for district in sorted(coverage.keys() & theirs.keys()):
+            if level_of(code) == "city":  # the city covers a district loaded directly
+                if _stamp(coverage[district]) < _stamp(theirs[district]):
+                    raise user_error(
+                        "exchange_upward.city_older",
+                        file=path.name,
+                        code=code,
+                        district=district,
+                        version=coverage[district]["snapshot_version"],
+                        loaded=theirs[district]["snapshot_version"],
+                    )
+                if other not in superseded:
+                    superseded.append(other)
+            elif _stamp(coverage[district]) <= _stamp(theirs[district]):
+                version = coverage[district]["snapshot_version"]
+                note = _message(
+                    "exchange_upward.covered_ignored",
+                    file=path.name,
+                    code=district,
+                    city=other,
+                    version=version,
+                )
+                return superseded, LoadResult(path, "ignored", code, version, note)
+            else:
+                raise user_error(
+                    "exchange_upward.covered_newer",
+                    file=path.name,
+                    code=district,
+                    city=other,
+                    version=coverage[district]["snapshot_version"],
+                    loaded=theirs[district]["snapshot_version"],
+                )
+    return superseded, None
+
+
 def _load_one(settings: Settings, path: Path, current: dict[str, dict]) -> LoadResult:
     """Check one package and, when newer, make it its district's current one (``current`` is updated)."""
     try:
@@ -284,6 +450,7 @@ def _load_one(settings: Settings, path: Path, current: dict[str, dict]) -> LoadR
             manifest = _read_manifest(archive, path)
             code = _check_region(settings, manifest, path)
             version = str(manifest["snapshot_version"])
+            coverage = _coverage_of_manifest(settings, manifest, code, path)
             previous = current.get(code)
             if not _is_newer(manifest, previous):
                 return LoadResult(
@@ -299,6 +466,9 @@ def _load_one(settings: Settings, path: Path, current: dict[str, dict]) -> LoadR
                         current=previous["version"],
                     ),
                 )
+            superseded, refused = _overlaps(path, code, coverage, current)
+            if refused is not None:
+                return refused
             districts = settings.exchange_dir / "districts"
             districts.mkdir(parents=True, exist_ok=True)
             # The export time makes the name unique even when a district re-exports the same snapshot,
@@ -308,23 +478,28 @@ def _load_one(settings: Settings, path: Path, current: dict[str, dict]) -> LoadR
             partial = districts / f".{final.name}.tmp"
             shutil.rmtree(partial, ignore_errors=True)
             try:
-                _unpack(archive, manifest, path, partial)
+                _unpack(archive, manifest, path, partial, coverage)
                 shutil.rmtree(final, ignore_errors=True)
                 os.replace(partial, final)
             finally:
                 shutil.rmtree(partial, ignore_errors=True)
     except UserError as exc:
         return LoadResult(path, "rejected", None, None, str(exc))
+    for other in superseded:
+        del current[other]
     current[code] = {
         "version": version,
         "exported_at": manifest.get("exported_at"),
         "dir": final.name,
         "name": manifest.get("region_name"),
+        "level": level_of(code),
         "period": manifest.get("period") or {},
+        "districts": coverage,
     }
-    return LoadResult(
-        path, "loaded", code, version, _message("exchange.loaded", file=path.name, code=code, version=version)
-    )
+    message = _message("exchange.loaded", file=path.name, code=code, version=version)
+    if superseded:
+        message += "; " + _message("exchange_upward.superseded", code=code, replaced=", ".join(superseded))
+    return LoadResult(path, "loaded", code, version, message)
 
 
 def _check_root_rolls_up(settings: Settings) -> None:
@@ -388,8 +563,13 @@ def load_packages(
 
 
 def _namespaced(con: duckdb.DuckDBPyConnection, source: str, code: str) -> str:
-    """The select list of one district's table with its id columns prefixed by ``code:``."""
+    """The select list of one package's table: a district's id columns prefixed by ``code:``.
+
+    A city package's ids carry their districts' prefixes already (its roll-up added them): never twice.
+    """
     columns = con.execute(f"describe select * from {source}").fetchall()
+    if level_of(code) != "county":
+        return ", ".join(_quote_ident(name) for name, *_ in columns)
     prefix = _quote_literal(f"{code}:")
     items = []
     for name, column_type, *_ in columns:
@@ -442,6 +622,11 @@ def _build_rollup(
             "data_start": min(starts) if starts else None,
             "data_end": max(ends) if ends else None,
             "rollup_districts": json.dumps({c: e["version"] for c, e in sorted(current.items())}),
+            # What a city's own export lists as its districts (code, name, version, export time).
+            "rollup_packages": json.dumps(
+                {c: {"districts": _coverage_of_entry(c, e)} for c, e in sorted(current.items())},
+                ensure_ascii=False,
+            ),
         }
         con.execute("create table build.main.snapshot_meta (key varchar primary key, value varchar)")
         con.executemany("insert into build.main.snapshot_meta values (?, ?)", list(meta.items()))

@@ -25,6 +25,7 @@ from etl.run import run_etl
 from warehouse import query
 from warehouse.errors import UserError
 from warehouse.exchange import (
+    FORMAT_VERSION,
     MANIFEST,
     PERSONAL_COLUMNS,
     current_districts,
@@ -108,8 +109,10 @@ def _suggestion_parts(settings: Settings) -> dict[str, int]:
 def test_package_manifest_checksums_and_no_personal_data(federation):
     district = federation["districts"]["150202"]
     manifest = district["manifest"]
-    assert manifest["format_version"] == 1
-    assert (manifest["region_code"], manifest["region_name"]) == ("150202", "东河区")
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert (manifest["region_code"], manifest["region_name"], manifest["level"]) == ("150202", "东河区", "county")
+    assert [d["code"] for d in manifest["districts"]] == ["150202"]
+    assert manifest["districts"][0]["snapshot_version"] == manifest["snapshot_version"]
     assert manifest["snapshot_version"] and manifest["exported_at"]
     assert manifest["period"]["start"] <= manifest["period"]["end"]
     assert "snapshot_meta" not in manifest["tables"]
@@ -238,7 +241,7 @@ def test_bad_packages_are_rejected_clearly_and_change_nothing(federation, tmp_pa
     expected = [
         ("校验值", "checksum"),
         ("格式版本 99", "unknown format version 99"),
-        ("不在本级 1502", "not a district under this cockpit's root 1502"),
+        ("不在本级 1502", "not a unit this cockpit's root 1502 rolls up"),
         ("不是交换包", "not an exchange package"),
     ]
     for result, (zh, en) in zip(results, expected, strict=True):
@@ -255,9 +258,10 @@ def test_a_package_outside_the_root_city_is_rejected(federation, tmp_path):
     assert not wuhai.published_db.exists()
 
 
-def test_levels_are_checked(federation):
-    with pytest.raises(UserError, match="区县级.*district-level"):
-        export_package(federation["city"], federation["root"] / "city.zip")
+def test_levels_are_checked(federation, tmp_path):
+    province = Settings(data_dir=tmp_path / "province", root_region="15")
+    with pytest.raises(UserError, match="区县级或市级.*district-level or city-level"):
+        export_package(province, tmp_path / "province.zip")
     with pytest.raises(UserError, match="市级或省级.*city or province"):
         load_packages(federation["districts"]["150202"]["settings"], [])
 
