@@ -110,7 +110,11 @@ def test_package_manifest_checksums_and_no_personal_data(federation):
     district = federation["districts"]["150202"]
     manifest = district["manifest"]
     assert manifest["format_version"] == FORMAT_VERSION
-    assert (manifest["region_code"], manifest["region_name"], manifest["level"]) == ("150202", "东河区", "county")
+    assert (manifest["region_code"], manifest["region_name"], manifest["level"]) == (
+        "150202",
+        "东河区",
+        "county",
+    )
     assert [d["code"] for d in manifest["districts"]] == ["150202"]
     assert manifest["districts"][0]["snapshot_version"] == manifest["snapshot_version"]
     assert manifest["snapshot_version"] and manifest["exported_at"]
@@ -338,3 +342,176 @@ def test_a_package_with_townships_of_another_region_is_rejected(federation, tmp_
     results, version = load_packages(city, [_rewrite(package, tmp_path / "moved.zip", change)])
     assert results[0].status == "rejected" and version is None
     assert "不属于区划 150202" in results[0].message and "outside region 150202" in results[0].message
+
+
+# --- upward: a city exports its roll-up, a province rolls up cities and districts ------------------
+
+
+def _ids(settings: Settings, table: str, column: str) -> set[str]:
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        return {row[0] for row in con.execute(f"select {column} from {table}").fetchall()}
+    finally:
+        con.close()
+
+
+def _city_package(federation, tmp_path: Path, codes: tuple[str, ...], name: str) -> tuple[Path, dict]:
+    """A city cockpit (包头市) rolled up from the named districts' packages, exported as a package."""
+    city = Settings(data_dir=tmp_path / name, root_region="1502")
+    results, _ = load_packages(city, [federation["districts"][c]["package"] for c in codes])
+    assert {r.status for r in results} == {"loaded"}, [r.message for r in results]
+    package = tmp_path / f"{name}.zip"
+    return package, export_package(city, package)
+
+
+@pytest.fixture(scope="module")
+def wuhai(federation):
+    """A fourth district cockpit, 150302 海勃湾区 of another city (乌海市), exported as a package."""
+    root = federation["root"]
+    exports = root / "exports-150302"
+    generate(exports, seed=14)
+    settings = Settings(data_dir=root / "150302", root_region="150302", district_code="150302")
+    assert run_etl(settings, inbox=exports, publish=_recoding_publish("150302")).snapshot_version
+    package = root / "packages" / "150302.zip"
+    return {"settings": settings, "package": package, "manifest": export_package(settings, package)}
+
+
+def test_city_package_lists_its_districts_and_a_province_equals_the_sums(federation, tmp_path):
+    package = tmp_path / "1502.zip"
+    manifest = export_package(federation["city"], package)
+    assert (manifest["region_code"], manifest["level"], manifest["format_version"]) == ("1502", "city", 2)
+    assert manifest["snapshot_version"] == federation["version"]
+    listed = {d["code"]: d for d in manifest["districts"]}
+    assert listed.keys() == {code for code, _, _ in DISTRICTS}
+    for code, district in federation["districts"].items():
+        assert listed[code]["snapshot_version"] == district["manifest"]["snapshot_version"]
+        assert listed[code]["exported_at"] == district["manifest"]["exported_at"]
+    province = Settings(data_dir=tmp_path / "province", root_region="15")
+    results, version = load_packages(province, [package])
+    assert [r.status for r in results] == ["loaded"] and version, results[0].message
+    figures = _kpis(province)
+    per_district = [_kpis(d["settings"]) for d in federation["districts"].values()]
+    for kpi in (k for k in query.KPI_IDS if k not in query.RATE_KPIS and k not in DISTINCT_KPIS):
+        assert figures[kpi] == sum(d[kpi] for d in per_district), kpi
+    assert figures == _kpis(federation["city"])
+    parts = [_suggestion_parts(d["settings"]) for d in federation["districts"].values()]
+    total = {key: sum(p[key] for p in parts) for key in parts[0]}
+    assert figures["suggestion_closure_rate"] == pytest.approx(total["closed"] / total["filed"])
+    assert figures["petition_completion_rate"] == pytest.approx(
+        sum(d["petition_completed"] for d in per_district) / sum(d["petition_cases"] for d in per_district)
+    )
+    # The city's ids carry their district prefix once; the province takes them as they are.
+    ids = _ids(province, "fct_activity", "activity_id")
+    assert ids == _ids(federation["city"], "fct_activity", "activity_id")
+    assert all(i.count(":") == 1 and i.split(":")[0] in federation["districts"] for i in ids)
+
+
+def test_province_rolls_up_a_city_package_and_a_district_of_another_city(federation, wuhai, tmp_path):
+    package, manifest = _city_package(federation, tmp_path, ("150202", "150203"), "baotou")
+    assert [d["code"] for d in manifest["districts"]] == ["150202", "150203"]
+    province = Settings(data_dir=tmp_path / "province", root_region="15")
+    results, version = load_packages(province, [package, wuhai["package"]])
+    assert [r.status for r in results] == ["loaded", "loaded"] and version
+    assert current_districts(province).keys() == {"1502", "150302"}
+    figures = _kpis(province)
+    parts = [_kpis(federation["districts"][c]["settings"]) for c in ("150202", "150203")]
+    parts.append(_kpis(wuhai["settings"]))
+    for kpi in (k for k in query.KPI_IDS if k not in query.RATE_KPIS and k not in DISTINCT_KPIS):
+        assert figures[kpi] == sum(d[kpi] for d in parts), kpi
+    assert figures["mediation_success_rate"] == pytest.approx(
+        sum(d["mediation_success"] for d in parts) / sum(d["mediation_cases"] for d in parts)
+    )
+    assert _kpis(province, "150302001000") == _kpis(wuhai["settings"], "150302001000")
+    prefixes = {i.split(":")[0] for i in _ids(province, "fct_activity", "activity_id")}
+    assert prefixes == {"150202", "150203", "150302"}
+    # A city cockpit does not take another city's package, nor a city package at all.
+    city = Settings(data_dir=tmp_path / "city", root_region="1502")
+    refused, _ = load_packages(city, [package, wuhai["package"]])
+    assert [r.status for r in refused] == ["rejected", "rejected"]
+
+
+def test_a_city_package_supersedes_its_districts_and_never_counts_one_twice(federation, tmp_path):
+    shiguai = federation["districts"]["150205"]
+    province = Settings(data_dir=tmp_path / "province", root_region="15")
+    results, _ = load_packages(province, [shiguai["package"], federation["districts"]["150202"]["package"]])
+    assert [r.status for r in results] == ["loaded", "loaded"]
+    package, _ = _city_package(federation, tmp_path, ("150202", "150203", "150205"), "baotou")
+    results, version = load_packages(province, [package])
+    assert results[0].status == "loaded" and version
+    assert "取代" in results[0].message and "150202, 150205" in results[0].message
+    assert current_districts(province).keys() == {"1502"}
+    assert _kpis(province) == _kpis(federation["city"])
+    assert len(list((province.exchange_dir / "districts").iterdir())) == 1
+    # The same district package again: covered by the city's copy, ignored.
+    results, version = load_packages(province, [shiguai["package"]])
+    assert results[0].status == "ignored" and version is None
+    assert (
+        "已包含在市级交换包 1502" in results[0].message
+        and "contained in city package 1502" in results[0].message
+    )
+    # A newer district package of a district the city reports: refused, the city's figures stay.
+    publish_snapshot(shiguai["settings"].raw_db, shiguai["settings"], "run-province")
+    newer = tmp_path / "150205-newer.zip"
+    export_package(shiguai["settings"], newer)
+    published = province.published_db.read_bytes()
+    results, version = load_packages(province, [newer])
+    assert results[0].status == "rejected" and version is None
+    assert (
+        "由市级交换包 1502 上报" in results[0].message
+        and "reported through city package 1502" in results[0].message
+    )
+    assert province.published_db.read_bytes() == published
+    # That newer district loaded directly first, then a city package with the older copy: refused.
+    other = Settings(data_dir=tmp_path / "province2", root_region="15")
+    assert load_packages(other, [newer])[0][0].status == "loaded"
+    results, version = load_packages(other, [package])
+    assert results[0].status == "rejected" and version is None
+    assert "比本级已直接载入的" in results[0].message and "older than the" in results[0].message
+    assert current_districts(other).keys() == {"150205"}
+
+
+def test_format_1_district_packages_still_load(federation, tmp_path):
+    def version_1(name, data):
+        if name != MANIFEST:
+            return data
+        manifest = json.loads(data)
+        for key in ("level", "districts"):
+            manifest.pop(key)
+        return json.dumps({**manifest, "format_version": 1}).encode()
+
+    old = _rewrite(federation["districts"]["150203"]["package"], tmp_path / "v1.zip", version_1)
+    city = Settings(data_dir=tmp_path / "city", root_region="1502")
+    results, version = load_packages(city, [old])
+    assert results[0].status == "loaded" and version, results[0].message
+    assert _kpis(city) == _kpis(federation["districts"]["150203"]["settings"])
+    # A format-1 city package cannot exist (format 1 had no district list): refused.
+    package = tmp_path / "1502.zip"
+    export_package(federation["city"], package)
+    province = Settings(data_dir=tmp_path / "province", root_region="15")
+    results, _ = load_packages(province, [_rewrite(package, tmp_path / "1502-v1.zip", version_1)])
+    assert results[0].status == "rejected"
+
+
+def test_a_city_package_with_townships_outside_its_listed_districts_is_rejected(federation, tmp_path):
+    package, _ = _city_package(federation, tmp_path, ("150202", "150203"), "baotou")
+
+    def drop_district(name, data):
+        if name != MANIFEST:
+            return data
+        manifest = json.loads(data)
+        manifest["districts"] = [d for d in manifest["districts"] if d["code"] != "150203"]
+        return json.dumps(manifest).encode()
+
+    province = Settings(data_dir=tmp_path / "province", root_region="15")
+    results, version = load_packages(province, [_rewrite(package, tmp_path / "short.zip", drop_district)])
+    assert results[0].status == "rejected" and version is None
+    assert "乡镇" in results[0].message and "townships outside" in results[0].message
+
+
+def test_a_city_exports_only_a_roll_up(federation, tmp_path):
+    settings = Settings(data_dir=tmp_path / "city", root_region="1502")
+    settings.data_dir.mkdir()
+    shutil.copyfile(federation["districts"]["150202"]["settings"].published_db, settings.published_db)
+    with pytest.raises(UserError, match="不是区县交换包的汇总.*not a roll-up"):
+        export_package(settings, tmp_path / "city.zip")
+    assert not (tmp_path / "city.zip").exists()
