@@ -18,6 +18,7 @@ from dashboard import context, security
 from dashboard.briefing.routes import register_briefing_routes
 from dashboard.callback_gate import install_callback_gate
 from dashboard.downloads import register_download_routes
+from dashboard.exchange_routes import register_exchange_routes
 from dashboard.health import register_health_routes
 from dashboard.intake_routes import register_intake_routes
 from dashboard.wall_routes import register_wall_routes
@@ -131,6 +132,7 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
     register_download_routes(server)
     register_briefing_routes(server)
     register_intake_routes(server)
+    register_exchange_routes(server)
     # Last: the guard and the headers cover every route registered above.
     security.install(app, settings)
     return app

@@ -31,8 +31,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.security import audit_event, current_principal, render_page
 from etl import header_proposals, intake, templates
+from etl.exchange_upload import accepts_packages
 from etl.intake import IntakeError
 from etl.mapping import load_mapping
+from warehouse.exchange import current_districts
 from warehouse.i18n import t
 from warehouse.query import KPI_IDS, RATE_KPIS
 
@@ -326,11 +328,15 @@ def _field_labeller(settings, lang: str | None):
     return label
 
 
-def _render_page(upload=None, error: IntakeError | None = None) -> str:
+def _render_page(upload=None, error: IntakeError | None = None, package_result=None) -> str:
     lang = _lang()
     settings = _settings()
     principal = current_principal()
     check = upload.check if upload is not None else None
+    # A city or province takes its lower levels' exchange packages here (admins only).
+    exchange_form = (
+        upload is None and getattr(principal, "role", None) == "admin" and accepts_packages(settings)
+    )
     return render_page(
         "intake/page.html",
         lang,
@@ -351,4 +357,7 @@ def _render_page(upload=None, error: IntakeError | None = None) -> str:
         as_json=lambda *parts: json.dumps(list(parts), ensure_ascii=False),
         active=intake.ACTIVE_STATES,
         open_states=intake.OPEN_STATES,
+        exchange_form=exchange_form,
+        rolled_up=sorted(current_districts(settings).items()) if exchange_form else [],
+        package_result=package_result,
     )

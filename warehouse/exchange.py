@@ -509,7 +509,10 @@ def _check_root_rolls_up(settings: Settings) -> None:
 
 
 def load_packages(
-    settings: Settings, paths: Iterable[Path] | None = None, run_id: str | None = None
+    settings: Settings,
+    paths: Iterable[Path] | None = None,
+    run_id: str | None = None,
+    file_away: bool | None = None,
 ) -> tuple[list[LoadResult], str | None]:
     """Load exchange packages into a city or province cockpit and publish the roll-up when one was loaded.
 
@@ -522,6 +525,8 @@ def load_packages(
         settings: The upper level's settings (``root_region`` a city or province).
         paths: Package files; None loads every ``*.zip`` in ``settings.exchange_dir / "inbox"``.
         run_id: Recorded in the published snapshot; default a time stamp.
+        file_away: Move the files to ``archive/`` or ``rejected/`` afterwards; default only inbox files
+            (named files stay where they are), True for a package uploaded on /import.
 
     Returns:
         (one result per package, the published version or None when nothing changed).
@@ -547,7 +552,7 @@ def load_packages(
             for folder in (settings.exchange_dir / "districts").iterdir():
                 if folder.name not in kept:
                     shutil.rmtree(folder, ignore_errors=True)
-        if from_inbox:
+        if from_inbox if file_away is None else file_away:
             for result in results:
                 folder = settings.exchange_dir / ("rejected" if result.status == "rejected" else "archive")
                 folder.mkdir(parents=True, exist_ok=True)
