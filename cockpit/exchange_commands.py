@@ -1,8 +1,8 @@
 """``cockpit exchange export --out FILE`` and ``cockpit exchange load [FILE...]``.
 
-A district exports its published marts as an exchange package; a city or province loads the packages
-of its districts (the named files, or every ``*.zip`` in ``data_dir/exchange/inbox``) and publishes the
-roll-up (``warehouse.exchange``).
+A district exports its published marts as an exchange package, a city its roll-up; a city loads the
+packages of its districts, a province those of its cities and districts (the named files, or every
+``*.zip`` in ``data_dir/exchange/inbox``) and publishes the roll-up (``warehouse.exchange``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ def exchange_group() -> None:
     """``cockpit exchange …``"""
 
 
-@exchange_group.command("export", help="write this district's exchange package / 导出本区县交换包")
+@exchange_group.command(
+    "export", help="write this district's or city's exchange package / 导出本区县或本市交换包"
+)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="package file to write (.zip)")
 @click.option("--json", "as_json", is_flag=True, help="print the manifest as JSON")
 @data_dir_option
@@ -47,7 +49,7 @@ def export_command(out: Path, as_json: bool) -> int:
     return 0
 
 
-@exchange_group.command("load", help="roll up district packages, then publish / 汇总下级交换包并发布")
+@exchange_group.command("load", help="roll up lower levels' packages, then publish / 汇总下级交换包并发布")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
 @data_dir_option

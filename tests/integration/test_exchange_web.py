@@ -21,6 +21,7 @@ from etl.run import run_etl
 from tests.integration.test_exchange import _recoding_publish
 from tests.support.security_helpers import create_user, login
 from warehouse.exchange import MANIFEST, current_districts, export_package
+from warehouse.locks import etl_lock
 from warehouse.settings import Settings
 
 PASSWORD = "correct-horse-battery"
@@ -210,3 +211,15 @@ def test_bad_uploads_are_refused_clearly_and_change_nothing(city, district, case
         assert event["detail"]["status"] == "rejected"
     else:
         assert any(e["event"] == "exchange.upload_refused" for e in _events(settings))
+
+
+def test_an_upload_during_a_run_is_refused_and_not_kept(city, district):
+    settings = city["settings"]
+    client = _client(city["app"], "admin1")
+    with etl_lock(settings):
+        response = _post(client, "150202.zip", district["package"].read_bytes(), html=False)
+    assert response.status_code == 409
+    assert "正在导入" in response.get_json()["message_zh"]
+    assert not settings.published_db.exists()
+    assert not list((settings.exchange_dir / "uploads").iterdir())
+    assert _post(client, "150202.zip", district["package"].read_bytes(), html=False).status_code == 200
