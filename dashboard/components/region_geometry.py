@@ -58,8 +58,8 @@ GRID_TILE = 0.1
 TILE_GAP = 0.08
 # Inset tiles (statistical zones) are this share of the map's larger extent.
 INSET_TILE = 0.07
-# Bisection steps when cutting an outline into pieces of given area (2^-40 of the extent: exact enough).
-BISECT_STEPS = 40
+# Bisection steps when cutting an outline into pieces of given area (2^-30 of the extent: exact enough).
+BISECT_STEPS = 30
 DECIMALS = 6
 
 # Why a level is schematic (``units["properties"]["reason"]``); each has a note in region_maps.toml.
@@ -170,7 +170,7 @@ def _level_geometry(
     inset = {z.code for z in zones}
     features = [
         _feature(r, shapes[r.code], schematic=schematic or r.code in inset, inset=r.code in inset)
-        for r in children
+        for r in _drawing_order(children, shapes)
     ]
     props = {"parent_code": parent.code, "schematic": schematic}
     if reason:
@@ -190,6 +190,27 @@ def _level_geometry(
             ],
         }
     return LevelGeometry(outline=outline_fc, units=units_fc, schematic=schematic)
+
+
+def _drawing_order(regions: list[Region], shapes: Mapping[str, BaseGeometry]) -> list[Region]:
+    """Code order, except that an enclave comes after the unit around it.
+
+    The map fills each exterior ring and draws no holes, so a unit inside another's hole (白云鄂博矿区 in
+    达尔罕茂明安联合旗) must be drawn later to be seen.
+    """
+    filled = {
+        code: shapely.union_all([shapely.Polygon(p.exterior) for p in shapely.get_parts(g)])
+        for code, g in shapes.items()
+    }
+
+    def enclave(region: Region) -> bool:
+        geom = shapes[region.code]
+        return any(
+            code != region.code and outer.contains(geom.representative_point())
+            for code, outer in filled.items()
+        )
+
+    return sorted(regions, key=enclave)
 
 
 def _feature(region: Region, geom: BaseGeometry, *, schematic: bool, inset: bool) -> dict:
@@ -359,7 +380,36 @@ def _schematic_shapes(
             cells = _voronoi(plane, plane_points)
     if cells is None:
         cells = _bisect(plane, len(codes))
+    cells = _merge_fragments(cells)
     return {c: _from_plane(cell, factor) for c, cell in zip(codes, cells, strict=True)}
+
+
+def _merge_fragments(pieces: list[BaseGeometry]) -> list[BaseGeometry]:
+    """Each piece reduced to its largest part; a stray part goes to the neighbour it shares most border with.
+
+    A cut through a concave outline leaves some pieces in several parts (a sliver behind a bay), and a
+    label would land in whichever part; one polygon per unit reads as one unit. A part touching no other
+    piece stays where it is.
+    """
+    pieces = list(pieces)
+    for index in range(len(pieces)):
+        parts = sorted(shapely.get_parts(pieces[index]), key=lambda part: -part.area)
+        if len(parts) < 2:
+            continue
+        kept = [parts[0]]
+        for part in parts[1:]:
+            borders = [
+                (part.boundary.intersection(other.boundary).length, other_index)
+                for other_index, other in enumerate(pieces)
+                if other_index != index
+            ]
+            length, neighbour = max(borders, default=(0.0, -1))
+            if length > 0:
+                pieces[neighbour] = _polygonal(shapely.union_all([pieces[neighbour], part]))
+            else:
+                kept.append(part)
+        pieces[index] = _polygonal(shapely.union_all(kept))
+    return pieces
 
 
 def _voronoi(plane: BaseGeometry, points: list[Point]) -> list[BaseGeometry] | None:
@@ -379,17 +429,30 @@ def _voronoi(plane: BaseGeometry, points: list[Point]) -> list[BaseGeometry] | N
 
 
 def _bisect(plane: BaseGeometry, count: int) -> list[BaseGeometry]:
-    """The outline cut into ``count`` pieces of equal area, by alternating straight cuts (a treemap).
+    """The outline cut into ``count`` pieces of equal area by straight cuts (a treemap of the outline).
 
-    Each cut goes across the longer side; the first pieces are the west or north ones, so units in code
-    order read like text.
+    Each cut is north-south or east-west, whichever leaves the more compact halves; the first pieces are
+    the west or north ones, so units in code order read like text.
     """
     if count == 1:
         return [plane]
     first = count // 2
-    target = plane.area * first / count
+    cuts = [_cut(plane, first / count, vertical) for vertical in (True, False)]
+    a, b = min(cuts, key=lambda halves: sum(_ragged(h) for h in halves))
+    return _bisect(a, first) + _bisect(b, count - first)
+
+
+def _ragged(geom: BaseGeometry) -> float:
+    """How far a piece is from compact: perimeter squared over area (a square is 16), parts penalised."""
+    if geom.is_empty or geom.area <= 0:
+        return math.inf
+    return geom.length**2 / geom.area * len(shapely.get_parts(geom))
+
+
+def _cut(plane: BaseGeometry, share: float, vertical: bool) -> tuple[BaseGeometry, BaseGeometry]:
+    """The outline cut by one straight line so that the west (or north) part has ``share`` of the area."""
+    target = plane.area * share
     min_x, min_y, max_x, max_y = plane.bounds
-    vertical = (max_x - min_x) >= (max_y - min_y)
     low, high = (min_x, max_x) if vertical else (min_y, max_y)
 
     def halves(at: float) -> tuple[BaseGeometry, BaseGeometry]:
@@ -401,14 +464,13 @@ def _bisect(plane: BaseGeometry, count: int) -> list[BaseGeometry]:
 
     for _ in range(BISECT_STEPS):
         middle = (low + high) / 2
-        area = halves(middle)[0].area
         # The first half grows with the cut's coordinate when it is the west half, shrinks when north.
-        if (area < target) == vertical:
+        if (halves(middle)[0].area < target) == vertical:
             low = middle
         else:
             high = middle
     a, b = halves((low + high) / 2)
-    return _bisect(_polygonal(a), first) + _bisect(_polygonal(b), count - first)
+    return _polygonal(a), _polygonal(b)
 
 
 def _tile(x: float, y: float, side: float, factor: float) -> BaseGeometry:
