@@ -288,3 +288,18 @@ def test_schematic_level_figure_says_so():
     level = rg.level_geometry("150202")
     figure = map_figure(level.outline, level.units, [], note=rg.schematic_note(level, "zh"))
     assert t("region_maps.schematic", "zh") in [a.text for a in figure.layout.annotations]
+
+
+def test_every_level_of_the_packaged_table_draws_every_unit():
+    """All 12 cities' county levels and all 108 counties' township levels: one valid shape per unit."""
+    parents = [c for city in TABLE.children("15") for c in (city, *TABLE.children(city.code))]
+    drawn = 0
+    for parent in parents:
+        expected = table_children(parent.code)
+        level = rg.level_geometry(parent.code)
+        if not expected:  # a zone with no township listed (150172): nothing to draw
+            assert level is None, parent.code
+            continue
+        assert_one_valid_polygon_each(level, expected)
+        drawn += 1
+    assert drawn >= 115
