@@ -36,7 +36,7 @@ from etl.report import ColumnUse, FileReport, Note, SheetUse
 from etl.validate import REASONS, build_rejects, build_valid
 from warehouse.errors import UserError
 from warehouse.i18n import both, t
-from warehouse.publish import publish_snapshot
+from warehouse.incremental import publish_incremental
 from warehouse.settings import Settings
 
 LOADED, ALREADY, REJECTED, FAILED = "loaded", "already_loaded", "rejected", "failed"
@@ -262,7 +262,8 @@ def run_etl(
         inbox: Directory to read; default ``settings.inbox``.
         trigger: Who started the run (``cli``, ``scheduler``, ``demo``...), recorded in ``etl_runs``.
         run_date: "Today" for the no-future-date rule; default today in ``settings.timezone``.
-        publish: ``publish(con, settings, run_id) -> version``; default ``warehouse.publish.publish_snapshot``;
+        publish: ``publish(con, settings, run_id) -> version``; default
+            ``warehouse.incremental.publish_incremental`` (the touched days only, when it can);
             None skips publishing.
         progress: Called with a :class:`Progress` at each stage and file (e.g. a terminal display).
 
@@ -276,7 +277,7 @@ def run_etl(
     if not inbox.is_dir():
         raise EtlError("etl.error.inbox_missing", path=str(inbox))
     if publish is _DEFAULT:
-        publish = publish_snapshot
+        publish = publish_incremental
     mapping = load_mapping(settings.mapping_file)
     try:
         con = open_raw(settings.raw_db)

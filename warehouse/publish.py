@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.build_state import build_meta
 from warehouse.export_date import EXPORT_DATE_KEY, export_date_from_name
 from warehouse.points import PointsRule, load_points_rules
 from warehouse.settings import Settings
@@ -182,7 +183,12 @@ def _load_rules(con: duckdb.DuckDBPyConnection, rules: list[PointsRule]) -> None
 
 
 def _write_meta(
-    con: duckdb.DuckDBPyConnection, raw_catalog: str, settings: Settings, run_id: str, version: str
+    con: duckdb.DuckDBPyConnection,
+    raw_catalog: str,
+    settings: Settings,
+    run_id: str,
+    version: str,
+    build: dict[str, str] | None = None,
 ) -> None:
     snap = BUILD_ALIAS
     built_at = datetime.now(UTC).replace(microsecond=0)
@@ -206,6 +212,7 @@ def _write_meta(
         "district_code": settings.district_code,
         "data_start": period[0].isoformat() if period[0] else None,
         "data_end": period[1].isoformat() if period[1] else None,
+        **(build or {}),  # warehouse.build_state: what the next, incremental build starts from
     }
     con.execute(f"create table {snap}.main.snapshot_meta (key varchar primary key, value varchar)")
     con.executemany(f"insert into {snap}.main.snapshot_meta values (?, ?)", list(meta.items()))
@@ -312,7 +319,8 @@ def build_snapshot_file(
             _run_model(con, "staging", name)
         for name in (*MART_MODELS, *MART_VIEWS):
             _run_model(con, "marts", name)
-        _write_meta(con, raw_catalog, settings, run_id, version)
+        build = build_meta(con, raw_catalog, (*MART_MODELS, *MART_VIEWS), rules)
+        _write_meta(con, raw_catalog, settings, run_id, version, build)
 
 
 def _short_run_id(run_id: str) -> str:

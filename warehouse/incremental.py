@@ -1,0 +1,277 @@
+"""Incremental publish: a run that loads one day's exports rebuilds the days it touched, not every mart.
+
+The new snapshot starts as a copy of the published one (``snapshots/<version>.duckdb.tmp``), ATTACHed
+to the raw store's connection exactly as a full build's file (``warehouse.publish``); then
+
+- the dimensions and the other small whole tables (townships, homes, deputies, points rules, projects,
+  and any model without a partition key below, e.g. a table derived from the marts) are rebuilt whole;
+- every date-keyed fact and mart loses the rows of the **touched days** and gets them again from its
+  own model SQL, restricted to those days (``DAY_KEYS``); the yearly marts do the same per touched
+  year (``YEAR_KEYS``);
+- the meta is rewritten; the file is published by ``os.replace`` like any build (versions kept,
+  a failure removes the temporary file and leaves ``published.duckdb`` untouched).
+
+Partition key: the day of the record (activity day, submission day, acceptance day, points day). Every
+mart's grain holds its day, so a day's rows depend only on the records of that day and the dimensions;
+a finer key (day x township) would not hold for the per-deputy marts, whose deputies act across
+townships. The touched days (``sql/incremental/touched_days.sql``) are every date of every version,
+current and superseded, of the fact records loaded since the snapshot's anchor run
+(``warehouse.build_state``), so a record moved to another day (or township) touches its old and new day;
+and the days of the activities at a place that changed (its township and level are on those rows).
+
+A full build runs instead (correctness first) when there is no published snapshot, when it was built by
+other model SQL or points rules (fingerprint), when its anchor run is not in the raw store's log, or when
+deputies changed: a deputy's township, levels or status reach every day of their points
+(``mart_points_daily``) and every year of their home visits, not a few partitions.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from warehouse.build_state import (
+    ANCHOR_KEY,
+    FINGERPRINT_KEY,
+    INCREMENTAL,
+    build_meta,
+    fingerprint,
+    incremental_sql,
+)
+from warehouse.points import PointsRule, load_points_rules
+from warehouse.publish import (
+    BUILD_ALIAS,
+    MART_MODELS,
+    MART_VIEWS,
+    STAGING_MODELS,
+    _build_context,
+    _load_rules,
+    _read_meta,
+    _run_model,
+    _write_meta,
+    model_sql,
+    publish_built_file,
+    publish_snapshot,
+)
+from warehouse.settings import Settings
+
+log = logging.getLogger("cockpit.publish")
+
+# Date-keyed models: model -> its day column. Their rows of a day come from the records of that day.
+DAY_KEYS: dict[str, str] = {
+    "fct_activity": "activity_date",
+    "mart_activity_daily": "activity_date",
+    "mart_deputy_daily": "activity_date",
+    "mart_deputy_home_days": "activity_date",
+    "mart_deputy_absence_daily": "activity_date",
+    "fct_suggestion": "submitted_on",
+    "mart_suggestion_daily": "submitted_on",
+    "mart_suggestion_district_daily": "submitted_on",
+    "fct_case": "accepted_on",
+    "mart_case_daily": "accepted_on",
+    "mart_case_district_daily": "accepted_on",
+    "mart_mediator_days": "accepted_on",
+    "fct_points": "earned_on",
+    "mart_points_daily": "earned_on",
+    "mart_points_district_daily": "earned_on",
+}
+# Year-keyed models: model -> its year column; the touched years are the years of the touched days.
+YEAR_KEYS: dict[str, str] = {
+    "mart_deputy_home_years": "year",
+    "mart_deputy_points_yearly": "year",
+}
+# Models whose SQL sorts their rows by their key (zonemaps on the day): kept sorted after an update.
+SORTED_BY_KEY: frozenset[str] = frozenset(
+    {"mart_activity_daily", "mart_deputy_home_days", "mart_deputy_absence_daily"}
+)
+# Entities whose changes reach too many partitions to patch (see the module docstring).
+NOT_PARTITION_LOCAL: tuple[str, ...] = ("deputies",)
+_DAYS_TABLE = "incremental_touched_days"
+_YEARS_TABLE = "incremental_touched_years"
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """How the next snapshot is built: ``mode`` full or incremental, why, and the touched days."""
+
+    mode: str
+    reason: str
+    days: tuple[date, ...] = ()
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(sorted({day.year for day in self.days}))
+
+
+def _full(reason: str) -> BuildPlan:
+    return BuildPlan("full", reason)
+
+
+def plan_build(con: duckdb.DuckDBPyConnection, settings: Settings, rules: list[PointsRule]) -> BuildPlan:
+    """Decide between a full and an incremental build of the raw store open on ``con`` (its default catalog).
+
+    Args:
+        con: The raw store's connection.
+        settings: Installation settings (``published_db``).
+        rules: The points rules the new snapshot is built with.
+    """
+    if not settings.published_db.is_file():
+        return _full("no published snapshot")
+    meta = _read_meta(settings.published_db)
+    if meta.get(FINGERPRINT_KEY) != fingerprint((*MART_MODELS, *MART_VIEWS), rules):
+        return _full("published snapshot built by other models or rules")
+    anchor = meta.get(ANCHOR_KEY)
+    if anchor is None:
+        return _full("published snapshot has no anchor run")
+    changes = dict(con.execute(incremental_sql("changes_since"), {"anchor": anchor}).fetchall())
+    if not changes.get("anchor_found"):
+        return _full("anchor run not in the raw store")
+    moved = [entity for entity in NOT_PARTITION_LOCAL if changes.get(entity)]
+    if moved:
+        return _full(f"{', '.join(moved)} changed")
+    days = tuple(r[0] for r in con.execute(incremental_sql("touched_days"), {"anchor": anchor}).fetchall())
+    return BuildPlan(INCREMENTAL, f"{len(days)} day(s) touched", days)
+
+
+def _touched_tables(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
+    con.execute(f"create or replace temp table {_DAYS_TABLE} (day date)")
+    con.executemany(f"insert into {_DAYS_TABLE} values (?)", [[day] for day in plan.days])
+    con.execute(f"create or replace temp table {_YEARS_TABLE} (year integer)")
+    con.executemany(f"insert into {_YEARS_TABLE} values (?)", [[year] for year in plan.years])
+
+
+def _refresh_partitions(
+    con: duckdb.DuckDBPyConnection, name: str, key: str, touched: str, bounds: tuple[object, object]
+) -> None:
+    """Replace the rows of the touched partitions of ``name`` by its model's rows for them.
+
+    The range filter (``bounds``) reaches the scans of the sources (zonemaps skip the other days); the
+    semi join keeps exactly the touched partitions.
+    """
+    target = f"{BUILD_ALIAS}.main.{name}"
+    con.execute("set preserve_insertion_order = true")
+    con.execute(f"delete from {target} where {key} in (select * from {touched})")
+    con.execute(
+        f"insert into {target} by name\nselect * from (\n{model_sql('marts', name)}\n) as model\n"
+        f"where model.{key} between ? and ? and model.{key} in (select * from {touched})",
+        list(bounds),
+    )
+
+
+def _keep_sorted(con: duckdb.DuckDBPyConnection, name: str, key: str, first_touched: date) -> None:
+    """Rows of touched days were appended: re-sort the table unless they all follow the kept rows."""
+    target = f"{BUILD_ALIAS}.main.{name}"
+    kept_max = con.execute(
+        f"select max({key}) from {target} where {key} not in (select * from {_DAYS_TABLE})"
+    ).fetchall()[0][0]
+    if kept_max is None or kept_max < first_touched:
+        return
+    sorted_name = f"{name}__sorted"
+    con.execute(f"create table {BUILD_ALIAS}.main.{sorted_name} as select * from {target} order by {key}")
+    con.execute(f"drop table {target}")
+    con.execute(f"alter table {BUILD_ALIAS}.main.{sorted_name} rename to {name}")
+
+
+def _rebuild_whole(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(f"drop table if exists {BUILD_ALIAS}.main.{name}")
+    _run_model(con, "marts", name)
+
+
+def build_incremental_file(
+    con: duckdb.DuckDBPyConnection,
+    base: Path,
+    target: Path,
+    settings: Settings,
+    run_id: str,
+    version: str,
+    rules: list[PointsRule],
+    plan: BuildPlan,
+) -> None:
+    """Write at ``target`` the snapshot ``base`` with the partitions of ``plan`` rebuilt from the raw store.
+
+    Args:
+        con: The raw store's connection (its default catalog).
+        base: The published snapshot the plan was made against.
+        target: The new database file (must not exist).
+        settings, run_id, version, rules: As for ``warehouse.publish.build_snapshot_file``.
+        plan: An incremental plan from :func:`plan_build`.
+    """
+    shutil.copyfile(base, target)
+    with _build_context(con, target) as raw_catalog:
+        _load_rules(con, rules)
+        for name in STAGING_MODELS:
+            _run_model(con, "staging", name)
+        _touched_tables(con, plan)
+        day_bounds = (min(plan.days), max(plan.days)) if plan.days else (None, None)
+        year_bounds = (min(plan.years), max(plan.years)) if plan.days else (None, None)
+        for name in MART_MODELS:
+            if name in DAY_KEYS:
+                if plan.days:
+                    _refresh_partitions(con, name, DAY_KEYS[name], _DAYS_TABLE, day_bounds)
+                    if name in SORTED_BY_KEY:
+                        _keep_sorted(con, name, DAY_KEYS[name], day_bounds[0])
+            elif name in YEAR_KEYS:
+                if plan.days:
+                    _refresh_partitions(con, name, YEAR_KEYS[name], _YEARS_TABLE, year_bounds)
+            else:
+                _rebuild_whole(con, name)
+        for table in ("snapshot_meta", "snapshot_as_of"):
+            con.execute(f"drop table if exists {BUILD_ALIAS}.main.{table}")
+        for table in (_DAYS_TABLE, _YEARS_TABLE):
+            con.execute(f"drop table if exists {table}")
+        build = build_meta(con, raw_catalog, (*MART_MODELS, *MART_VIEWS), rules, INCREMENTAL, len(plan.days))
+        _write_meta(con, raw_catalog, settings, run_id, version, build)
+
+
+def publish_incremental(
+    raw: duckdb.DuckDBPyConnection | str | os.PathLike,
+    settings: Settings,
+    run_id: str,
+    rules: list[PointsRule] | None = None,
+    on_plan: Callable[[BuildPlan], None] | None = None,
+) -> str:
+    """Publish a snapshot of the raw store: incrementally from the published one when the plan allows,
+    else by a full build (``warehouse.publish.publish_snapshot``). The drop-in for ``publish_snapshot``
+    as the ETL's publish step.
+
+    Args:
+        raw: The raw store's connection or path (opened read-only for the build).
+        settings: Installation settings.
+        run_id: The run that triggers the publish.
+        rules: Points rules; None loads ``settings.points_rules_file`` or the packaged defaults.
+        on_plan: Called with the plan before the build (e.g. to report which path ran).
+
+    Returns:
+        The published version.
+
+    Raises:
+        Exception: Whatever the build raised; ``published.duckdb`` is then untouched.
+    """
+    rules = rules if rules is not None else load_points_rules(settings.points_rules_file)
+    own_connection = not isinstance(raw, duckdb.DuckDBPyConnection)
+    con = duckdb.connect(str(raw), read_only=True) if own_connection else raw
+    try:
+        plan = plan_build(con, settings, rules)
+        log.info("publish plan: %s (%s)", plan.mode, plan.reason)
+        if on_plan is not None:
+            on_plan(plan)
+        if plan.mode != INCREMENTAL:
+            return publish_snapshot(con, settings, run_id, rules)
+        base = settings.published_db
+        return publish_built_file(
+            settings,
+            run_id,
+            lambda target, version: build_incremental_file(
+                con, base, target, settings, run_id, version, rules, plan
+            ),
+        )
+    finally:
+        if own_connection:
+            con.close()
