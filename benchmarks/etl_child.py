@@ -38,6 +38,7 @@ def time_stages() -> dict[str, float]:
     """Seconds spent in each ingest stage, summed over files (the functions ``etl.run`` calls, wrapped):
     hash, read (transcode, read_csv, byte scans), normalise + validate, load (``apply_valid``)."""
     from etl import readers, run
+    from warehouse import incremental
 
     seconds: dict[str, float] = {}
 
@@ -61,6 +62,13 @@ def time_stages() -> dict[str, float]:
     wrap(readers, "_has_edge_spaces", "read.scans")
     wrap(run, "_apply_file", "apply")
     wrap(run, "apply_valid", "apply.load")
+    # The incremental publish (warehouse.incremental): its plan, the copy of the published snapshot, the
+    # touched partitions of the date- and year-keyed marts, the small tables rebuilt whole.
+    wrap(incremental, "plan_build", "publish.plan")
+    wrap(incremental, "_copy_base", "publish.copy")
+    wrap(incremental, "_refresh_partitions", "publish.partitions")
+    wrap(incremental, "_keep_sorted", "publish.partitions")
+    wrap(incremental, "_rebuild_whole", "publish.whole")
     return seconds
 
 
