@@ -4,7 +4,8 @@ The new snapshot starts as a copy of the published one (``snapshots/<version>.du
 to the raw store's connection exactly as a full build's file (``warehouse.publish``); then
 
 - the dimensions and the other small whole tables (townships, homes, deputies, points rules, projects,
-  and any model without a partition key below, e.g. a table derived from the marts) are rebuilt whole;
+  and any model without a partition key below) are rebuilt whole, and so is every derived step after
+  the marts (``warehouse.publish.DERIVED_STEPS``, e.g. precomputed results read from the marts);
 - every date-keyed fact and mart loses the rows of the **touched days** and gets them again from its
   own model SQL, restricted to those days (``DAY_KEYS``); the yearly marts do the same per touched
   year (``YEAR_KEYS``);
@@ -48,14 +49,15 @@ from warehouse.build_state import (
 from warehouse.points import PointsRule, load_points_rules
 from warehouse.publish import (
     BUILD_ALIAS,
+    DERIVED_STEPS,
     MART_MODELS,
-    MART_VIEWS,
     STAGING_MODELS,
     _build_context,
     _load_rules,
     _read_meta,
     _run_model,
     _write_meta,
+    build_steps,
     model_sql,
     publish_built_file,
     publish_snapshot,
@@ -125,7 +127,7 @@ def plan_build(con: duckdb.DuckDBPyConnection, settings: Settings, rules: list[P
     if not settings.published_db.is_file():
         return _full("no published snapshot")
     meta = _read_meta(settings.published_db)
-    if meta.get(FINGERPRINT_KEY) != fingerprint((*MART_MODELS, *MART_VIEWS), rules):
+    if meta.get(FINGERPRINT_KEY) != fingerprint(build_steps(), rules):
         return _full("published snapshot built by other models or rules")
     anchor = meta.get(ANCHOR_KEY)
     if anchor is None:
@@ -244,11 +246,13 @@ def build_incremental_file(
                     _refresh_partitions(con, name, YEAR_KEYS[name], _YEARS_TABLE, year_bounds)
             else:
                 _rebuild_whole(con, name)
+        for step in DERIVED_STEPS:
+            step(con)
         for table in ("snapshot_meta", "snapshot_as_of"):
             con.execute(f"drop table if exists {BUILD_ALIAS}.main.{table}")
         for table in (_DAYS_TABLE, _YEARS_TABLE):
             con.execute(f"drop table if exists {table}")
-        build = build_meta(con, raw_catalog, (*MART_MODELS, *MART_VIEWS), rules, INCREMENTAL, len(plan.days))
+        build = build_meta(con, raw_catalog, build_steps(), rules, INCREMENTAL, len(plan.days))
         _write_meta(con, raw_catalog, settings, run_id, version, build)
 
 

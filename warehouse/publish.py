@@ -83,6 +83,10 @@ UNCOMPRESSED_COLUMNS: dict[str, tuple[str, ...]] = {
 ORDERED_MODELS: frozenset[str] = frozenset({"fct_activity"})
 # Marts published as views (computed when read, from the tables above).
 MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
+# Whole-table steps run after the marts, from them (e.g. precomputed results): ``step(con)``, with the
+# snapshot being built as the default catalog; a step replaces its tables (``create or replace``). The
+# full and the incremental build (warehouse.incremental) both run every step listed here, in order.
+DERIVED_STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 ENTITIES: tuple[str, ...] = (
     "townships",
     "homes",
@@ -150,6 +154,11 @@ def _run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
         con.execute(f"insert into {BUILD_ALIAS}.main.{name}\n{body}")
     else:
         con.execute(f"create table {BUILD_ALIAS}.main.{name} as\n{body}")
+
+
+def build_steps() -> tuple[str, ...]:
+    """The names of every step of a build, in order (part of the build's fingerprint)."""
+    return (*MART_MODELS, *MART_VIEWS, *(f"{s.__module__}.{s.__qualname__}" for s in DERIVED_STEPS))
 
 
 def _load_rules(con: duckdb.DuckDBPyConnection, rules: list[PointsRule]) -> None:
@@ -319,7 +328,9 @@ def build_snapshot_file(
             _run_model(con, "staging", name)
         for name in (*MART_MODELS, *MART_VIEWS):
             _run_model(con, "marts", name)
-        build = build_meta(con, raw_catalog, (*MART_MODELS, *MART_VIEWS), rules)
+        for step in DERIVED_STEPS:
+            step(con)
+        build = build_meta(con, raw_catalog, build_steps(), rules)
         _write_meta(con, raw_catalog, settings, run_id, version, build)
 
 

@@ -19,7 +19,7 @@ from etl.demo.generator import generate
 from etl.demo.writers import write_csv
 from etl.run import run_etl
 from tests.support.snapshot_compare import is_sorted_by, snapshot_differences
-from warehouse import incremental
+from warehouse import incremental, publish
 from warehouse.build_state import DAYS_KEY, FULL, INCREMENTAL, MODE_KEY
 from warehouse.incremental import SORTED_BY_KEY, publish_incremental
 from warehouse.publish import build_snapshot_file, published_version
@@ -357,3 +357,35 @@ def test_failure_mid_incremental_leaves_the_published_snapshot(
     publish_incremental(settings.raw_db, settings, "retry", on_plan=plans.append)
     assert plans[0].mode == INCREMENTAL and plans[0].days == (date(2024, 1, 21),)
     _assert_equals_full_rebuild(settings, tmp_path, "retry")
+
+
+def _activities_per_year(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create or replace table activities_per_year as "
+        "select year(activity_date) as year, count(*) as activities from fct_activity group by all"
+    )
+
+
+def test_derived_steps_after_the_marts_are_rerun_by_the_incremental_build(
+    settings: Settings, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(publish, "DERIVED_STEPS", [_activities_per_year])
+    monkeypatch.setattr(incremental, "DERIVED_STEPS", publish.DERIVED_STEPS)
+    plans = []
+    publish_incremental(settings.raw_db, settings, "with-step", on_plan=plans.append)
+    assert plans[-1].mode == FULL  # a new step changes the fingerprint: rebuilt once
+    meta = _run_day(
+        settings,
+        {
+            "履职活动_增量_20240121.csv": (
+                ACTIVITY_HEADER,
+                [["HD2024N0001", "JD002", "2024-01-21", "学习", "学习：条例", "0", "DB0001", ""]],
+            )
+        },
+    )
+    assert meta[MODE_KEY] == INCREMENTAL
+    with duckdb.connect(str(settings.published_db), read_only=True) as con:
+        per_year = dict(con.execute("select year, activities from activities_per_year").fetchall())
+        in_2024 = con.execute("select count(*) from fct_activity where year(activity_date) = 2024").fetchall()
+    assert per_year[2024] == in_2024[0][0]
+    _assert_equals_full_rebuild(settings, tmp_path, "derived step")
