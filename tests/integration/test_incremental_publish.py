@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from etl.run import run_etl
 from tests.support.snapshot_compare import is_sorted_by, snapshot_differences
 from warehouse import incremental, publish
 from warehouse.build_state import DAYS_KEY, FULL, INCREMENTAL, MODE_KEY
-from warehouse.incremental import SORTED_BY_KEY, publish_incremental
+from warehouse.incremental import SORTED_BY_KEY, BuildPlan, plan_build, publish_incremental
+from warehouse.points import load_points_rules
 from warehouse.publish import build_snapshot_file, published_version
 from warehouse.settings import Settings
 
@@ -389,3 +391,16 @@ def test_derived_steps_after_the_marts_are_rerun_by_the_incremental_build(
         in_2024 = con.execute("select count(*) from fct_activity where year(activity_date) = 2024").fetchall()
     assert per_year[2024] == in_2024[0][0]
     _assert_equals_full_rebuild(settings, tmp_path, "derived step")
+
+
+def test_plan_falls_back_to_a_full_build_when_the_snapshot_cannot_be_patched(settings: Settings):
+    rules = load_points_rules(None)
+    with duckdb.connect(str(settings.raw_db), read_only=True) as con:
+        assert plan_build(con, settings, rules) == BuildPlan(INCREMENTAL, "0 day(s) touched")
+        changed = [replace(rules[0], points=rules[0].points + 1), *rules[1:]]
+        assert plan_build(con, settings, changed).mode == FULL  # other points rules: every day's points
+        other = settings.with_(data_dir=settings.data_dir / "elsewhere")
+        assert plan_build(con, other, rules).reason == "no published snapshot"
+    with duckdb.connect(str(settings.raw_db)) as con:
+        con.execute("delete from etl_runs")  # a raw store that never saw the snapshot's anchor run
+        assert plan_build(con, settings, rules).reason == "anchor run not in the raw store"
