@@ -19,11 +19,13 @@ townships. The touched days (``sql/incremental/touched_days.sql``) are every dat
 current and superseded, of the fact records loaded since the snapshot's anchor run
 (``warehouse.build_state``), so a record moved to another day (or township) touches its old and new day;
 and the days of the activities at a place that changed (its township and level are on those rows).
+A changed deputy's township, levels and status are on the rows of the points marts and the yearly home
+visits: for those marts, the days with the deputy's points and the years of their home visits are
+touched too (``DEPUTY_PARTITIONS``).
 
 A full build runs instead (correctness first) when there is no published snapshot, when it was built by
-other model SQL or points rules (fingerprint), when its anchor run is not in the raw store's log, or when
-deputies changed: a deputy's township, levels or status reach every day of their points
-(``mart_points_daily``) and every year of their home visits, not a few partitions.
+other model SQL, steps or points rules (fingerprint: new rules change every day's points), or when its
+anchor run is not in the raw store's log (e.g. a raw store restored from elsewhere).
 """
 
 from __future__ import annotations
@@ -93,10 +95,16 @@ YEAR_KEYS: dict[str, str] = {
 SORTED_BY_KEY: frozenset[str] = frozenset(
     {"mart_activity_daily", "mart_deputy_home_days", "mart_deputy_absence_daily"}
 )
-# Entities whose changes reach too many partitions to patch (see the module docstring).
-NOT_PARTITION_LOCAL: tuple[str, ...] = ("deputies",)
+# Models whose rows carry a deputy's attributes (dim_deputy): the partitions holding a changed deputy's
+# rows are touched too, found in the snapshot being built by these queries (sql/incremental/<query>.sql).
+DEPUTY_PARTITIONS: dict[str, str] = {
+    "mart_deputy_home_years": "deputy_home_years",
+    "mart_points_daily": "deputy_points_days",
+    "mart_points_district_daily": "deputy_points_days",
+}
 _DAYS_TABLE = "incremental_touched_days"
 _YEARS_TABLE = "incremental_touched_years"
+_DEPUTIES_TABLE = "incremental_changed_deputies"
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,7 @@ class BuildPlan:
     mode: str
     reason: str
     days: tuple[date, ...] = ()
+    deputies: tuple[str, ...] = ()
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -133,20 +142,41 @@ def plan_build(con: duckdb.DuckDBPyConnection, settings: Settings, rules: list[P
     if anchor is None:
         return _full("published snapshot has no anchor run")
     changes = dict(con.execute(incremental_sql("changes_since"), {"anchor": anchor}).fetchall())
-    if not changes.get("anchor_found"):
+    if not changes.pop("anchor_found"):
         return _full("anchor run not in the raw store")
-    moved = [entity for entity in NOT_PARTITION_LOCAL if changes.get(entity)]
-    if moved:
-        return _full(f"{', '.join(moved)} changed")
     days = tuple(r[0] for r in con.execute(incremental_sql("touched_days"), {"anchor": anchor}).fetchall())
-    return BuildPlan(INCREMENTAL, f"{len(days)} day(s) touched", days)
+    deputies = ()
+    if changes.get("deputies"):
+        query = incremental_sql("changed_deputies")
+        deputies = tuple(r[0] for r in con.execute(query, {"anchor": anchor}).fetchall())
+    loaded = ", ".join(f"{entity} {n}" for entity, n in changes.items() if n)
+    reason = (
+        f"{len(days)} day(s) touched, {len(deputies)} deputy(ies) changed; versions loaded: {loaded or '-'}"
+    )
+    return BuildPlan(INCREMENTAL, reason, days, deputies)
 
 
 def _touched_tables(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
-    con.execute(f"create or replace temp table {_DAYS_TABLE} (day date)")
-    con.executemany(f"insert into {_DAYS_TABLE} values (?)", [[day] for day in plan.days])
-    con.execute(f"create or replace temp table {_YEARS_TABLE} (year integer)")
-    con.executemany(f"insert into {_YEARS_TABLE} values (?)", [[year] for year in plan.years])
+    for table, column, values in (
+        (_DAYS_TABLE, "day date", plan.days),
+        (_YEARS_TABLE, "year integer", plan.years),
+        (_DEPUTIES_TABLE, "deputy_id varchar", plan.deputies),
+    ):
+        con.execute(f"create or replace temp table {table} ({column})")
+        if values:
+            con.executemany(f"insert into {table} values (?)", [[value] for value in values])
+
+
+def _touched_for(con: duckdb.DuckDBPyConnection, name: str, touched: str, plan: BuildPlan) -> str:
+    """The table of ``name``'s touched partitions: ``touched``, plus those of the changed deputies' rows."""
+    if name not in DEPUTY_PARTITIONS or not plan.deputies:
+        return touched
+    own = f"incremental_touched_{name}"
+    con.execute(
+        f"create or replace temp table {own} as\nselect * from {touched}\nunion\n"
+        f"select * from (\n{incremental_sql(DEPUTY_PARTITIONS[name])}\n)"
+    )
+    return own
 
 
 def _refresh_partitions(
@@ -167,11 +197,13 @@ def _refresh_partitions(
     )
 
 
-def _keep_sorted(con: duckdb.DuckDBPyConnection, name: str, key: str, first_touched: date) -> None:
+def _keep_sorted(
+    con: duckdb.DuckDBPyConnection, name: str, key: str, touched: str, first_touched: date
+) -> None:
     """Rows of touched days were appended: re-sort the table unless they all follow the kept rows."""
     target = f"{BUILD_ALIAS}.main.{name}"
     kept_max = con.execute(
-        f"select max({key}) from {target} where {key} not in (select * from {_DAYS_TABLE})"
+        f"select max({key}) from {target} where {key} not in (select * from {touched})"
     ).fetchall()[0][0]
     if kept_max is None or kept_max < first_touched:
         return
@@ -233,24 +265,30 @@ def build_incremental_file(
         for name in STAGING_MODELS:
             _run_model(con, "staging", name)
         _touched_tables(con, plan)
-        day_bounds = (min(plan.days), max(plan.days)) if plan.days else (None, None)
-        year_bounds = (min(plan.years), max(plan.years)) if plan.days else (None, None)
         for name in MART_MODELS:
             if name in DAY_KEYS:
-                if plan.days:
-                    _refresh_partitions(con, name, DAY_KEYS[name], _DAYS_TABLE, day_bounds)
-                    if name in SORTED_BY_KEY:
-                        _keep_sorted(con, name, DAY_KEYS[name], day_bounds[0])
+                key, touched = DAY_KEYS[name], _touched_for(con, name, _DAYS_TABLE, plan)
             elif name in YEAR_KEYS:
-                if plan.days:
-                    _refresh_partitions(con, name, YEAR_KEYS[name], _YEARS_TABLE, year_bounds)
+                key, touched = YEAR_KEYS[name], _touched_for(con, name, _YEARS_TABLE, plan)
             else:
                 _rebuild_whole(con, name)
+                continue
+            first, last = con.execute(f"select min(part), max(part) from {touched} as t(part)").fetchall()[0]
+            if first is None:
+                continue
+            _refresh_partitions(con, name, key, touched, (first, last))
+            if name in SORTED_BY_KEY:
+                _keep_sorted(con, name, key, touched, first)
         for step in DERIVED_STEPS:
             step(con)
         for table in ("snapshot_meta", "snapshot_as_of"):
             con.execute(f"drop table if exists {BUILD_ALIAS}.main.{table}")
-        for table in (_DAYS_TABLE, _YEARS_TABLE):
+        for table in (
+            _DAYS_TABLE,
+            _YEARS_TABLE,
+            _DEPUTIES_TABLE,
+            *(f"incremental_touched_{m}" for m in DEPUTY_PARTITIONS),
+        ):
             con.execute(f"drop table if exists {table}")
         build = build_meta(con, raw_catalog, build_steps(), rules, INCREMENTAL, len(plan.days))
         _write_meta(con, raw_catalog, settings, run_id, version, build)
