@@ -9,55 +9,53 @@ with runs as (
 ),
 
 changed_activities as (
-    select activity_id from activities where run_id in (select run_id from runs)
+    select activity_id, activity_date from activities where run_id in (select run_id from runs)
 ),
 
 changed_suggestions as (
-    select suggestion_id from suggestions where run_id in (select run_id from runs)
+    select suggestion_id, submitted_on from suggestions where run_id in (select run_id from runs)
 ),
 
 changed_cases as (
-    select case_id from cases where run_id in (select run_id from runs)
+    select case_id, accepted_on, closed_on from cases where run_id in (select run_id from runs)
 ),
 
 changed_homes as (
     select distinct trim(home_id) as home_id from homes where run_id in (select run_id from runs)
 ),
 
+-- The current version of a changed record carries the run that loaded it; its superseded versions are
+-- in <entity>_past (usually small: only records ever updated).
 activity_versions as (
-    select activity_id, activity_date, home_id from activities
+    select activity_date from changed_activities
     union all
-    select activity_id, activity_date, home_id from activities_past
+    select activity_date from activities_past semi join changed_activities using (activity_id)
 ),
 
 suggestion_versions as (
-    select suggestion_id, submitted_on from suggestions
+    select submitted_on from changed_suggestions
     union all
-    select suggestion_id, submitted_on from suggestions_past
+    select submitted_on from suggestions_past semi join changed_suggestions using (suggestion_id)
 ),
 
 case_versions as (
-    select case_id, accepted_on, closed_on from cases
+    select accepted_on, closed_on from changed_cases
     union all
-    select case_id, accepted_on, closed_on from cases_past
+    select accepted_on, closed_on from cases_past semi join changed_cases using (case_id)
 ),
 
 days as (
-    select activity_date as day
-    from activity_versions semi join changed_activities using (activity_id)
+    select activity_date as day from activity_versions
     union
     select activity_date
     from activities
     where nullif(trim(home_id), '') in (select home_id from changed_homes)
     union
-    select submitted_on
-    from suggestion_versions semi join changed_suggestions using (suggestion_id)
+    select submitted_on from suggestion_versions
     union
-    select accepted_on
-    from case_versions semi join changed_cases using (case_id)
+    select accepted_on from case_versions
     union
-    select coalesce(closed_on, accepted_on)
-    from case_versions semi join changed_cases using (case_id)
+    select coalesce(closed_on, accepted_on) from case_versions
 ),
 
 final as (
