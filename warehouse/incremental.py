@@ -328,6 +328,8 @@ def publish_incremental(
             on_plan(plan)
         if plan.mode != INCREMENTAL:
             return publish_snapshot(con, settings, run_id, rules)
+        for leftover in settings.snapshots_dir.glob("*.duckdb.tmp*"):  # of a build killed part-way
+            leftover.unlink(missing_ok=True)
         base = settings.published_db
         return publish_built_file(
             settings,
