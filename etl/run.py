@@ -222,6 +222,12 @@ class RunSummary:
             lines.append(say("cli.rejects_header"))
             for code, n in sorted(self.rejects_by_reason.items(), key=lambda x: -x[1]):
                 lines.append(f"  {code:<18} {n:>9}  {say('reason.' + code)}")
+        archived = sorted({Path(f.archived).parent.as_posix() for f in self.files if f.archived})
+        if archived:
+            zh, en = both(
+                "archive.moved", n=sum(1 for f in self.files if f.archived), path="、".join(archived)
+            )
+            lines.append({"zh-CN": zh, "en": en}.get(lang, f"{zh} / {en}"))
         if not self.files_loaded and not self.files_rejected:
             lines.append(say("cli.nothing_new"))
         if self.snapshot_version:

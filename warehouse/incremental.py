@@ -289,7 +289,7 @@ def build_incremental_file(
             _DEPUTIES_TABLE,
             *(f"incremental_touched_{m}" for m in DEPUTY_PARTITIONS),
         ):
-            con.execute(f"drop table if exists {table}")
+            con.execute(f"drop table if exists temp.main.{table}")
         build = build_meta(con, raw_catalog, build_steps(), rules, INCREMENTAL, len(plan.days))
         _write_meta(con, raw_catalog, settings, run_id, version, build)
 

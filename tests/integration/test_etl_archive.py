@@ -44,6 +44,8 @@ def test_loaded_file_moves_to_the_dated_archive_and_is_not_read_again(settings: 
     ]
     assert list(settings.inbox.iterdir()) == []
     assert (settings.data_dir / first.files[0].archived).read_bytes() == TOWNSHIPS
+    assert "1 个已导入的文件已移出收件目录，存放在 archive/2024-01-19" in first.describe()
+    assert "1 loaded file(s) moved out of the inbox to archive/2024-01-19" in first.describe("en")
 
     second = _run(settings)
     assert second.files == []  # nothing left to read
