@@ -1,6 +1,7 @@
 """Child processes of the ETL benchmark (run apart so that their peak memory is theirs alone).
 
 python -m benchmarks.etl_child etl DATA_DIR        # one ETL job (run_incremental), as the scheduler runs it
+python -m benchmarks.etl_child rebuild DATA_DIR    # the full build of the same raw store (rebuild_snapshot)
 python -m benchmarks.etl_child read_csv FILE...    # DuckDB's bare read_csv of the files (the ceiling)
 """
 
@@ -37,6 +38,7 @@ def time_stages() -> dict[str, float]:
     """Seconds spent in each ingest stage, summed over files (the functions ``etl.run`` calls, wrapped):
     hash, read (transcode, read_csv, byte scans), normalise + validate, load (``apply_valid``)."""
     from etl import readers, run
+    from warehouse import incremental
 
     seconds: dict[str, float] = {}
 
@@ -60,6 +62,13 @@ def time_stages() -> dict[str, float]:
     wrap(readers, "_has_edge_spaces", "read.scans")
     wrap(run, "_apply_file", "apply")
     wrap(run, "apply_valid", "apply.load")
+    # The incremental publish (warehouse.incremental): its plan, the copy of the published snapshot, the
+    # touched partitions of the date- and year-keyed marts, the small tables rebuilt whole.
+    wrap(incremental, "plan_build", "publish.plan")
+    wrap(incremental, "_copy_base", "publish.copy")
+    wrap(incremental, "_refresh_partitions", "publish.partitions")
+    wrap(incremental, "_keep_sorted", "publish.partitions")
+    wrap(incremental, "_rebuild_whole", "publish.whole")
     return seconds
 
 
@@ -91,6 +100,7 @@ def etl(data_dir: Path) -> None:
             if "activities" in summary.entities
             else 0,
             "snapshot_version": summary.snapshot_version,
+            **build_path(settings.published_db),
             "seconds_by_entity": _by_entity(summary.files),
             "seconds_by_stage": {
                 **{k: round(v, 2) for k, v in sorted(stages.items())},
@@ -99,6 +109,45 @@ def etl(data_dir: Path) -> None:
                     stages.get("apply", 0.0) - stages.get("apply.load", 0.0), 2
                 ),
             },
+            "duckdb_memory_limit": limit,
+        }
+    )
+
+
+def build_path(published: Path) -> dict:
+    """Which path built the published snapshot (``warehouse.build_state``): full or incremental, and
+    how many days the incremental build rebuilt."""
+    import duckdb
+
+    from warehouse.build_state import DAYS_KEY, MODE_KEY
+
+    if not published.exists():
+        return {}
+    with duckdb.connect(str(published), read_only=True) as con:
+        meta = dict(con.execute("select key, value from snapshot_meta").fetchall())
+        days = con.execute("select count(distinct activity_date) from fct_activity").fetchall()[0][0]
+    return {
+        "publish_path": meta.get(MODE_KEY),
+        "days_rebuilt": int(meta[DAYS_KEY]) if DAYS_KEY in meta else None,
+        "activity_days": days,
+    }
+
+
+def rebuild(data_dir: Path) -> None:
+    """The full build of the raw store as it is (marts + publish, no file read): the incremental
+    day's publish side by side with what a full publish of the same data costs."""
+    limit = cap_duckdb_memory()
+    from etl.jobs import rebuild_snapshot
+    from warehouse.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir)
+    started = time.perf_counter()
+    status = rebuild_snapshot(settings)
+    emit_json(
+        {
+            "status": status.status,
+            "seconds": time.perf_counter() - started,
+            **build_path(settings.published_db),
             "duckdb_memory_limit": limit,
         }
     )
@@ -141,5 +190,7 @@ def read_csv(paths: list[str]) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "etl":
         etl(Path(sys.argv[2]))
+    elif sys.argv[1] == "rebuild":
+        rebuild(Path(sys.argv[2]))
     else:
         read_csv(sys.argv[2:])

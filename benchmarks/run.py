@@ -186,12 +186,15 @@ def report(results: dict) -> str:
         "**ETL** (child processes; peak = max RSS; ceiling = DuckDB `read_csv` of the same files, all VARCHAR)",
         "",
         "| scale | activity rows | all rows | input MB | generate s | read_csv s | full ETL s | of which publish s "
-        "| rows/s | ETL ÷ read_csv | peak MB | incremental s | incr. peak MB | snapshot MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| rows/s | ETL ÷ read_csv | peak MB | incremental s (path, days) | of which publish s | incr. peak MB "
+        "| full rebuild s | snapshot MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in results["scales"]:
         etl, ex = s.get("etl", {}), s.get("exports", {})
         full, inc, ceil = etl.get("full", {}), etl.get("incremental", {}), etl.get("read_csv", {})
+        rebuilt = etl.get("rebuild", {})
+        path = f" ({inc['publish_path']}, {_f(inc.get('days_rebuilt'))})" if inc.get("publish_path") else ""
         full_s = _failure(full) or _f(full.get("seconds"), "{:,.1f}")
         if full.get("status") == "failed":
             full_s += " (publish failed)"
@@ -201,8 +204,9 @@ def report(results: dict) -> str:
             f"| {_f(ex.get('seconds', ex.get('derive_seconds')), '{:,.1f}')} "
             f"| {_failure(ceil) or _f(ceil.get('seconds'), '{:,.1f}')} "
             f"| {full_s} | {_f(full.get('publish_seconds'), '{:,.1f}')} | {_f(full.get('rows_per_s'))} | {_f(etl.get('etl_vs_read_csv'), '{:.2f}')} "
-            f"| {_f(full.get('max_rss_mb'))} | {_failure(inc) or _f(inc.get('seconds'), '{:,.1f}')} "
-            f"| {_f(inc.get('max_rss_mb'))} "
+            f"| {_f(full.get('max_rss_mb'))} | {_failure(inc) or _f(inc.get('seconds'), '{:,.1f}')}{path} "
+            f"| {_f(inc.get('publish_seconds'), '{:,.1f}')} | {_f(inc.get('max_rss_mb'))} "
+            f"| {_failure(rebuilt) or _f(rebuilt.get('seconds'), '{:,.1f}')} "
             f"| {_f((etl.get('snapshot_bytes') or etl.get('snapshot_bytes_after_incremental') or 0) / 1e6, '{:,.1f}')} |"
         )
     lines += [

@@ -37,7 +37,9 @@ def demo_command(port: int | None, host: str | None, no_serve: bool) -> int:
         settings = settings.with_(default_start=DEMO_PERIOD[0], default_end=DEMO_PERIOD[1])
     settings.inbox.mkdir(parents=True, exist_ok=True)
     write_township_geojson(settings.townships_geojson_path)
-    if not any(settings.inbox.iterdir()):
+    # Loaded files leave the inbox for the archive (etl.archive): an empty inbox over a loaded store is no
+    # reason to write the demo again.
+    if not settings.raw_db.exists() and not any(settings.inbox.iterdir()):
         generate(settings.inbox)
     # Under the run lock, with last_run.json and the operators' copy written (etl.jobs).
     summary = run_incremental(settings, trigger="demo").result

@@ -174,8 +174,8 @@ def _publish_if_behind(settings: Settings, result: Any) -> None:
 def _log_files(result: Any) -> None:
     """One line per file of the run (file name, outcome, counts; never a cell value).
 
-    Files skipped as already loaded are logged at DEBUG: the inbox keeps them, and a line for each every
-    half hour would bury the lines that matter.
+    Files skipped as already loaded are logged at DEBUG: a file still settling stays in the inbox until a
+    later run archives it (``etl.archive``), and a line each half hour would bury the lines that matter.
     """
     for item in _attr(result, "files") or ():
         log.log(

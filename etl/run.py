@@ -3,7 +3,9 @@
 Files are read first (to learn each file's entity), then applied in dependency order (townships,
 homes, deputies, activities, suggestions, cases, projects; by file name within an entity), each in
 its own transaction: a failure leaves nothing of that file behind and the other files still load.
-A file whose content (sha256) was loaded before is skipped as "already loaded".
+A file whose content (sha256) was loaded before is skipped as "already loaded". After a real run, the
+files it loaded or found already loaded leave the inbox for ``data_dir/archive/<run date>/`` (``etl.archive``),
+so that later runs do not read them again.
 
 The caller holds the run lock (``etl.jobs`` / ``cockpit etl run``); this module only writes the raw
 store and calls the publish hook.
@@ -27,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from etl.archive import Archive, free_name
 from etl.export_date import COLUMN, FILE_NAME, LOAD_TIME, stamp_column, stamp_from_name, stamp_sql
 from etl.load import Applied, RawStoreLocked, apply_valid, open_raw, table_columns
 from etl.mapping import Entity, Mapping, load_mapping
@@ -36,7 +39,7 @@ from etl.report import ColumnUse, FileReport, Note, SheetUse
 from etl.validate import REASONS, build_rejects, build_valid
 from warehouse.errors import UserError
 from warehouse.i18n import both, t
-from warehouse.publish import publish_snapshot
+from warehouse.incremental import publish_incremental
 from warehouse.settings import Settings
 
 LOADED, ALREADY, REJECTED, FAILED = "loaded", "already_loaded", "rejected", "failed"
@@ -84,6 +87,8 @@ class FileResult:
     report: FileReport | None = None
     # Where the file was moved after a failure, relative to the data directory (``etl.run`` quarantine).
     quarantined: str | None = None
+    # Where the loaded (or already loaded) file was moved, relative to the data directory (``etl.archive``).
+    archived: str | None = None
 
     @property
     def rows_loaded(self) -> int:
@@ -217,6 +222,12 @@ class RunSummary:
             lines.append(say("cli.rejects_header"))
             for code, n in sorted(self.rejects_by_reason.items(), key=lambda x: -x[1]):
                 lines.append(f"  {code:<18} {n:>9}  {say('reason.' + code)}")
+        archived = sorted({Path(f.archived).parent.as_posix() for f in self.files if f.archived})
+        if archived:
+            zh, en = both(
+                "archive.moved", n=sum(1 for f in self.files if f.archived), path="、".join(archived)
+            )
+            lines.append({"zh-CN": zh, "en": en}.get(lang, f"{zh} / {en}"))
         if not self.files_loaded and not self.files_rejected:
             lines.append(say("cli.nothing_new"))
         if self.snapshot_version:
@@ -262,7 +273,8 @@ def run_etl(
         inbox: Directory to read; default ``settings.inbox``.
         trigger: Who started the run (``cli``, ``scheduler``, ``demo``...), recorded in ``etl_runs``.
         run_date: "Today" for the no-future-date rule; default today in ``settings.timezone``.
-        publish: ``publish(con, settings, run_id) -> version``; default ``warehouse.publish.publish_snapshot``;
+        publish: ``publish(con, settings, run_id) -> version``; default
+            ``warehouse.incremental.publish_incremental`` (the touched days only, when it can);
             None skips publishing.
         progress: Called with a :class:`Progress` at each stage and file (e.g. a terminal display).
 
@@ -276,7 +288,7 @@ def run_etl(
     if not inbox.is_dir():
         raise EtlError("etl.error.inbox_missing", path=str(inbox))
     if publish is _DEFAULT:
-        publish = publish_snapshot
+        publish = publish_incremental
     mapping = load_mapping(settings.mapping_file)
     try:
         con = open_raw(settings.raw_db)
@@ -297,10 +309,11 @@ def run_etl(
             "insert into etl_runs (run_id, started_at, status, trigger, run_date) values (?, ?, 'running', ?, ?)",
             [summary.run_id, started, trigger, summary.run_date],
         )
-        holding = None
+        holding = archive = None
         if trigger not in PREVIEW_TRIGGERS:
             holding = _Quarantine(settings.data_dir, summary.run_date, settings.quarantine_settle_seconds)
-        _run_files(con, summary, inbox, mapping, progress, holding)
+            archive = Archive(settings.data_dir, summary.run_date, settings.quarantine_settle_seconds)
+        _run_files(con, summary, inbox, mapping, progress, holding, archive)
         summary.status = "succeeded"
         if publish is not None and (summary.changed or not settings.published_db.exists()):
             if progress is not None:
@@ -460,7 +473,7 @@ class _Quarantine:
                 return
             folder = self.data_dir / "quarantine" / self.run_date.isoformat()
             folder.mkdir(parents=True, exist_ok=True)
-            target = _free_name(folder, item.path.name)
+            target = free_name(folder, item.path.name)
             shutil.move(item.path, target)
             item.path = target  # the file's record (size, mtime) is taken from where it now is
         except OSError as exc:  # the file stays in the inbox, reported as rejected: nothing is lost
@@ -476,13 +489,14 @@ class _Quarantine:
         r.message_zh, r.message_en = f"{r.message_zh}；{zh}", f"{r.message_en}; {en}"
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    """``name`` in ``folder``, or ``stem (2).ext``... when a file of that name is already held there."""
-    target, n = folder / name, 1
-    while target.exists():
-        n += 1
-        target = folder / f"{Path(name).stem} ({n}){Path(name).suffix}"
-    return target
+def _archive(archive: Archive | None, item: _Pending) -> None:
+    """Move a file this run loaded, or found already loaded, out of the inbox (``etl.archive``)."""
+    if archive is None or item.result.status not in (LOADED, ALREADY):
+        return
+    target = archive.keep(item.path)
+    if target is not None:
+        item.path = target
+        item.result.archived = target.relative_to(archive.data_dir).as_posix()
 
 
 def _run_files(
@@ -492,6 +506,7 @@ def _run_files(
     mapping: Mapping,
     progress: ProgressCallback | None = None,
     holding: _Quarantine | None = None,
+    archive: Archive | None = None,
 ) -> None:
     loaded_ids = {
         r[0] for r in con.execute("select file_id from etl_files where status = 'loaded'").fetchall()
@@ -554,6 +569,7 @@ def _run_files(
         if holding is not None:
             holding.hold(item, summary.run_id)
         _record_file(con, summary, item, seq)
+        _archive(archive, item)
         summary.files.append(item.result)
     for seq, (item, first) in enumerate(copies, start=len(pending)):
         done = first.result
@@ -570,6 +586,7 @@ def _run_files(
             item.result.status, item.result.entity = ALREADY, done.entity
         item.result.report.status, item.result.report.entity = item.result.status, item.result.entity
         _record_file(con, summary, item, seq)
+        _archive(archive, item)
         summary.files.append(item.result)
     tell(Progress("loaded", None, len(paths), len(paths), rows_done))
     for f in summary.files:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.build_state import build_meta
 from warehouse.export_date import EXPORT_DATE_KEY, export_date_from_name
 from warehouse.points import PointsRule, load_points_rules
 from warehouse.settings import Settings
@@ -82,6 +83,10 @@ UNCOMPRESSED_COLUMNS: dict[str, tuple[str, ...]] = {
 ORDERED_MODELS: frozenset[str] = frozenset({"fct_activity"})
 # Marts published as views (computed when read, from the tables above).
 MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
+# Whole-table steps run after the marts, from them (e.g. precomputed results): ``step(con)``, with the
+# snapshot being built as the default catalog; a step replaces its tables (``create or replace``). The
+# full and the incremental build (warehouse.incremental) both run every step listed here, in order.
+DERIVED_STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 ENTITIES: tuple[str, ...] = (
     "townships",
     "homes",
@@ -151,6 +156,11 @@ def _run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
         con.execute(f"create table {BUILD_ALIAS}.main.{name} as\n{body}")
 
 
+def build_steps() -> tuple[str, ...]:
+    """The names of every step of a build, in order (part of the build's fingerprint)."""
+    return (*MART_MODELS, *MART_VIEWS, *(f"{s.__module__}.{s.__qualname__}" for s in DERIVED_STEPS))
+
+
 def _load_rules(con: duckdb.DuckDBPyConnection, rules: list[PointsRule]) -> None:
     con.execute(
         """
@@ -182,7 +192,12 @@ def _load_rules(con: duckdb.DuckDBPyConnection, rules: list[PointsRule]) -> None
 
 
 def _write_meta(
-    con: duckdb.DuckDBPyConnection, raw_catalog: str, settings: Settings, run_id: str, version: str
+    con: duckdb.DuckDBPyConnection,
+    raw_catalog: str,
+    settings: Settings,
+    run_id: str,
+    version: str,
+    build: dict[str, str] | None = None,
 ) -> None:
     snap = BUILD_ALIAS
     built_at = datetime.now(UTC).replace(microsecond=0)
@@ -206,6 +221,7 @@ def _write_meta(
         "district_code": settings.district_code,
         "data_start": period[0].isoformat() if period[0] else None,
         "data_end": period[1].isoformat() if period[1] else None,
+        **(build or {}),  # warehouse.build_state: what the next, incremental build starts from
     }
     con.execute(f"create table {snap}.main.snapshot_meta (key varchar primary key, value varchar)")
     con.executemany(f"insert into {snap}.main.snapshot_meta values (?, ?)", list(meta.items()))
@@ -312,7 +328,10 @@ def build_snapshot_file(
             _run_model(con, "staging", name)
         for name in (*MART_MODELS, *MART_VIEWS):
             _run_model(con, "marts", name)
-        _write_meta(con, raw_catalog, settings, run_id, version)
+        for step in DERIVED_STEPS:
+            step(con)
+        build = build_meta(con, raw_catalog, build_steps(), rules)
+        _write_meta(con, raw_catalog, settings, run_id, version, build)
 
 
 def _short_run_id(run_id: str) -> str:

@@ -73,7 +73,8 @@ def test_unreadable_file_is_quarantined_with_a_reason_and_the_rest_loads(tmp_pat
     zh, en = _moved(held)
     assert result.message_zh == f"{TRUNCATED_ZH}；{zh}"
     assert result.message_en == f"{TRUNCATED_EN}; {en}"
-    assert sorted(p.name for p in inbox.iterdir()) == ["01_乡镇.csv"]
+    assert list(inbox.iterdir()) == []  # the loaded file went to the archive (etl.archive)
+    assert (settings.data_dir / "archive/2024-01-19/01_乡镇.csv").read_bytes() == TOWNSHIPS.encode()
     target = settings.data_dir / held
     assert target.read_bytes() == bad
     assert target.with_name("02_乡镇补充.xlsx.reason.txt").read_text(encoding="utf-8") == (

@@ -118,18 +118,28 @@ def run_statuses(settings: Settings) -> list[tuple[str, str]]:
 KILLABLE_RUN = """
 import sys, time
 from pathlib import Path
+import warehouse.incremental as incremental
 import warehouse.publish as publish
 
 marker = Path(sys.argv[2])
 original = publish._run_model
+original_refresh = incremental._refresh_partitions
 
-def slow_run_model(con, layer, name):
-    original(con, layer, name)
+def stop_after(name):
     if name == "fct_case":  # half the marts are written into the new file: stop here
         marker.write_text("building")
         time.sleep(600)
 
+def slow_run_model(con, layer, name):
+    original(con, layer, name)
+    stop_after(name)
+
+def slow_refresh(con, name, *args):  # the incremental build (warehouse.incremental) patches partitions
+    original_refresh(con, name, *args)
+    stop_after(name)
+
 publish._run_model = slow_run_model
+incremental._refresh_partitions = slow_refresh
 from cockpit.cli import main
 sys.exit(main(["etl", "run", "--data-dir", sys.argv[1]]))
 """
