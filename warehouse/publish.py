@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import presets
 from warehouse.export_date import EXPORT_DATE_KEY, export_date_from_name
 from warehouse.points import PointsRule, load_points_rules
 from warehouse.settings import Settings
@@ -82,6 +83,11 @@ UNCOMPRESSED_COLUMNS: dict[str, tuple[str, ...]] = {
 ORDERED_MODELS: frozenset[str] = frozenset({"fct_activity"})
 # Marts published as views (computed when read, from the tables above).
 MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
+# Tables derived from the finished marts by one function each, run after them (again after any change
+# to the marts): the preset periods' KPIs (warehouse.presets).
+DERIVED_TABLES: dict[str, Callable[[duckdb.DuckDBPyConnection, Settings], object]] = {
+    presets.PRESET_TABLE: presets.build_preset_kpis,
+}
 ENTITIES: tuple[str, ...] = (
     "townships",
     "homes",
@@ -312,6 +318,8 @@ def build_snapshot_file(
             _run_model(con, "staging", name)
         for name in (*MART_MODELS, *MART_VIEWS):
             _run_model(con, "marts", name)
+        for build in DERIVED_TABLES.values():
+            build(con, settings)
         _write_meta(con, raw_catalog, settings, run_id, version)
 
 

@@ -11,6 +11,7 @@ layer registered with :func:`set_scope_provider`, e.g. the signed-in township us
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -389,13 +390,70 @@ def snapshot_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     return {r["key"]: r["value"] for r in _records(con, "snapshot_meta", {}) if r["kind"] == "meta"}
 
 
+# --- Precomputed preset periods (warehouse.presets) ----------------------------------------------
+# The Filters fields a preset row answers for. Any other field with a non-default value (home or deputy
+# levels, a field added later) means the live query: a new field is never silently ignored.
+_PRESET_FIELDS = frozenset({"start", "end", "townships"})
+_PRESETS_PRESENT: dict[tuple[str, str], bool] = {}
+
+
+def _field_default(spec: dataclasses.Field):
+    if spec.default is not dataclasses.MISSING:
+        return spec.default
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    return dataclasses.MISSING
+
+
+def preset_key(f: Filters) -> tuple[date, date, str] | None:
+    """(start, end, township or '' for the root) when ``f``, scoped, is what a preset row answers, else None."""
+    f = scope_filters(f)
+    for spec in dataclasses.fields(f):
+        if spec.name not in _PRESET_FIELDS and getattr(f, spec.name) != _field_default(spec):
+            return None
+    if len(f.townships) > 1:
+        return None
+    return f.start, f.end, f.townships[0] if f.townships else ""
+
+
+def _has_presets(con: duckdb.DuckDBPyConnection) -> bool:
+    snapshot = _snapshot_key(con)
+    if snapshot is not None and snapshot in _PRESETS_PRESENT:
+        return _PRESETS_PRESENT[snapshot]
+    present = bool(_execute(con, "preset_kpis_present", {}).fetchall()[0][0])
+    if snapshot is not None:
+        with _MEMO_LOCK:
+            _PRESETS_PRESENT[snapshot] = present
+    return present
+
+
+def _preset_kpi_row(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any] | None:
+    """The precomputed KPI row for ``f``, or None (not a preset key, or a snapshot without the table)."""
+    key = preset_key(f)
+    if key is None or not _has_presets(con):
+        return None
+    start, end, township = key
+    rows = _records(con, "preset_kpis_lookup", {"start": start, "end": end, "township": township})
+    return rows[0] if rows else None
+
+
 @memoised
 def kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | None]:
     """Every KPI of :data:`KPI_IDS` for the period and filters (口径: docs/DATA_CONTRACT.md).
 
-    Counts are ints; rates (:data:`RATE_KPIS`) are fractions, None when the denominator is zero.
+    Counts are ints; rates (:data:`RATE_KPIS`) are fractions, None when the denominator is zero. A
+    preset period of the root or one township is read from the snapshot's precomputed rows.
     """
-    row = _records(con, "kpis", _params(f))[0]
+    row = _preset_kpi_row(con, f)
+    return live_kpis(con, f) if row is None else _kpi_values(row)
+
+
+def live_kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | None]:
+    """:func:`kpis` by the live query, never from the precomputed rows (tests, benchmarks)."""
+    return _kpi_values(_records(con, "kpis", _params(f))[0])
+
+
+def _kpi_values(row: dict[str, Any]) -> dict[str, int | float | None]:
     values: dict[str, int | float | None] = {}
     for kpi_id in KPI_IDS:
         value = row[kpi_id]
