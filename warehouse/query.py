@@ -367,6 +367,7 @@ def _as_datetime(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+@memoised
 def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     """Version, build time, run id and per-entity data-as-of times of the snapshot."""
     rows = _records(con, "snapshot_meta", {})
@@ -385,6 +386,7 @@ def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     )
 
 
+@memoised
 def snapshot_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     """All key/value metadata of the snapshot (version, built_at, run_id, district_name, district_code, ...)."""
     return {r["key"]: r["value"] for r in _records(con, "snapshot_meta", {}) if r["kind"] == "meta"}
