@@ -425,6 +425,8 @@ def _has_presets(con: duckdb.DuckDBPyConnection) -> bool:
     present = bool(_execute(con, "preset_kpis_present", {}).fetchall()[0][0])
     if snapshot is not None:
         with _MEMO_LOCK:
+            if len(_PRESETS_PRESENT) >= _MEMO_SIZE:  # one entry per snapshot version a process has read
+                _PRESETS_PRESENT.clear()
             _PRESETS_PRESENT[snapshot] = present
     return present
 
