@@ -13,7 +13,11 @@ keeps a snapshot past midnight). A lookup matches a key's exact dates, never "th
 snapshot whose anchor no longer holds still answers correctly: its keys just stop matching the clicks
 and the live queries take over until the next build (the scheduler rebuilds nightly).
 
-Cheap and re-runnable (``create or replace``) on a snapshot whose marts are complete: the incremental
+:func:`build_monthly_measures` writes ``monthly_measures`` (the trend and township-summary measures per
+month and scope): ``query.monthly_trend`` and ``query.township_summary`` read it for any period of whole
+months without level filters.
+
+Both are cheap and re-runnable (``create or replace``) on a snapshot whose marts are complete: the incremental
 publish calls it again after it replaced partitions of the marts (``publish.DERIVED_TABLES``).
 """
 
@@ -30,7 +34,9 @@ from warehouse.default_period import choose_default_period, today_in
 from warehouse.settings import Settings
 
 PRESET_TABLE = "preset_kpis"
-SQL_FILE = Path(__file__).resolve().parent / "sql" / "presets" / "preset_kpis.sql"
+MONTHLY_TABLE = "monthly_measures"
+SQL_DIR = Path(__file__).resolve().parent / "sql" / "presets"
+SQL_FILE = SQL_DIR / "preset_kpis.sql"
 # Townships get rows of their own up to this many (a district has a few dozen); a snapshot of a whole
 # region (thousands) keeps the root's rows only: its townships are queried live.
 MAX_TOWNSHIPS = 64
@@ -75,3 +81,12 @@ def build_preset_kpis(
     finally:
         con.execute("drop table if exists temp.main.preset_periods")
     return keys
+
+
+def build_monthly_measures(con: duckdb.DuckDBPyConnection, _settings: Settings | None = None) -> None:
+    """(Re)write ``monthly_measures``: the trend and township-summary measures per calendar month, for the
+    root and each township (``sql/presets/monthly_measures.sql``). Any period of whole months (every
+    preset, any month, quarter or year picked by hand) then reads a few dozen rows for its trend and
+    township summary instead of scanning the daily marts."""
+    body = (SQL_DIR / f"{MONTHLY_TABLE}.sql").read_text(encoding="utf-8")
+    con.execute(f"create or replace table {MONTHLY_TABLE} as\n{body}")

@@ -84,9 +84,10 @@ ORDERED_MODELS: frozenset[str] = frozenset({"fct_activity"})
 # Marts published as views (computed when read, from the tables above).
 MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
 # Tables derived from the finished marts by one function each, run after them (again after any change
-# to the marts): the preset periods' KPIs (warehouse.presets).
+# to the marts): the preset periods' KPIs and the monthly measures (warehouse.presets).
 DERIVED_TABLES: dict[str, Callable[[duckdb.DuckDBPyConnection, Settings], object]] = {
     presets.PRESET_TABLE: presets.build_preset_kpis,
+    presets.MONTHLY_TABLE: presets.build_monthly_measures,
 }
 ENTITIES: tuple[str, ...] = (
     "townships",

@@ -396,7 +396,7 @@ def snapshot_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
 # The Filters fields a preset row answers for. Any other field with a non-default value (home or deputy
 # levels, a field added later) means the live query: a new field is never silently ignored.
 _PRESET_FIELDS = frozenset({"start", "end", "townships"})
-_PRESETS_PRESENT: dict[tuple[str, str], bool] = {}
+_PRESETS_PRESENT: dict[tuple, bool] = {}
 
 
 def _field_default(spec: dataclasses.Field):
@@ -407,28 +407,53 @@ def _field_default(spec: dataclasses.Field):
     return dataclasses.MISSING
 
 
+def _plain(f: Filters) -> bool:
+    """Whether every field of ``f`` but the period and the townships has its default value."""
+    return all(
+        spec.name in _PRESET_FIELDS or getattr(f, spec.name) == _field_default(spec)
+        for spec in dataclasses.fields(f)
+    )
+
+
 def preset_key(f: Filters) -> tuple[date, date, str] | None:
     """(start, end, township or '' for the root) when ``f``, scoped, is what a preset row answers, else None."""
     f = scope_filters(f)
-    for spec in dataclasses.fields(f):
-        if spec.name not in _PRESET_FIELDS and getattr(f, spec.name) != _field_default(spec):
-            return None
-    if len(f.townships) > 1:
+    if not _plain(f) or len(f.townships) > 1:
         return None
     return f.start, f.end, f.townships[0] if f.townships else ""
 
 
-def _has_presets(con: duckdb.DuckDBPyConnection) -> bool:
+def whole_months(start: date, end: date) -> bool:
+    """Whether ``start..end`` is a run of whole calendar months (the monthly measures answer it)."""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1 and start <= end
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, present_query: str) -> bool:
+    """The answer of ``present_query`` (does the snapshot carry a derived table), once per snapshot."""
     snapshot = _snapshot_key(con)
-    if snapshot is not None and snapshot in _PRESETS_PRESENT:
-        return _PRESETS_PRESENT[snapshot]
-    present = bool(_execute(con, "preset_kpis_present", {}).fetchall()[0][0])
+    key = (snapshot, present_query)
+    if snapshot is not None and key in _PRESETS_PRESENT:
+        return _PRESETS_PRESENT[key]
+    present = bool(_execute(con, present_query, {}).fetchall()[0][0])
     if snapshot is not None:
         with _MEMO_LOCK:
-            if len(_PRESETS_PRESENT) >= _MEMO_SIZE:  # one entry per snapshot version a process has read
+            if len(_PRESETS_PRESENT) >= _MEMO_SIZE:  # a few entries per snapshot version a process has read
                 _PRESETS_PRESENT.clear()
-            _PRESETS_PRESENT[snapshot] = present
+            _PRESETS_PRESENT[key] = present
     return present
+
+
+def _has_presets(con: duckdb.DuckDBPyConnection) -> bool:
+    return _has_table(con, "preset_kpis_present")
+
+
+def _monthly_scope(con: duckdb.DuckDBPyConnection, f: Filters, single: bool) -> Filters | None:
+    """``f`` scoped when the monthly measures answer it (whole months, no other filter, at most one
+    township when ``single``), else None."""
+    f = scope_filters(f)
+    if not (_plain(f) and whole_months(f.start, f.end)) or (single and len(f.townships) > 1):
+        return None
+    return f if _has_table(con, "monthly_measures_present") else None
 
 
 def _preset_kpi_row(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any] | None:
@@ -512,6 +537,11 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters, measure: str) -> p
     """
     if measure not in TREND_MEASURES:
         raise ValueError(f"unknown trend measure {measure!r}; expected one of {TREND_MEASURES}")
+    monthly = _monthly_scope(con, f, single=True)
+    if monthly is not None:
+        township = monthly.townships[0] if monthly.townships else ""
+        params = {"start": monthly.start, "end": monthly.end, "township": township, "measure": measure}
+        return _frame(con, "trend_monthly", params)
     name, extra = _TREND_QUERIES[measure]
     return _frame(con, name, {**_params(f), **extra})
 
@@ -521,8 +551,13 @@ def township_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame
     """One row per township in scope, zero rows included.
 
     Columns: township_code, township_name, homes, deputies, activities, visitors, suggestions,
-    petition_cases, mediation_cases, mediation_success, points.
+    petition_cases, mediation_cases, mediation_success, points. A period of whole months without level
+    filters sums the precomputed months.
     """
+    monthly = _monthly_scope(con, f, single=False)
+    if monthly is not None:
+        params = {"start": monthly.start, "end": monthly.end, "townships": list(monthly.townships)}
+        return _frame(con, "township_summary_monthly", params)
     return _frame(con, "township_summary", _params(f))
 
 

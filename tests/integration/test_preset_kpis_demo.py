@@ -50,3 +50,22 @@ def test_every_preset_of_every_township_is_a_lookup_equal_to_the_live_query(demo
         levels = q.Filters(default.start, default.end, home_levels=("代表之家",))
         assert q._preset_kpi_row(con, levels) is None
         assert q.kpis.uncached(con, levels) == q.live_kpis(con, levels)
+
+
+def test_every_preset_trend_and_township_summary_equals_the_live_query(demo):
+    import pandas as pd
+
+    settings, reader = demo
+    with reader.cursor() as con:
+        default = default_period(con, settings)
+        townships = [""] + list(q.township_options(con)["township_code"])
+        for start, end in [default.as_tuple(), *(preset_period(p, default.end) for p in PRESETS[:-1])]:
+            for township in townships:
+                f = q.Filters(start, end, townships=(township,) if township else ())
+                assert q._monthly_scope(con, f, single=True) is not None
+                for measure in q.TREND_MEASURES:
+                    name, extra = q._TREND_QUERIES[measure]
+                    live = q._frame(con, name, {**q._params(f), **extra})
+                    pd.testing.assert_frame_equal(q.monthly_trend.uncached(con, f, measure), live)
+                live = q._frame(con, "township_summary", q._params(f))
+                pd.testing.assert_frame_equal(q.township_summary.uncached(con, f), live)

@@ -1,5 +1,6 @@
-"""Precomputed KPIs of the preset periods (warehouse.presets): every precomputed row equals the live
-query's answer, lookups are used only for an exact key, and anything else takes the live query."""
+"""Precomputed KPIs of the preset periods and monthly measures (warehouse.presets): every precomputed
+answer equals the live query's, lookups are used only for an exact key, and anything else takes the live
+query."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from tests.support.raw_fixture import T1, T2, T3
 from warehouse import presets
 from warehouse import query as q
+from warehouse.periods import month_end
 from warehouse.settings import Settings
 
 YEAR_2023 = (date(2023, 1, 1), date(2023, 12, 31))
@@ -125,3 +128,55 @@ def test_a_snapshot_without_the_table_takes_the_live_query(writable_copy):
     year = q.Filters(*YEAR_2023)
     assert q._preset_kpi_row(writable_copy, year) is None
     assert q.kpis.uncached(writable_copy, year) == q.live_kpis(writable_copy, year)
+
+
+# --- monthly measures: trends and township summaries of whole-month periods -------------------------
+
+WHOLE_MONTHS = [
+    *((date(2023, m, 1), month_end(2023, m)) for m in range(1, 13)),
+    (date(2023, 10, 1), date(2023, 12, 31)),
+    (date(2023, 1, 1), date(2023, 12, 31)),
+    (date(2022, 1, 1), date(2024, 2, 29)),
+]
+
+
+def _live_trend(con, f, measure):
+    name, extra = q._TREND_QUERIES[measure]
+    return q._frame(con, name, {**q._params(f), **extra})
+
+
+@pytest.mark.parametrize("start,end", WHOLE_MONTHS)
+def test_monthly_trends_and_township_summaries_equal_the_live_queries(snapshot_con, start, end):
+    for scope in ((), (T1,), (T2,), (T3,)):
+        f = q.Filters(start, end, townships=scope)
+        assert q._monthly_scope(snapshot_con, f, single=True) is not None
+        for measure in q.TREND_MEASURES:
+            pd.testing.assert_frame_equal(
+                q.monthly_trend.uncached(snapshot_con, f, measure), _live_trend(snapshot_con, f, measure)
+            )
+    for scope in ((), (T1,), (T1, T2), (T3,)):
+        f = q.Filters(start, end, townships=scope)
+        pd.testing.assert_frame_equal(
+            q.township_summary.uncached(snapshot_con, f),
+            q._frame(snapshot_con, "township_summary", q._params(f)),
+        )
+
+
+def test_other_periods_and_filters_take_the_live_trend(writable_copy):
+    writable_copy.execute("update monthly_measures set activities = -5 where month = '2023-03-01'")
+    march = q.Filters(date(2023, 3, 1), date(2023, 3, 31))
+    assert q.monthly_trend.uncached(writable_copy, march, "activities")["value"].tolist() == [-5]
+    for f in (
+        q.Filters(date(2023, 3, 1), date(2023, 3, 30)),
+        q.Filters(date(2023, 3, 2), date(2023, 3, 31)),
+        q.Filters(date(2023, 3, 1), date(2023, 3, 31), home_levels=("代表之家",)),
+        q.Filters(date(2023, 3, 1), date(2023, 3, 31), deputy_levels=("区",)),
+    ):
+        assert q._monthly_scope(writable_copy, f, single=False) is None
+        pd.testing.assert_frame_equal(
+            q.monthly_trend.uncached(writable_copy, f, "activities"),
+            _live_trend(writable_copy, f, "activities"),
+        )
+    several = q.Filters(date(2023, 3, 1), date(2023, 3, 31), townships=(T1, T2))
+    assert q._monthly_scope(writable_copy, several, single=True) is None
+    assert q._monthly_scope(writable_copy, several, single=False) is not None
