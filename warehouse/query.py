@@ -355,11 +355,41 @@ def memoised(function):
     return wrapper
 
 
+# Facts of the snapshot itself (its meta), the same for every caller: kept per snapshot file and version
+# only. Not through :func:`memoised`, whose key asks the caller's scope: a public route such as /healthz
+# has no principal to ask.
+_SNAPSHOT_FACTS: dict[tuple, Any] = {}
+
+
+def per_snapshot(function):
+    """Keep ``function(con)`` per (snapshot file, snapshot version); a connection without one runs it."""
+
+    @functools.wraps(function)
+    def wrapper(con):
+        snapshot = _snapshot_key(con)
+        if snapshot is None:
+            return function(con)
+        key = (snapshot, function.__name__)
+        with _MEMO_LOCK:
+            if key in _SNAPSHOT_FACTS:
+                return _shared_copy(_SNAPSHOT_FACTS[key])
+        value = function(con)
+        with _MEMO_LOCK:
+            if len(_SNAPSHOT_FACTS) >= _MEMO_SIZE:
+                _SNAPSHOT_FACTS.clear()
+            _SNAPSHOT_FACTS[key] = value
+        return _shared_copy(value)
+
+    wrapper.uncached = function
+    return wrapper
+
+
 def clear_memo() -> None:
     """Forget every memoised result (tests; a new snapshot needs no call: its version is in the key)."""
     global _memo_bytes
     with _MEMO_LOCK:
         _MEMO.clear()
+        _SNAPSHOT_FACTS.clear()
         _memo_bytes = 0
 
 
@@ -367,7 +397,7 @@ def _as_datetime(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-@memoised
+@per_snapshot
 def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     """Version, build time, run id and per-entity data-as-of times of the snapshot."""
     rows = _records(con, "snapshot_meta", {})
@@ -386,7 +416,7 @@ def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     )
 
 
-@memoised
+@per_snapshot
 def snapshot_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     """All key/value metadata of the snapshot (version, built_at, run_id, district_name, district_code, ...)."""
     return {r["key"]: r["value"] for r in _records(con, "snapshot_meta", {}) if r["kind"] == "meta"}

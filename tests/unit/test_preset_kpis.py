@@ -180,3 +180,18 @@ def test_other_periods_and_filters_take_the_live_trend(writable_copy):
     several = q.Filters(date(2023, 3, 1), date(2023, 3, 31), townships=(T1, T2))
     assert q._monthly_scope(writable_copy, several, single=True) is None
     assert q._monthly_scope(writable_copy, several, single=False) is not None
+
+
+def test_snapshot_facts_are_kept_without_asking_the_callers_scope(snapshot_con):
+    # /healthz is public: inside its request the scope provider refuses (no principal).
+    def refuse():
+        raise PermissionError("no principal")
+
+    q.clear_memo()
+    q.set_scope_provider(refuse)
+    try:
+        first = q.snapshot_info(snapshot_con)
+        assert first.version and q.snapshot_info(snapshot_con) is first  # kept, not read again
+        assert q.snapshot_meta(snapshot_con)["version"] == first.version
+    finally:
+        q.set_scope_provider(None)
