@@ -247,18 +247,18 @@ def report(results: dict) -> str:
         "**Callbacks over HTTP** (gunicorn, 1 worker, signed in; payloads recorded from Chromium), p50 / p95 ms",
         "",
         "| scale | callback | first call ms | p50 / p95 ms (repeats) | p50 / p95 ms (18 periods, uncached) "
-        "| response bytes (gzip) |",
-        "|---|---|---:|---:|---:|---:|",
+        "| p50 / p95 ms (preset clicks, uncached) | response bytes (gzip) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for s in results["scales"]:
         dash = s.get("dashboard", {})
         if "error" in dash:
-            lines.append(f"| {s['name']} | failed: {dash['error'][:120]} | — | — | — | — |")
+            lines.append(f"| {s['name']} | failed: {dash['error'][:120]} | — | — | — | — | — |")
         for cb, timing in dash.get("callbacks", {}).items():
             lines.append(
                 f"| {s['name']} | {cb} | {_f(timing.get('first_ms'), '{:,.1f}')} "
                 f"| {timing.get('error', '')[:80] or _pp(timing)} | {_pp(timing.get('uncached'))} "
-                f"| {_f(timing.get('response_bytes'))} |"
+                f"| {_pp(timing.get('presets'))} | {_f(timing.get('response_bytes'))} |"
             )
     lines += [
         "",

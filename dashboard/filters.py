@@ -10,19 +10,17 @@ never a township the request asked for but may not see.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from dateutil.relativedelta import relativedelta
-
+from warehouse import periods
 from warehouse.bounds import MAX_LIST_ITEMS, bounded_period, parse_day, unique_items
 from warehouse.levels import DEPUTY_LEVELS, HOME_LEVELS
+from warehouse.periods import PRESETS
 from warehouse.query import Filters, current_scope, restrict_townships, scope_filters
 
-PRESETS = ("month", "quarter", "year", "last_year", "custom")
 # Query-string keys.
 Q_FROM, Q_TO, Q_TOWNSHIP, Q_HOME_LEVEL, Q_DEPUTY_LEVEL, Q_LANG = (
     "from",
@@ -141,29 +139,12 @@ def filters_from_state(state: ViewState) -> Filters:
     return scope_filters(filters)
 
 
-# ---- periods -------------------------------------------------------------------------------------
-
-
-def _quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+# ---- periods (the rules live in warehouse.periods: the snapshot build precomputes the same ranges) ----
 
 
 def preset_period(preset: str, anchor: date) -> tuple[date, date]:
     """The date range of ``preset`` relative to ``anchor`` (the end of the default period)."""
-    if preset == "month":
-        return date(anchor.year, anchor.month, 1), _month_end(anchor.year, anchor.month)
-    if preset == "quarter":
-        start = _quarter_start(anchor)
-        return start, _month_end(start.year, start.month + 2)
-    if preset == "year":
-        return date(anchor.year, 1, 1), date(anchor.year, 12, 31)
-    if preset == "last_year":
-        return date(anchor.year - 1, 1, 1), date(anchor.year - 1, 12, 31)
-    raise ValueError(f"unknown preset {preset!r}")
+    return periods.preset_period(preset, anchor)
 
 
 def detect_preset(start: date, end: date, anchor: date) -> str:
@@ -176,22 +157,12 @@ def detect_preset(start: date, end: date, anchor: date) -> str:
 
 def yoy_filters(filters: Filters) -> Filters:
     """Same period last year (同比); 29 February becomes 28 February."""
-    year = relativedelta(years=1)
-    return replace(filters, start=filters.start - year, end=filters.end - year)
+    start, end = periods.year_earlier(filters.start, filters.end)
+    return replace(filters, start=start, end=end)
 
 
 def previous_filters(filters: Filters) -> Filters:
-    """The previous period of equal length (环比): the days (or whole months) just before ``start``.
-
-    A range of whole calendar months compares with the same number of whole months before it
-    (December with November, Q4 with Q3); any other range with the same number of days before it.
-    """
-    start, end = filters.start, filters.end
-    if start.day == 1 and end == _month_end(end.year, end.month):
-        months = (end.year - start.year) * 12 + end.month - start.month + 1
-        prev_start = start - relativedelta(months=months)
-        prev_end = start - timedelta(days=1)
-        return replace(filters, start=prev_start, end=prev_end)
-    days = (filters.end - filters.start).days
-    end = filters.start - timedelta(days=1)
-    return replace(filters, start=end - timedelta(days=days), end=end)
+    """The previous period of equal length (环比): whole months before a range of whole months (December
+    with November, Q4 with Q3), else the same number of days just before ``start``."""
+    start, end = periods.previous_period(filters.start, filters.end)
+    return replace(filters, start=start, end=end)

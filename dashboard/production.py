@@ -23,6 +23,7 @@ from flask import Flask, Response, request
 from gunicorn.app.base import BaseApplication
 
 from dashboard.app import create_app
+from dashboard.warmup import install_warmup
 from warehouse.settings import Settings
 
 YEAR = 365 * 24 * 3600
@@ -83,6 +84,8 @@ def build_wsgi(settings: Settings) -> Flask:
     """The Flask server of a fresh Dash app, with the static cache headers installed."""
     server = create_app(settings).server
     install_static_cache_headers(server)
+    if settings.warm_default_screens:
+        install_warmup(server)
     return server
 
 

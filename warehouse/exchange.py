@@ -57,7 +57,7 @@ import duckdb
 from warehouse.errors import UserError, user_error
 from warehouse.i18n import both
 from warehouse.locks import etl_lock
-from warehouse.publish import MART_MODELS, MART_VIEWS, model_sql, publish_built_file
+from warehouse.publish import DERIVED_TABLES, MART_MODELS, MART_VIEWS, model_sql, publish_built_file
 from warehouse.regions import full_code, is_within, level_of, prefix_of, region_table
 from warehouse.settings import Settings
 
@@ -616,6 +616,8 @@ def _build_rollup(
             con.execute(f"create table build.main.{_quote_ident(name)} as\n{body}")
         for name in MART_VIEWS:
             con.execute(f"create view build.main.{name} as\n{model_sql('marts', name)}")
+        for derive in DERIVED_TABLES.values():  # recomputed from the rolled-up marts, never summed
+            derive(con, settings)
         starts = [e["period"].get("start") for e in current.values() if e.get("period", {}).get("start")]
         ends = [e["period"].get("end") for e in current.values() if e.get("period", {}).get("end")]
         meta = {

@@ -5,7 +5,7 @@ to the raw store's connection exactly as a full build's file (``warehouse.publis
 
 - the dimensions and the other small whole tables (townships, homes, deputies, points rules, projects,
   and any model without a partition key below) are rebuilt whole, and so is every derived step after
-  the marts (``warehouse.publish.DERIVED_STEPS``, e.g. precomputed results read from the marts);
+  the marts (``warehouse.publish.DERIVED_TABLES``, e.g. precomputed results read from the marts);
 - every date-keyed fact and mart loses the rows of the **touched days** and gets them again from its
   own model SQL, restricted to those days (``DAY_KEYS``); the yearly marts do the same per touched
   year (``YEAR_KEYS``);
@@ -51,7 +51,7 @@ from warehouse.build_state import (
 from warehouse.points import PointsRule, load_points_rules
 from warehouse.publish import (
     BUILD_ALIAS,
-    DERIVED_STEPS,
+    DERIVED_TABLES,
     MART_MODELS,
     STAGING_MODELS,
     _build_context,
@@ -279,8 +279,8 @@ def build_incremental_file(
             _refresh_partitions(con, name, key, touched, (first, last))
             if name in SORTED_BY_KEY:
                 _keep_sorted(con, name, key, touched, first)
-        for step in DERIVED_STEPS:
-            step(con)
+        for derive in DERIVED_TABLES.values():
+            derive(con, settings)
         for table in ("snapshot_meta", "snapshot_as_of"):
             con.execute(f"drop table if exists {BUILD_ALIAS}.main.{table}")
         for table in (

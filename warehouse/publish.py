@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.build_state import build_meta
+from warehouse import presets
 from warehouse.export_date import EXPORT_DATE_KEY, export_date_from_name
 from warehouse.points import PointsRule, load_points_rules
 from warehouse.settings import Settings
@@ -83,10 +84,14 @@ UNCOMPRESSED_COLUMNS: dict[str, tuple[str, ...]] = {
 ORDERED_MODELS: frozenset[str] = frozenset({"fct_activity"})
 # Marts published as views (computed when read, from the tables above).
 MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
-# Whole-table steps run after the marts, from them (e.g. precomputed results): ``step(con)``, with the
-# snapshot being built as the default catalog; a step replaces its tables (``create or replace``). The
-# full and the incremental build (warehouse.incremental) both run every step listed here, in order.
-DERIVED_STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+# Tables derived from the finished marts by one function each, ``build(con, settings)`` with the snapshot
+# being built as the default catalog (``create or replace``): the preset periods' KPIs and the monthly
+# measures (warehouse.presets). The full and the incremental build (warehouse.incremental) both run
+# every one, in order, after the marts.
+DERIVED_TABLES: dict[str, Callable[[duckdb.DuckDBPyConnection, Settings], object]] = {
+    presets.PRESET_TABLE: presets.build_preset_kpis,
+    presets.MONTHLY_TABLE: presets.build_monthly_measures,
+}
 ENTITIES: tuple[str, ...] = (
     "townships",
     "homes",
@@ -158,7 +163,7 @@ def _run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
 
 def build_steps() -> tuple[str, ...]:
     """The names of every step of a build, in order (part of the build's fingerprint)."""
-    return (*MART_MODELS, *MART_VIEWS, *(f"{s.__module__}.{s.__qualname__}" for s in DERIVED_STEPS))
+    return (*MART_MODELS, *MART_VIEWS, *DERIVED_TABLES)
 
 
 def _load_rules(con: duckdb.DuckDBPyConnection, rules: list[PointsRule]) -> None:
@@ -328,8 +333,8 @@ def build_snapshot_file(
             _run_model(con, "staging", name)
         for name in (*MART_MODELS, *MART_VIEWS):
             _run_model(con, "marts", name)
-        for step in DERIVED_STEPS:
-            step(con)
+        for derive in DERIVED_TABLES.values():
+            derive(con, settings)
         build = build_meta(con, raw_catalog, build_steps(), rules)
         _write_meta(con, raw_catalog, settings, run_id, version, build)
 

@@ -11,6 +11,7 @@ layer registered with :func:`set_scope_provider`, e.g. the signed-in township us
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -354,11 +355,41 @@ def memoised(function):
     return wrapper
 
 
+# Facts of the snapshot itself (its meta), the same for every caller: kept per snapshot file and version
+# only. Not through :func:`memoised`, whose key asks the caller's scope: a public route such as /healthz
+# has no principal to ask.
+_SNAPSHOT_FACTS: dict[tuple, Any] = {}
+
+
+def per_snapshot(function):
+    """Keep ``function(con)`` per (snapshot file, snapshot version); a connection without one runs it."""
+
+    @functools.wraps(function)
+    def wrapper(con):
+        snapshot = _snapshot_key(con)
+        if snapshot is None:
+            return function(con)
+        key = (snapshot, function.__name__)
+        with _MEMO_LOCK:
+            if key in _SNAPSHOT_FACTS:
+                return _shared_copy(_SNAPSHOT_FACTS[key])
+        value = function(con)
+        with _MEMO_LOCK:
+            if len(_SNAPSHOT_FACTS) >= _MEMO_SIZE:
+                _SNAPSHOT_FACTS.clear()
+            _SNAPSHOT_FACTS[key] = value
+        return _shared_copy(value)
+
+    wrapper.uncached = function
+    return wrapper
+
+
 def clear_memo() -> None:
     """Forget every memoised result (tests; a new snapshot needs no call: its version is in the key)."""
     global _memo_bytes
     with _MEMO_LOCK:
         _MEMO.clear()
+        _SNAPSHOT_FACTS.clear()
         _memo_bytes = 0
 
 
@@ -366,6 +397,7 @@ def _as_datetime(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+@per_snapshot
 def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     """Version, build time, run id and per-entity data-as-of times of the snapshot."""
     rows = _records(con, "snapshot_meta", {})
@@ -384,18 +416,103 @@ def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     )
 
 
+@per_snapshot
 def snapshot_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     """All key/value metadata of the snapshot (version, built_at, run_id, district_name, district_code, ...)."""
     return {r["key"]: r["value"] for r in _records(con, "snapshot_meta", {}) if r["kind"] == "meta"}
+
+
+# --- Precomputed preset periods (warehouse.presets) ----------------------------------------------
+# The Filters fields a preset row answers for. Any other field with a non-default value (home or deputy
+# levels, a field added later) means the live query: a new field is never silently ignored.
+_PRESET_FIELDS = frozenset({"start", "end", "townships"})
+_PRESETS_PRESENT: dict[tuple, bool] = {}
+
+
+def _field_default(spec: dataclasses.Field):
+    if spec.default is not dataclasses.MISSING:
+        return spec.default
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    return dataclasses.MISSING
+
+
+def _plain(f: Filters) -> bool:
+    """Whether every field of ``f`` but the period and the townships has its default value."""
+    return all(
+        spec.name in _PRESET_FIELDS or getattr(f, spec.name) == _field_default(spec)
+        for spec in dataclasses.fields(f)
+    )
+
+
+def preset_key(f: Filters) -> tuple[date, date, str] | None:
+    """(start, end, township or '' for the root) when ``f``, scoped, is what a preset row answers, else None."""
+    f = scope_filters(f)
+    if not _plain(f) or len(f.townships) > 1:
+        return None
+    return f.start, f.end, f.townships[0] if f.townships else ""
+
+
+def whole_months(start: date, end: date) -> bool:
+    """Whether ``start..end`` is a run of whole calendar months (the monthly measures answer it)."""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1 and start <= end
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, present_query: str) -> bool:
+    """The answer of ``present_query`` (does the snapshot carry a derived table), once per snapshot."""
+    snapshot = _snapshot_key(con)
+    key = (snapshot, present_query)
+    if snapshot is not None and key in _PRESETS_PRESENT:
+        return _PRESETS_PRESENT[key]
+    present = bool(_execute(con, present_query, {}).fetchall()[0][0])
+    if snapshot is not None:
+        with _MEMO_LOCK:
+            if len(_PRESETS_PRESENT) >= _MEMO_SIZE:  # a few entries per snapshot version a process has read
+                _PRESETS_PRESENT.clear()
+            _PRESETS_PRESENT[key] = present
+    return present
+
+
+def _has_presets(con: duckdb.DuckDBPyConnection) -> bool:
+    return _has_table(con, "preset_kpis_present")
+
+
+def _monthly_scope(con: duckdb.DuckDBPyConnection, f: Filters, single: bool) -> Filters | None:
+    """``f`` scoped when the monthly measures answer it (whole months, no other filter, at most one
+    township when ``single``), else None."""
+    f = scope_filters(f)
+    if not (_plain(f) and whole_months(f.start, f.end)) or (single and len(f.townships) > 1):
+        return None
+    return f if _has_table(con, "monthly_measures_present") else None
+
+
+def _preset_kpi_row(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any] | None:
+    """The precomputed KPI row for ``f``, or None (not a preset key, or a snapshot without the table)."""
+    key = preset_key(f)
+    if key is None or not _has_presets(con):
+        return None
+    start, end, township = key
+    rows = _records(con, "preset_kpis_lookup", {"start": start, "end": end, "township": township})
+    return rows[0] if rows else None
 
 
 @memoised
 def kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | None]:
     """Every KPI of :data:`KPI_IDS` for the period and filters (口径: docs/DATA_CONTRACT.md).
 
-    Counts are ints; rates (:data:`RATE_KPIS`) are fractions, None when the denominator is zero.
+    Counts are ints; rates (:data:`RATE_KPIS`) are fractions, None when the denominator is zero. A
+    preset period of the root or one township is read from the snapshot's precomputed rows.
     """
-    row = _records(con, "kpis", _params(f))[0]
+    row = _preset_kpi_row(con, f)
+    return live_kpis(con, f) if row is None else _kpi_values(row)
+
+
+def live_kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | None]:
+    """:func:`kpis` by the live query, never from the precomputed rows (tests, benchmarks)."""
+    return _kpi_values(_records(con, "kpis", _params(f))[0])
+
+
+def _kpi_values(row: dict[str, Any]) -> dict[str, int | float | None]:
     values: dict[str, int | float | None] = {}
     for kpi_id in KPI_IDS:
         value = row[kpi_id]
@@ -450,6 +567,11 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters, measure: str) -> p
     """
     if measure not in TREND_MEASURES:
         raise ValueError(f"unknown trend measure {measure!r}; expected one of {TREND_MEASURES}")
+    monthly = _monthly_scope(con, f, single=True)
+    if monthly is not None:
+        township = monthly.townships[0] if monthly.townships else ""
+        params = {"start": monthly.start, "end": monthly.end, "township": township, "measure": measure}
+        return _frame(con, "trend_monthly", params)
     name, extra = _TREND_QUERIES[measure]
     return _frame(con, name, {**_params(f), **extra})
 
@@ -459,8 +581,13 @@ def township_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame
     """One row per township in scope, zero rows included.
 
     Columns: township_code, township_name, homes, deputies, activities, visitors, suggestions,
-    petition_cases, mediation_cases, mediation_success, points.
+    petition_cases, mediation_cases, mediation_success, points. A period of whole months without level
+    filters sums the precomputed months.
     """
+    monthly = _monthly_scope(con, f, single=False)
+    if monthly is not None:
+        params = {"start": monthly.start, "end": monthly.end, "townships": list(monthly.townships)}
+        return _frame(con, "township_summary_monthly", params)
     return _frame(con, "township_summary", _params(f))
 
 

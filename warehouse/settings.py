@@ -68,6 +68,9 @@ class Settings:
     # Dash callbacks one worker runs at once; the others wait for a slot, so that a wall's poll never
     # queues behind them (dashboard/callback_gate.py). 0: no limit.
     callback_slots: int = 2
+    # Each server worker renders the wall's first paint and the leadership view's default view of a newly
+    # published snapshot in the background, before the first request asks (dashboard/warmup.py).
+    warm_default_screens: bool = True
     lang: str = "zh-CN"
     host: str = "127.0.0.1"
     port: int = 8050

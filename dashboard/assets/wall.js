@@ -149,12 +149,27 @@
     return el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
   }
 
+  /* The largest whole size in [to, from] at which el fits (left at that size), else false (left at to).
+     Found by bisection: each try forces a layout of the page, and a step-by-step descent took tens of
+     them per line, a visible share of the wall's first paint. Fitting is monotonic in the size. */
   function shrink(el, from, to) {
-    for (var size = from; size >= to; size -= 1) {
-      el.style.fontSize = size + "px";
-      if (!overflows(el)) return true;
+    if (from < to) return false;
+    el.style.fontSize = from + "px";
+    if (!overflows(el)) return true;
+    var lo = to, hi = from - 1;
+    var best = null;
+    while (lo <= hi) {
+      var mid = Math.floor((lo + hi) / 2);
+      el.style.fontSize = mid + "px";
+      if (overflows(el)) {
+        hi = mid - 1;
+      } else {
+        best = mid;
+        lo = mid + 1;
+      }
     }
-    return false;
+    el.style.fontSize = (best === null ? to : best) + "px";
+    return best !== null;
   }
 
   function fitText(el, width) {

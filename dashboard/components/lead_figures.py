@@ -8,11 +8,13 @@ an empty chart.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.components.wall_charts import merged
 from warehouse.i18n import catalog, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -66,8 +68,28 @@ def new_figure(data=None) -> go.Figure:
     return go.Figure(data=data, layout={"template": TEMPLATE}, _validate=False)
 
 
+def relayout(fig: go.Figure, **changes) -> go.Figure:
+    """``fig.update_layout(**changes)`` (nested dicts merged) by one assignment of the merged layout.
+
+    ``update_layout`` walks plotly's property machinery key by key (about 10 ms a call, a third of an
+    uncached leadership render over a dozen charts); merging plain dicts and assigning once costs a
+    quarter of that, for the same JSON.
+    """
+    fig.layout = merged(fig.layout.to_plotly_json(), changes)
+    return fig
+
+
+def update_axes(fig: go.Figure, axis: str, **changes) -> go.Figure:
+    """``fig.update_xaxes(**changes)`` (``axis="x"``) or ``update_yaxes``: every such axis of the layout."""
+    layout = fig.layout.to_plotly_json()
+    names = {f"{axis}axis", *(k for k in layout if re.fullmatch(f"{axis}axis[0-9]*", k))}
+    fig.layout = merged(layout, {name: changes for name in names})
+    return fig
+
+
 def base_layout(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
-    fig.update_layout(
+    return relayout(
+        fig,
         font={"family": FONT, "size": 13},
         height=height,
         margin={"l": 48, "r": 16, "t": 24, "b": 40},
@@ -76,7 +98,6 @@ def base_layout(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
         hoverlabel={"font": {"family": FONT}},
         separators=".,",
     )
-    return fig
 
 
 def empty_figure(lang: str | None, height: int = CHART_HEIGHT, message: str = "period.empty") -> go.Figure:
@@ -91,8 +112,8 @@ def empty_figure(lang: str | None, height: int = CHART_HEIGHT, message: str = "p
         x=0.5,
         y=0.5,
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    update_axes(fig, "x", visible=False)
+    update_axes(fig, "y", visible=False)
     return base_layout(fig, height)
 
 
@@ -135,7 +156,8 @@ def trend_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
             )
         )
     fig = new_figure(traces)
-    fig.update_layout(
+    relayout(
+        fig,
         yaxis={"rangemode": "tozero", "title": t("leadership.axis_count", lang)},
         yaxis2={
             "overlaying": "y",
@@ -184,12 +206,12 @@ def bar_figure(
     )
     fig = new_figure(bar)
     if horizontal:
-        fig.update_yaxes(autorange="reversed", automargin=True)
-        fig.update_xaxes(title=label(value, lang), rangemode="tozero")
+        update_axes(fig, "y", autorange="reversed", automargin=True)
+        update_axes(fig, "x", title=label(value, lang), rangemode="tozero")
         height = max(CHART_HEIGHT, 28 * len(cats) + 80)
-        return base_layout(fig, height).update_layout(margin={"l": 8})
-    fig.update_yaxes(title=label(value, lang), rangemode="tozero")
-    fig.update_xaxes(automargin=True)
+        return relayout(base_layout(fig, height), margin={"l": 8})
+    update_axes(fig, "y", title=label(value, lang), rangemode="tozero")
+    update_axes(fig, "x", automargin=True)
     return base_layout(fig)
 
 
@@ -203,7 +225,7 @@ def township_figure(df: pd.DataFrame, lang: str | None, selected: tuple[str, ...
     colors = [PALETTE[1] if c in selected else PALETTE[0] for c in df[code].astype(str)]
     fig = bar_figure(df, name, value, lang, key=code)
     fig.update_traces(marker={"color": colors}, hovertemplate="%{x}<br>%{y:,}<extra></extra>")
-    fig.update_layout(clickmode="event")
+    relayout(fig, clickmode="event")
     return fig
 
 
@@ -269,7 +291,7 @@ def funnel_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
             showarrow=False,
             font={"color": PALETTE[3]},
         )
-    return base_layout(fig).update_layout(margin={"l": 90})
+    return relayout(base_layout(fig), margin={"l": 90})
 
 
 def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: str | None) -> go.Figure:
@@ -288,8 +310,8 @@ def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: s
             )
         )
     fig = new_figure(traces)
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(title=label(value, lang), rangemode="tozero")
+    relayout(fig, barmode="stack")
+    update_axes(fig, "y", title=label(value, lang), rangemode="tozero")
     return base_layout(fig)
 
 
@@ -309,8 +331,8 @@ def multi_bar_figure(df: pd.DataFrame, category: str, measures: list[str], lang:
             )
         )
     fig = new_figure(traces)
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(rangemode="tozero", title=t("leadership.axis_count", lang))
+    relayout(fig, barmode="group")
+    update_axes(fig, "y", rangemode="tozero", title=t("leadership.axis_count", lang))
     return base_layout(fig)
 
 
@@ -339,9 +361,9 @@ def handling_units_figure(df: pd.DataFrame, lang: str | None, top: int = 15) -> 
             )
         )
     fig = new_figure(traces)
-    fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_xaxes(range=[0, 115], ticksuffix="%")
-    fig.update_yaxes(autorange="reversed", automargin=True)
+    relayout(fig, barmode="group", bargap=0.25)
+    update_axes(fig, "x", range=[0, 115], ticksuffix="%")
+    update_axes(fig, "y", autorange="reversed", automargin=True)
     return base_layout(fig, max(CHART_HEIGHT, 40 * len(labels) + 80))
 
 
@@ -368,9 +390,9 @@ def histogram_figure(df: pd.DataFrame, value: str, lang: str | None) -> go.Figur
             name="",
         )
     )
-    fig.update_xaxes(title=label(value, lang))
-    fig.update_yaxes(title=t("leadership.axis_deputies", lang))
-    return base_layout(fig).update_layout(bargap=0.05)
+    update_axes(fig, "x", title=label(value, lang))
+    update_axes(fig, "y", title=t("leadership.axis_deputies", lang))
+    return relayout(base_layout(fig), bargap=0.05)
 
 
 def _bin_edges(values, bins: int = 20):

@@ -5,6 +5,7 @@ Pure functions: data and state in, Dash components out. Component ids are the co
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date, datetime
 from urllib.parse import quote
@@ -341,15 +342,17 @@ WIDE_CHAR_PX, NARROW_CHAR_PX, CELL_PADDING_PX = 14, 8, 34
 TEXT_MAX_PX = 240
 
 
+@functools.lru_cache(maxsize=8192)
 def text_px(text: str) -> int:
-    """Rough rendered width of ``text``: enough to size a column so that nothing is cut."""
+    """Rough rendered width of ``text``: enough to size a column so that nothing is cut (cached: a
+    render measures the same names, levels and dates in every grid)."""
     return sum(WIDE_CHAR_PX if ord(c) > 0x2E80 else NARROW_CHAR_PX for c in text)
 
 
 def min_width(df: pd.DataFrame, col: str, header: str) -> int:
     """A column's minimum width: its values in full (dates, numbers; text up to ``TEXT_MAX_PX``) and
     its header on at most two lines (headers wrap)."""
-    values = [str(v) for v in grid_frame(df[[col]])[col].head(200).tolist() if not ident_missing(v)]
+    values = {str(v) for v in grid_frame(df[[col]])[col].head(200).tolist() if not ident_missing(v)}
     widest = max((text_px(v) for v in values), default=0)
     return max(90, min(widest, TEXT_MAX_PX) + CELL_PADDING_PX, (text_px(header) + 1) // 2 + CELL_PADDING_PX)
 

@@ -362,7 +362,7 @@ def test_failure_mid_incremental_leaves_the_published_snapshot(
     _assert_equals_full_rebuild(settings, tmp_path, "retry")
 
 
-def _activities_per_year(con: duckdb.DuckDBPyConnection) -> None:
+def _activities_per_year(con: duckdb.DuckDBPyConnection, _settings: Settings) -> None:
     con.execute(
         "create or replace table activities_per_year as "
         "select year(activity_date) as year, count(*) as activities from fct_activity group by all"
@@ -372,8 +372,7 @@ def _activities_per_year(con: duckdb.DuckDBPyConnection) -> None:
 def test_derived_steps_after_the_marts_are_rerun_by_the_incremental_build(
     settings: Settings, tmp_path: Path, monkeypatch
 ):
-    monkeypatch.setattr(publish, "DERIVED_STEPS", [_activities_per_year])
-    monkeypatch.setattr(incremental, "DERIVED_STEPS", publish.DERIVED_STEPS)
+    monkeypatch.setitem(publish.DERIVED_TABLES, "activities_per_year", _activities_per_year)
     plans = []
     publish_incremental(settings.raw_db, settings, "with-step", on_plan=plans.append)
     assert plans[-1].mode == FULL  # a new step changes the fingerprint: rebuilt once

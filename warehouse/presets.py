@@ -1,0 +1,92 @@
+"""The KPIs of the preset periods, precomputed into the snapshot: a click on 本月/本季/本年/上年 (or on a
+township) is a lookup, not a query.
+
+:func:`build_preset_kpis` writes the table ``preset_kpis`` from the marts (``sql/presets/preset_kpis.sql``,
+one pass per mart): one row per (period, scope) with every KPI of ``sql/queries/kpis.sql``, for the
+periods a screen can open with and their comparisons (同比, 环比), for the whole root and each township.
+``warehouse.query.kpis`` answers from it when the filters are exactly such a key, else runs its live
+query; a lookup and the live query give the same dict (tests/integration/test_preset_kpis.py).
+
+The anchor: presets are relative to the end of the default period (``warehouse.default_period``), which
+depends on the day. The build takes that day in ``settings.timezone`` (and the next, for a server that
+keeps a snapshot past midnight). A lookup matches a key's exact dates, never "the current preset", so a
+snapshot whose anchor no longer holds still answers correctly: its keys just stop matching the clicks
+and the live queries take over until the next build (the scheduler rebuilds nightly).
+
+:func:`build_monthly_measures` writes ``monthly_measures`` (the trend and township-summary measures per
+month and scope): ``query.monthly_trend`` and ``query.township_summary`` read it for any period of whole
+months without level filters.
+
+Both are cheap and re-runnable (``create or replace``) on a snapshot whose marts are complete: the incremental
+publish calls it again after it replaced partitions of the marts (``publish.DERIVED_TABLES``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from warehouse import periods, query
+from warehouse.default_period import choose_default_period, today_in
+from warehouse.settings import Settings
+
+PRESET_TABLE = "preset_kpis"
+MONTHLY_TABLE = "monthly_measures"
+SQL_DIR = Path(__file__).resolve().parent / "sql" / "presets"
+SQL_FILE = SQL_DIR / "preset_kpis.sql"
+# Townships get rows of their own up to this many (a district has a few dozen); a snapshot of a whole
+# region (thousands) keeps the root's rows only: its townships are queried live.
+MAX_TOWNSHIPS = 64
+# Days after the build whose default period is precomputed too (a snapshot served past midnight).
+EXTRA_DAYS = 1
+PRESET_NAMES = periods.PRESETS[:-1]
+
+
+def shown_periods(anchor_periods: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The periods a screen shows for each default period: the default itself and the presets of its
+    anchor (its end), each with its comparisons (同比, and 环比 unless it is the same range)."""
+    shown: list[tuple[date, date]] = []
+    for default in anchor_periods:
+        anchor = default[1]
+        for period in (default, *(periods.preset_period(p, anchor) for p in PRESET_NAMES)):
+            last_year, previous = periods.comparisons(*period)
+            shown.extend(p for p in (period, last_year, previous) if p is not None)
+    return sorted(set(shown))
+
+
+def default_periods(
+    con: duckdb.DuckDBPyConnection, settings: Settings, today: date
+) -> list[tuple[date, date]]:
+    """The default period for ``today`` and the :data:`EXTRA_DAYS` after it, on the snapshot behind ``con``."""
+    years = query.record_years.uncached(con)
+    days = (today + timedelta(days=n) for n in range(EXTRA_DAYS + 1))
+    return sorted({choose_default_period(settings, years, day).as_tuple() for day in days})
+
+
+def build_preset_kpis(
+    con: duckdb.DuckDBPyConnection, settings: Settings, today: date | None = None
+) -> list[tuple[date, date]]:
+    """(Re)write ``preset_kpis`` in the database ``con`` resolves unqualified names to (the snapshot
+    being built, or a published one opened read-write); returns the periods precomputed."""
+    today = today or today_in(settings)
+    keys = shown_periods(default_periods(con, settings, today))
+    con.execute("create or replace temp table preset_periods (period_start date, period_end date)")
+    try:
+        con.executemany("insert into preset_periods values (?, ?)", [list(k) for k in keys])
+        body = SQL_FILE.read_text(encoding="utf-8")
+        con.execute(f"create or replace table {PRESET_TABLE} as\n{body}", {"max_townships": MAX_TOWNSHIPS})
+    finally:
+        con.execute("drop table if exists temp.main.preset_periods")
+    return keys
+
+
+def build_monthly_measures(con: duckdb.DuckDBPyConnection, _settings: Settings | None = None) -> None:
+    """(Re)write ``monthly_measures``: the trend and township-summary measures per calendar month, for the
+    root and each township (``sql/presets/monthly_measures.sql``). Any period of whole months (every
+    preset, any month, quarter or year picked by hand) then reads a few dozen rows for its trend and
+    township summary instead of scanning the daily marts."""
+    body = (SQL_DIR / f"{MONTHLY_TABLE}.sql").read_text(encoding="utf-8")
+    con.execute(f"create or replace table {MONTHLY_TABLE} as\n{body}")
