@@ -27,8 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.build_state import build_meta
 from warehouse import presets
+from warehouse.build_state import build_meta
 from warehouse.export_date import EXPORT_DATE_KEY, export_date_from_name
 from warehouse.points import PointsRule, load_points_rules
 from warehouse.settings import Settings
