@@ -29,6 +29,7 @@ import duckdb
 
 from warehouse.export_date import EXPORT_DATE_KEY, export_date_from_name
 from warehouse.points import PointsRule, load_points_rules
+from warehouse.regions import level_of, prefix_of
 from warehouse.settings import Settings
 from warehouse.timefmt import localize
 
@@ -181,6 +182,13 @@ def _load_rules(con: duckdb.DuckDBPyConnection, rules: list[PointsRule]) -> None
         )
 
 
+def _load_build_region(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """The county the district-wide marts attribute their rows to (``build_region``): the root when it
+    is a county, else NULL (each row then takes its township's county)."""
+    county = prefix_of(settings.root_region) if level_of(settings.root_region) == "county" else None
+    con.execute("create or replace temp table build_region as select ?::varchar as district_code", [county])
+
+
 def _write_meta(
     con: duckdb.DuckDBPyConnection, raw_catalog: str, settings: Settings, run_id: str, version: str
 ) -> None:
@@ -283,6 +291,7 @@ def _build_context(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[str
                 con.execute(f"drop view if exists temp.main.{name}")
         with contextlib.suppress(duckdb.Error):
             con.execute("drop table if exists temp.main.points_rules_input")
+            con.execute("drop table if exists temp.main.build_region")
         with contextlib.suppress(duckdb.Error):
             con.execute(f"detach {BUILD_ALIAS}")
 
@@ -308,6 +317,7 @@ def build_snapshot_file(
     rules = rules if rules is not None else load_points_rules(settings.points_rules_file)
     with _build_context(con, target) as raw_catalog:
         _load_rules(con, rules)
+        _load_build_region(con, settings)
         for name in STAGING_MODELS:
             _run_model(con, "staging", name)
         for name in (*MART_MODELS, *MART_VIEWS):

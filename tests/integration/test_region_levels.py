@@ -1,0 +1,142 @@
+"""Region levels in the query layer: a city roll-up of three districts (包头市: 东河区, 昆都仑区, 石拐区).
+
+``Filters.region`` restricts every query to the townships under a region and to the records without a
+township of its counties (district-wide suggestions, cases, points and activities such as standing-
+committee sessions), so a district's figures read at the city equal its own cockpit's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from datetime import date
+
+import duckdb
+import pytest
+
+from tests.integration.test_exchange import _rewrite
+from tests.support.city import CITY_DISTRICTS, build_city
+from warehouse import query
+from warehouse.exchange import MANIFEST, load_packages
+from warehouse.settings import Settings
+
+START, END = date(2000, 1, 1), date(2099, 12, 31)
+EVERYTHING = query.Filters(START, END)
+# Marts whose district_code column a package from before the column did not carry.
+DISTRICT_COLUMN_MARTS = (
+    "mart_activity_daily",
+    "mart_suggestion_district_daily",
+    "mart_case_district_daily",
+    "mart_points_district_daily",
+)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    return build_city(tmp_path_factory.mktemp("region-levels"))
+
+
+def _kpis(settings: Settings, f: query.Filters) -> dict:
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        return query.kpis.uncached(con, f)
+    finally:
+        con.close()
+
+
+def test_a_region_shows_its_districts_own_figures(city):
+    whole = _kpis(city.settings, EVERYTHING)
+    for code, _name, _seed in CITY_DISTRICTS:
+        own = _kpis(city.districts[code], EVERYTHING)
+        # The district has records without a township (else this test would not tell them apart).
+        assert own["csc_observations"] > 0
+        assert _kpis(city.settings, query.Filters(START, END, region=code)) == own, code
+        assert _kpis(city.settings, query.Filters(START, END, region=f"{code}000000")) == own, code
+        assert own["activities_total"] < whole["activities_total"]
+    assert _kpis(city.settings, query.Filters(START, END, region="1502")) == whole
+    assert _kpis(city.settings, query.Filters(START, END, region="15")) == whole
+
+
+def test_a_township_filter_inside_a_region_keeps_its_meaning(city):
+    township = "150203001000"
+    alone = _kpis(city.settings, query.Filters(START, END, townships=(township,)))
+    assert _kpis(city.settings, query.Filters(START, END, townships=(township,), region="150203")) == alone
+    assert _kpis(city.settings, query.Filters(START, END, region=township)) == alone
+    # A township outside the region does not widen it: the region's own figures.
+    assert _kpis(city.settings, query.Filters(START, END, townships=(township,), region="150202")) == _kpis(
+        city.districts["150202"], EVERYTHING
+    )
+
+
+def test_district_wide_marts_carry_the_county(city):
+    con = duckdb.connect(str(city.settings.published_db), read_only=True)
+    try:
+        for mart in DISTRICT_COLUMN_MARTS:
+            codes = {c for (c,) in con.execute(f"select distinct district_code from {mart}").fetchall()}
+            assert codes == {code for code, _n, _s in CITY_DISTRICTS}, mart
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def region_scope():
+    """A caller limited to 东河区, as the dashboard's security module hands it down."""
+    query.set_scope_provider(lambda: query.RegionScope("150202"))
+    query.clear_memo()
+    yield
+    query.set_scope_provider(None)
+    query.clear_memo()
+
+
+def test_a_region_scoped_caller_sees_exactly_their_district(city, region_scope):
+    own = _kpis(city.districts["150202"], EVERYTHING)
+    assert _kpis(city.settings, EVERYTHING) == own
+    # Another district, the whole city, or another district's township: still 东河区's own figures.
+    assert _kpis(city.settings, query.Filters(START, END, region="150203")) == own
+    assert _kpis(city.settings, query.Filters(START, END, region="1502")) == own
+    assert _kpis(city.settings, query.Filters(START, END, townships=("150203001000",))) == own
+    # Within the scope a township still narrows it.
+    inside = _kpis(city.settings, query.Filters(START, END, townships=("150202001000",)))
+    assert inside["activities_total"] < own["activities_total"]
+
+
+def _without_district_code(source, target, tmp_path):
+    """A package as exported before the marts carried district_code (checksums recomputed)."""
+    stripped = {}
+    con = duckdb.connect()
+    with zipfile.ZipFile(source) as archive:
+        for mart in DISTRICT_COLUMN_MARTS:
+            archive.extract(f"{mart}.parquet", tmp_path)
+            out = tmp_path / f"{mart}.old.parquet"
+            con.execute(
+                f"copy (select * exclude (district_code) from read_parquet('{tmp_path / f'{mart}.parquet'}')) "
+                f"to '{out}' (format parquet)"
+            )
+            stripped[f"{mart}.parquet"] = out.read_bytes()
+    con.close()
+
+    def change(name, data):
+        if name in stripped:
+            return stripped[name]
+        if name == MANIFEST:
+            manifest = json.loads(data)
+            for member, content in stripped.items():
+                manifest["tables"][member.removesuffix(".parquet")]["sha256"] = hashlib.sha256(
+                    content
+                ).hexdigest()
+            return json.dumps(manifest).encode()
+        return data
+
+    return _rewrite(source, target, change)
+
+
+def test_a_package_from_before_the_column_still_loads(city, tmp_path):
+    district = city.districts["150203"]
+    package = city.settings.data_dir.parent / "packages" / "150203.zip"
+    old = _without_district_code(package, tmp_path / "old.zip", tmp_path)
+    settings = Settings(data_dir=tmp_path / "city", root_region="1502")
+    results, version = load_packages(settings, [old])
+    assert [r.status for r in results] == ["loaded"], [r.message for r in results]
+    own = _kpis(district, EVERYTHING)
+    assert _kpis(settings, query.Filters(START, END, region="150203")) == own
