@@ -30,7 +30,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from warehouse.export_date import EXPORT_DATE_KEY
-from warehouse.regions import LEVEL_DIGITS, is_within, prefix_of
+from warehouse.regions import LEVEL_DIGITS, RegionTable, is_within, prefix_of
 
 KPI_IDS: tuple[str, ...] = (
     "deputies_total",
@@ -513,6 +513,84 @@ def township_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame
     petition_cases, mediation_cases, mediation_success, points.
     """
     return _frame(con, "township_summary", _params(con, f))
+
+
+# township_summary's measures: all summed over a unit's townships, except those with records without a
+# township, which come per county from the district-wide marts (county_records.sql) at county level and up.
+UNIT_MEASURES: tuple[str, ...] = (
+    "homes",
+    "deputies",
+    "activities",
+    "visitors",
+    "suggestions",
+    "petition_cases",
+    "mediation_cases",
+    "mediation_success",
+    "points",
+)
+COUNTY_MEASURES: tuple[str, ...] = (
+    "suggestions",
+    "petition_cases",
+    "mediation_cases",
+    "mediation_success",
+    "points",
+)
+
+
+@memoised
+def unit_summary(
+    con: duckdb.DuckDBPyConnection, f: Filters, level: str, regions: RegionTable | None = None
+) -> pd.DataFrame:
+    """One row per unit of ``level`` (city, county or township) under ``f.region`` (zero rows included).
+
+    Columns: unit_code (12 digits), unit_name, the :data:`UNIT_MEASURES` and mediation_success_rate
+    (recomputed from the summed numerator and denominator; None when no mediation case). A unit sums
+    its townships' rows of :func:`township_summary`; at county level and above, the measures of
+    :data:`COUNTY_MEASURES` are its counties' whole figures, the records without a township included
+    (unless an explicit township filter asks for those townships only). Township names are the
+    snapshot's; other units' come from ``regions`` (the region table), else the code.
+
+    Raises:
+        ValueError: ``level`` is not city, county or township.
+    """
+    if level not in ("city", "county", "township"):
+        raise ValueError(f"unknown unit level {level!r}")
+    townships = township_summary(con, f)
+    if level == "township":
+        units = townships.rename(columns={"township_code": "unit_code", "township_name": "unit_name"})
+    else:
+        digits = LEVEL_DIGITS[level]
+        units = (
+            townships.assign(unit_code=townships["township_code"].str[:digits])
+            .groupby("unit_code", as_index=False)[list(UNIT_MEASURES)]
+            .sum()
+        )
+        params = _params(con, f)
+        if not params["township_grain"]:
+            counties = _frame(con, "county_records", params)
+            by_unit = (
+                counties.assign(unit_code=counties["district_code"].str[:digits])
+                .groupby("unit_code")[list(COUNTY_MEASURES)]
+                .sum()
+            )
+            units = units.set_index("unit_code")
+            units = units.reindex(units.index.union(by_unit.index), fill_value=0)
+            units[list(COUNTY_MEASURES)] = by_unit.reindex(units.index, fill_value=0)
+            units = units.reset_index()
+        units["unit_code"] = units["unit_code"].str.ljust(12, "0")
+        units["unit_name"] = [_region_name(regions, code) for code in units["unit_code"]]
+        units = units.sort_values("unit_code").reset_index(drop=True)
+    units[list(UNIT_MEASURES)] = units[list(UNIT_MEASURES)].astype("int64")
+    cases = units["mediation_cases"]
+    units["mediation_success_rate"] = (units["mediation_success"] / cases.where(cases > 0)).astype(object)
+    units.loc[cases == 0, "mediation_success_rate"] = None
+    return units[["unit_code", "unit_name", *UNIT_MEASURES, "mediation_success_rate"]]
+
+
+def _region_name(regions: RegionTable | None, code: str) -> str:
+    if regions is not None and code in regions:
+        return regions.get(code).name
+    return code
 
 
 @memoised

@@ -19,6 +19,7 @@ from tests.integration.test_exchange import _rewrite
 from tests.support.city import CITY_DISTRICTS, build_city
 from warehouse import query
 from warehouse.exchange import MANIFEST, load_packages
+from warehouse.regions import region_table
 from warehouse.settings import Settings
 
 START, END = date(2000, 1, 1), date(2099, 12, 31)
@@ -140,3 +141,49 @@ def test_a_package_from_before_the_column_still_loads(city, tmp_path):
     assert [r.status for r in results] == ["loaded"], [r.message for r in results]
     own = _kpis(district, EVERYTHING)
     assert _kpis(settings, query.Filters(START, END, region="150203")) == own
+
+
+def _units(settings: Settings, f: query.Filters, level: str):
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        return query.unit_summary.uncached(con, f, level, region_table(settings.region_table))
+    finally:
+        con.close()
+
+
+def test_unit_summary_of_the_city_has_one_row_per_district_with_its_own_figures(city):
+    units = _units(city.settings, EVERYTHING, "county")
+    assert units["unit_code"].tolist() == [f"{code}000000" for code, _n, _s in CITY_DISTRICTS]
+    assert units["unit_name"].tolist() == [name for _c, name, _s in CITY_DISTRICTS]
+    for row in units.to_dict("records"):
+        own = _kpis(city.districts[row["unit_code"][:6]], EVERYTHING)
+        assert row["activities"] == own["activities_total"]
+        assert row["deputies"] == own["deputies_total"]
+        assert row["homes"] == own["homes_total"]
+        assert row["petition_cases"] == own["petition_cases"]
+        assert row["mediation_cases"] == own["mediation_cases"]
+        assert row["mediation_success"] == own["mediation_success"]
+        assert row["mediation_success_rate"] == pytest.approx(own["mediation_success_rate"])
+        assert row["suggestions"] == own["suggestions_collected"]
+    # The city level: one unit, the whole city; its rate recomputed from the summed parts.
+    city_row = _units(city.settings, EVERYTHING, "city").to_dict("records")
+    whole = _kpis(city.settings, EVERYTHING)
+    assert [r["unit_code"] for r in city_row] == ["150200000000"]
+    assert city_row[0]["unit_name"] == "包头市"
+    assert city_row[0]["mediation_success"] == units["mediation_success"].sum() == whole["mediation_success"]
+    assert city_row[0]["mediation_success_rate"] == pytest.approx(whole["mediation_success_rate"])
+    parts = units["mediation_success"].sum() / units["mediation_cases"].sum()
+    assert city_row[0]["mediation_success_rate"] == pytest.approx(parts)
+
+
+def test_unit_summary_below_a_county_is_its_townships(city):
+    townships = _units(city.settings, query.Filters(START, END, region="150203"), "township")
+    assert townships["unit_code"].str.startswith("150203").all() and len(townships) > 1
+    con = duckdb.connect(str(city.districts["150203"].published_db), read_only=True)
+    try:
+        own = query.township_summary.uncached(con, EVERYTHING)
+    finally:
+        con.close()
+    assert townships["unit_code"].tolist() == own["township_code"].tolist()
+    assert townships["activities"].tolist() == own["activities"].tolist()
+    assert townships["points"].tolist() == own["points"].tolist()
