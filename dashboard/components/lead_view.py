@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html, no_update
 
-from dashboard import context
+from dashboard import context, region_view
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_figures import empty_figure
 from dashboard.components.lead_kpi import kpi_as_of_texts, kpi_grid
@@ -231,9 +231,9 @@ def sync_controls(
         dates = parse_search({"from": date_from, "to": date_to}, (current.start, current.end))
         state = state.with_(start=dates.start, end=dates.end)
     elif trigger == L.RESET:
-        state = state.with_(townships=())
+        state = state.with_(townships=(), region="")
     elif clicked_code:
-        state = state.with_(townships=(clicked_code,))
+        state = region_view.drill(state, clicked_code)
     new_search = to_search(state)
     return (
         new_search if new_search != to_search(current) else no_update,
@@ -251,6 +251,8 @@ def scope_text(
 ) -> str:
     """``"2023-01-01 至 2023-12-31 · 大发街道 · 数据截至 …"``."""
     parts = [t("leadership.period_range", lang, start=state.start.isoformat(), end=state.end.isoformat())]
+    if state.region and not state.townships:
+        parts.append(region_view.region_name(state.region))
     if state.townships:
         parts.append("、".join(names.get(c, c) for c in state.townships))
     if note:
@@ -261,12 +263,8 @@ def scope_text(
 
 
 def breadcrumb_items(state: ViewState, names: dict[str, str], lang: str | None) -> list:
-    district = context.settings().district_name
-    if not state.townships:
-        return [(t("leadership.crumb_district", lang, district=district), None)]
-    root = to_search(state.with_(townships=()))
-    label = "、".join(names.get(c, c) for c in state.townships)
-    return [(t("leadership.crumb_district", lang, district=district), "/" + root), (label, None)]
+    """The root, each region level drilled into, then the chosen townships (region_view.path_items)."""
+    return region_view.path_items(state, names, lang)
 
 
 def clear_caches() -> None:
@@ -293,7 +291,7 @@ def render_summary(search: str | None) -> tuple:
         return (
             kpi_grid(values, yoy, previous, lang, kpi_as_of_texts(data.kpi_as_of, context.settings())),
             breadcrumb_children(state, names, lang),
-            {"display": "inline-block"} if state.townships else {"display": "none"},
+            {"display": "inline-block"} if state.townships or state.region else {"display": "none"},
             scope_text(
                 state,
                 names,

@@ -15,12 +15,17 @@ from datetime import date
 import duckdb
 import pytest
 
+from dashboard import context
+from dashboard.components import lead_view
+from dashboard.components.lead_format import fmt_kpi
 from tests.integration.test_exchange import _rewrite
 from tests.support.city import CITY_DISTRICTS, build_city
+from tests.unit.test_lead_components import texts, walk
 from warehouse import query
 from warehouse.exchange import MANIFEST, load_packages
 from warehouse.regions import region_table
 from warehouse.settings import Settings
+from warehouse.snapshot import SnapshotReader
 
 START, END = date(2000, 1, 1), date(2099, 12, 31)
 EVERYTHING = query.Filters(START, END)
@@ -187,3 +192,98 @@ def test_unit_summary_below_a_county_is_its_townships(city):
     assert townships["unit_code"].tolist() == own["township_code"].tolist()
     assert townships["activities"].tolist() == own["activities"].tolist()
     assert townships["points"].tolist() == own["points"].tolist()
+
+
+# ---- the leadership view at the city ------------------------------------------------------------
+
+# A view's period is bounded (warehouse.bounds); the demo's records are of 2023 and 2024.
+Y_START, Y_END = date(2023, 1, 1), date(2023, 12, 31)
+PERIOD = f"?from={Y_START}&to={Y_END}"
+YEAR = query.Filters(Y_START, Y_END)
+
+
+@pytest.fixture
+def city_view(city):
+    city_settings = city.settings.with_(default_start=Y_START, default_end=Y_END)
+    reader = SnapshotReader(city_settings.published_db)
+    context.configure(city_settings, reader)
+    lead_view.clear_caches()
+    query.clear_memo()
+    yield city
+    reader.close()
+
+
+def _panel(out, key: str) -> dict:
+    return out[1][list(lead_view.CHART_KEYS).index(key)]
+
+
+def _crumbs(out) -> list[tuple[str, str | None]]:
+    nav = out[5][0]
+    return [
+        (texts(item), getattr(item.children, "href", None) if not isinstance(item.children, str) else None)
+        for item in nav.children.children
+    ]
+
+
+def test_the_city_view_compares_its_districts_and_drills_down(city_view):
+    out = lead_view.render(PERIOD)
+    bars = _panel(out, "townships")["data"][0]
+    assert list(bars["x"]) == [name for _c, name, _s in CITY_DISTRICTS]
+    assert list(bars["customdata"]) == [f"{code}000000" for code, _n, _s in CITY_DISTRICTS]
+    assert [label for label, _href in _crumbs(out)] == ["包头市全区"]
+    # No geometry at the city level (the stand-in): the map says so, the bars and the table carry the units.
+    assert "暂无地图" in json.dumps(out[9], ensure_ascii=False)
+
+    # A click on 东河区's bar drills into it: the URL names the region, the view shows its townships.
+    search = lead_view.sync_controls(
+        "bar",
+        PERIOD,
+        "custom",
+        START.isoformat(),
+        END.isoformat(),
+        [],
+        [],
+        [],
+        "150202000000",
+        (START, END),
+        END,
+    )[0]
+    assert "region=150202" in search
+    out = lead_view.render(search)
+    assert kpi_values(out[0]) == kpi_values(lead_view.render(PERIOD + "&region=150202")[0])
+    crumbs = _crumbs(out)
+    assert [label for label, _href in crumbs] == ["包头市全区", "东河区"]
+    assert crumbs[0][1] is not None and "region" not in crumbs[0][1]
+    bars = _panel(out, "townships")["data"][0]
+    assert bars["customdata"] and all(code.startswith("150202") for code in bars["customdata"])
+
+    # Then a township: the township filter inside the region, three crumbs, each above it a link.
+    township = bars["customdata"][0]
+    search = lead_view.sync_controls(
+        "bar", search, "custom", str(Y_START), str(Y_END), [], [], [], township, (Y_START, Y_END), Y_END
+    )[0]
+    assert f"township={township}" in search and "region=150202" in search
+    crumbs = _crumbs(lead_view.render(search))
+    assert len(crumbs) == 3 and crumbs[1][0] == "东河区" and "region=150202" in crumbs[1][1]
+
+
+def kpi_values(cards) -> dict:
+    return {
+        getattr(c, "data-kpi"): c.children for card in cards for c in walk(card) if hasattr(c, "data-kpi")
+    }
+
+
+def test_the_district_view_shows_the_districts_own_kpis(city_view):
+    district = lead_view.render(PERIOD + "&region=150203")
+    with context.reader().cursor() as con:
+        values = query.kpis(con, query.Filters(Y_START, Y_END, region="150203"))
+    assert values == _kpis(city_view.districts["150203"], YEAR)
+    assert kpi_values(district[0])["csc_observations"] == fmt_kpi(
+        "csc_observations", values["csc_observations"]
+    )
+
+
+def test_a_region_outside_the_root_is_the_root(city_view):
+    out = lead_view.render(PERIOD + "&region=1503")
+    assert [label for label, _href in _crumbs(out)] == ["包头市全区"]
+    assert kpi_values(out[0]) == kpi_values(lead_view.render(PERIOD)[0])
