@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from dashboard import context
+from dashboard import context, wall_data
 from dashboard.components import lead_view
 from dashboard.components.lead_format import fmt_kpi
 from tests.integration.test_exchange import _rewrite
@@ -30,6 +30,7 @@ from warehouse.snapshot import SnapshotReader
 START, END = date(2000, 1, 1), date(2099, 12, 31)
 EVERYTHING = query.Filters(START, END)
 # Marts whose district_code column a package from before the column did not carry.
+DISTRICT_NAMES = [name for _code, name, _seed in CITY_DISTRICTS]
 DISTRICT_COLUMN_MARTS = (
     "mart_activity_daily",
     "mart_suggestion_district_daily",
@@ -287,3 +288,38 @@ def test_a_region_outside_the_root_is_the_root(city_view):
     out = lead_view.render(PERIOD + "&region=1503")
     assert [label for label, _href in _crumbs(out)] == ["包头市全区"]
     assert kpi_values(out[0]) == kpi_values(lead_view.render(PERIOD)[0])
+
+
+# ---- the wall at the city -----------------------------------------------------------------------
+
+
+def test_the_city_wall_compares_its_districts_and_ranks_the_whole_city(city_view):
+    settings = context.settings()
+    params = {"start": str(Y_START), "end": str(Y_END), "lang": "zh-CN"}
+    with context.reader().cursor() as con:
+        content = wall_data.plain(wall_data.load_townships(con, params, settings))
+        ranking = wall_data.load_ranking(con, params, settings)
+        units = query.unit_summary(con, YEAR, "county")
+    entries = content[wall_data.Ids.FOCUS_DATA]["entries"]
+    assert sorted(e["code"] for e in entries) == [f"{code}000000" for code, _n, _s in CITY_DISTRICTS]
+    assert {e["name"] for e in entries} == set(DISTRICT_NAMES)
+    table = texts(content["wall-towns-table"])
+    assert all(name in table for name in DISTRICT_NAMES)
+    assert units["activities"].sum() == _kpis(city_view.settings, YEAR)["activities_total"]
+    assert all(name in json.dumps(content["wall-towns-bars"], ensure_ascii=False) for name in DISTRICT_NAMES)
+    # No geometry for a city's districts in the stand-in: the map says so.
+    assert "暂无地图" in json.dumps(content["wall-map"], ensure_ascii=False)
+    # The ranking spans the city: the top deputies come from more than one district.
+    ranked = json.dumps(wall_data.json_tree(ranking["wall-ranking"]), ensure_ascii=False)
+    with context.reader().cursor() as con:
+        top = query.points_ranking(con, YEAR, limit=settings.wall_ranking_top)
+    assert top["deputy_name"].iloc[0] in ranked
+    assert top["deputy_id"].str[:6].nunique() > 1
+
+
+def test_the_city_wall_titles_name_its_districts(city_view):
+    layout = wall_data.build_layout(context.settings(), context.reader(), start=str(Y_START), end=str(Y_END))
+    shown = texts(layout)
+    assert "各区县对比" in shown and "各区县一览" in shown
+    assert "乡镇街道对比" not in shown
+    assert wall_data.unit_titles(context.settings().with_(root_region="150205")) == {}
