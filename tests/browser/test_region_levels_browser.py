@@ -85,3 +85,26 @@ def test_the_city_view_drills_from_districts_to_a_township(city_server, page_ope
         raise
     assert recorded.console_errors == []
     assert recorded.outside_requests == []
+
+
+def test_the_city_wall_compares_its_districts(city_server, page_opener):
+    recorded = page_opener(f"{city_server.url}/wall?screens=townships")
+    page = recorded.page
+    try:
+        page.wait_for_selector(".wall-root.is-scaled")
+        page.wait_for_function(
+            "() => document.querySelector('#wall-screen-townships').classList.contains('is-active')"
+        )
+        screen = page.inner_text("#wall-screen-townships")
+        assert "各区县对比" in screen and "各区县一览" in screen
+        table = page.inner_text("#wall-towns-table")
+        assert all(name in table for name in DISTRICT_NAMES)
+        assert page.inner_text("#wall-focus-big .wall-focus-name").strip() in DISTRICT_NAMES
+        bars = page.locator("#wall-towns-bars-big .ytick text, #wall-towns-bars-big .xtick text")
+        ticks = bars.evaluate_all("(els) => els.map((el) => el.textContent)")
+        assert set(DISTRICT_NAMES) <= set(ticks)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "region-levels-wall.png"))
+        raise
+    assert recorded.console_errors == []
+    assert recorded.outside_requests == []
