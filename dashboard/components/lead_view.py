@@ -32,6 +32,8 @@ from dashboard.components.lead_panels import (
     summary_data,
     township_names,
 )
+from dashboard.components.map import load_geojson
+from dashboard.components.region_geometry import level_geometry
 from dashboard.filters import (
     ViewState,
     detect_preset,
@@ -66,6 +68,17 @@ def default_period() -> tuple[date, date]:
 def anchor_day() -> date:
     """Presets (本月, 本年 …) are relative to the end of the default period."""
     return default_period()[1]
+
+
+def map_units(search: str | None):
+    """The features the map of ``search`` draws, in drawing order (a click's curve number indexes them)."""
+    parent = region_view.view_parent(filters_from_state(parse_search(search, default_period())).region)
+    geometry = level_geometry(parent)
+    if geometry is not None:
+        return geometry.units
+    if parent == region_view.root_prefix():  # as lead_panels._map_figure draws it
+        return load_geojson(context.settings().townships_geojson_path)
+    return None
 
 
 def township_frame(con) -> pd.DataFrame:

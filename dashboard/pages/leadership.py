@@ -8,20 +8,17 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from dashboard import context, region_view
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_map import bar_click_code, map_click_code, township_codes
 from dashboard.components.lead_view import (
     anchor_day,
     default_period,
+    map_units,
     page_layout,
     render_panels,
     render_summary,
     sync_controls,
 )
-from dashboard.components.map import load_geojson
-from dashboard.components.region_geometry import level_geometry
-from dashboard.filters import filters_from_state, parse_search
 
 dash.register_page(__name__, path="/", name="leadership")
 
@@ -31,17 +28,6 @@ def layout(**params):
 
 
 # ---- Dash wiring --------------------------------------------------------------------------------
-
-
-def map_units(search: str | None):
-    """The features the map of ``search`` draws (their order is the click's curve number)."""
-    parent = region_view.view_parent(filters_from_state(parse_search(search, default_period())).region)
-    geometry = level_geometry(parent)
-    if geometry is not None:
-        return geometry.units
-    if parent == region_view.root_prefix():  # as lead_panels._map_figure draws it
-        return load_geojson(context.settings().townships_geojson_path)
-    return None
 
 
 @callback(

@@ -16,8 +16,11 @@ import duckdb
 import pytest
 
 from dashboard import context, wall_data
-from dashboard.components import lead_view
+from dashboard.components import lead_layout as L
+from dashboard.components import lead_panels, lead_view
 from dashboard.components.lead_format import fmt_kpi
+from dashboard.components.lead_map import map_click_code, township_codes
+from dashboard.components.region_geometry import LevelGeometry
 from tests.integration.test_exchange import _rewrite
 from tests.support.city import CITY_DISTRICTS, build_city
 from tests.unit.test_lead_components import texts, walk
@@ -323,3 +326,42 @@ def test_the_city_wall_titles_name_its_districts(city_view):
     assert "各区县对比" in shown and "各区县一览" in shown
     assert "乡镇街道对比" not in shown
     assert wall_data.unit_titles(context.settings().with_(root_region="150205")) == {}
+
+
+def _square(code: str, name: str, x: float) -> dict:
+    ring = [[x, 40.0], [x + 0.2, 40.0], [x + 0.2, 40.2], [x, 40.2], [x, 40.0]]
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": name},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+
+
+def test_a_levels_geometry_draws_its_units_and_a_click_drills(city_view, monkeypatch):
+    """What the real region_geometry module hands the map: the city's districts as polygons."""
+    features = [
+        _square(f"{code}000000", name, 110 + i * 0.3) for i, (code, name, _s) in enumerate(CITY_DISTRICTS)
+    ]
+    geometry = LevelGeometry(
+        outline=None, units={"type": "FeatureCollection", "features": features}, schematic=True
+    )
+    asked = []
+
+    def fake_geometry(parent: str):
+        asked.append(parent)
+        return geometry if parent == "1502" else None
+
+    monkeypatch.setattr(lead_panels, "level_geometry", fake_geometry)
+    monkeypatch.setattr(lead_view, "level_geometry", fake_geometry)
+    figure = lead_view.render(PERIOD)[9]
+    assert "1502" in asked
+    drawn = [trace.get("text") or trace.get("name") for trace in figure["data"][: len(features)]]
+    assert drawn == DISTRICT_NAMES
+    # A click on 昆都仑区's polygon (curve 1) drills into it.
+    codes = township_codes(lead_view.map_units(PERIOD))
+    assert codes == [f"{code}000000" for code, _n, _s in CITY_DISTRICTS]
+    clicked = map_click_code({"points": [{"curveNumber": 1}]}, codes)
+    search = lead_view.sync_controls(
+        L.MAP_GRAPH, PERIOD, "custom", str(Y_START), str(Y_END), [], [], [], clicked, (Y_START, Y_END), Y_END
+    )[0]
+    assert "region=150203" in search
