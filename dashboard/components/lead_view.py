@@ -81,6 +81,16 @@ def map_units(search: str | None):
     return None
 
 
+def units_title(search: str | None) -> str:
+    """The units panel's title at the view's level: townships (its catalogued title), districts or cities."""
+    state = parse_search(search, default_period())
+    level = region_view.unit_level(filters_from_state(state))
+    lang = normalize_lang(state.lang)
+    if level == "township":
+        return t(PANELS_BY_KEY["townships"].title_key, lang)
+    return t(f"region_view.lead.{level}.title", lang)
+
+
 def township_frame(con) -> pd.DataFrame:
     return as_frame(query.township_options(con))
 

@@ -18,6 +18,7 @@ from dashboard.components.lead_view import (
     render_panels,
     render_summary,
     sync_controls,
+    units_title,
 )
 
 dash.register_page(__name__, path="/", name="leadership")
@@ -84,6 +85,11 @@ def _sync(search, preset, date_from, date_to, townships, home_levels, deputy_lev
 )
 def _render_summary(search):
     return render_summary(search)
+
+
+@callback(Output(L.panel_title_id("townships"), "children"), Input(L.LOCATION, "search"))
+def _units_title(search):
+    return units_title(search)
 
 
 @callback(

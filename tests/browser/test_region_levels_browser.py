@@ -11,8 +11,8 @@ from tests.support.live import ARTIFACTS, LiveServer, ensure_browser_credentials
 pytestmark = pytest.mark.browser
 
 CITY_ENV = {"COCKPIT_ROOT_REGION": "1502", "COCKPIT_DISTRICT_CODE": "1502", "COCKPIT_DISTRICT_NAME": "包头市"}
-UNITS_TITLE = "各苏木镇街道进家活动"
-UNITS_PANEL = f'.lead-panel:has-text("{UNITS_TITLE}")'
+# The units panel (its title follows the level: districts at the city, townships in a district).
+UNITS_PANEL = ".lead-panel:has(#lead-panel-title-townships)"
 DISTRICT_NAMES = [name for _code, name, _seed in CITY_DISTRICTS]
 
 
@@ -33,14 +33,14 @@ def wait_for_bars(page, names: list[str] | None = None, prefix: str | None = Non
     """Wait until the units' bar chart names ``names`` (or, with ``prefix``, anything but the districts)."""
     page.wait_for_function(
         """([title, names]) => {
-               const panel = Array.from(document.querySelectorAll('.lead-panel'))
-                   .find((el) => el.innerText.includes(title));
+               const head = document.getElementById(title);
+               const panel = head ? head.closest('.lead-panel') : null;
                const shown = panel ? Array.from(panel.querySelectorAll('.xtick text')).map((el) => el.textContent) : [];
                return names === null
                    ? shown.length > 0 && !shown.includes('东河区')
                    : JSON.stringify(shown) === JSON.stringify(names);
            }""",
-        arg=[UNITS_TITLE, names],
+        arg=["lead-panel-title-townships", names],
         timeout=60000,
     )
     return bar_names(page)
@@ -59,12 +59,16 @@ def test_the_city_view_drills_from_districts_to_a_township(city_server, page_ope
     try:
         assert wait_for_bars(page, DISTRICT_NAMES) == DISTRICT_NAMES
         assert page.inner_text("#lead-breadcrumb").strip() == "包头市全区"
+        assert page.inner_text("#lead-panel-title-townships") == "各区县进家活动"
         click_bar(page, "东河区")
         page.wait_for_function("() => location.search.includes('region=150202')")
         page.wait_for_function(
             "() => document.querySelector('#lead-breadcrumb').innerText.includes('东河区')"
         )
         townships = wait_for_bars(page, None)
+        page.wait_for_function(
+            "() => (document.getElementById('lead-panel-title-townships') || {}).innerText === '各苏木镇街道进家活动'"
+        )
         assert townships and "昆都仑区" not in townships
         crumb = page.locator("#lead-breadcrumb a", has_text="包头市全区")
         assert crumb.count() == 1  # the root crumb leads back

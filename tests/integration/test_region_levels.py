@@ -235,6 +235,8 @@ def test_the_city_view_compares_its_districts_and_drills_down(city_view):
     assert list(bars["x"]) == [name for _c, name, _s in CITY_DISTRICTS]
     assert list(bars["customdata"]) == [f"{code}000000" for code, _n, _s in CITY_DISTRICTS]
     assert [label for label, _href in _crumbs(out)] == ["包头市全区"]
+    assert lead_view.units_title(PERIOD) == "各区县进家活动"
+    assert lead_view.units_title(PERIOD + "&region=150202&lang=en") == "Activities at homes by township"
     # No geometry at the city level (the stand-in): the map says so, the bars and the table carry the units.
     assert "暂无地图" in json.dumps(out[9], ensure_ascii=False)
 
