@@ -205,6 +205,7 @@ def unit_titles(settings: Settings) -> dict[str, str]:
         "screen.townships": f"region_view.wall.{unit}.screen",
         "panel.townships": f"region_view.wall.{unit}.compared",
         "panel.township_table": f"region_view.wall.{unit}.table",
+        "township.name": f"region_view.wall.{unit}.name",
     }
 
 
@@ -261,7 +262,9 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
     for panel_id in ("wall-towns-bars", "wall-towns-bars-big"):
         width, height = panel_by_id(panel_id).body_size
         content[panel_id] = wall_charts.township_bars_figure(order, series, width, height)
-    content["wall-towns-table"] = wall_lists.township_table(shown, lang)
+    content["wall-towns-table"] = wall_lists.township_table(
+        shown, lang, unit_titles(settings).get("township.name", "wall.township.name")
+    )
     outlines = wall_map.township_outlines(townships)
     if shown is not towns:
         codes = {r.get("township_code") for r in shown}
