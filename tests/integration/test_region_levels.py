@@ -92,10 +92,11 @@ def test_district_wide_marts_carry_the_county(city):
 @pytest.fixture
 def region_scope():
     """A caller limited to 东河区, as the dashboard's security module hands it down."""
+    registered = query._scope_provider  # the dashboard's, when imported: restored afterwards
     query.set_scope_provider(lambda: query.RegionScope("150202"))
     query.clear_memo()
     yield
-    query.set_scope_provider(None)
+    query.set_scope_provider(registered)
     query.clear_memo()
 
 

@@ -45,10 +45,11 @@ def test_the_url_region_is_bounded_by_the_root(city_root, given, expected):
 
 
 def test_the_url_region_is_clamped_to_a_region_scope(city_root):
+    registered = query._scope_provider  # the dashboard's, when imported: restored afterwards
     query.set_scope_provider(lambda: query.RegionScope("150203"))
     try:
         assert filters.parse_search("?region=150202", DEFAULT).region == "150203"
         assert filters.parse_search("", DEFAULT).region == "150203"
         assert filters.parse_search("?region=150203", DEFAULT).region == "150203"
     finally:
-        query.set_scope_provider(None)
+        query.set_scope_provider(registered)
