@@ -15,11 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
+from dashboard import context
 from warehouse import periods
 from warehouse.bounds import MAX_LIST_ITEMS, bounded_period, parse_day, unique_items
+from warehouse.errors import UserError
 from warehouse.levels import DEPUTY_LEVELS, HOME_LEVELS
 from warehouse.periods import PRESETS
-from warehouse.query import Filters, current_scope, restrict_townships, scope_filters
+from warehouse.query import Filters, current_scope, restrict_region, restrict_townships, scope_filters
+from warehouse.regions import is_within, level_of, prefix_of
 
 # Query-string keys.
 Q_FROM, Q_TO, Q_TOWNSHIP, Q_HOME_LEVEL, Q_DEPUTY_LEVEL, Q_LANG = (
@@ -30,6 +33,7 @@ Q_FROM, Q_TO, Q_TOWNSHIP, Q_HOME_LEVEL, Q_DEPUTY_LEVEL, Q_LANG = (
     "deputy_level",
     "lang",
 )
+Q_REGION = "region"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class ViewState:
     home_levels: tuple[str, ...] = ()
     deputy_levels: tuple[str, ...] = ()
     lang: str | None = None
+    # The province, city or county drilled into (significant digits; "" = the deployment's root).
+    region: str = ""
 
     def with_(self, **changes) -> ViewState:
         return replace(self, **changes)
@@ -82,11 +88,41 @@ def _parse_date(value: str | None) -> date | None:
     return None if parsed == date.min else parsed
 
 
+def _root_region() -> str:
+    """The deployment's root ("" before the app is configured, e.g. unit tests of the parser alone)."""
+    try:
+        return context.settings().root_region
+    except KeyError:
+        return ""
+
+
+def _region(params: Mapping) -> str:
+    """The region of the URL: a province, city or county under the root, within the caller's scope.
+
+    Anything else (not a code, a township, outside the root) is the root (""); outside a region scope it
+    is the scope's own region.
+    """
+    raw = _first(params, Q_REGION)
+    code = str(raw).strip()[:12] if raw is not None else ""
+    root = _root_region()
+    try:
+        region = prefix_of(code) if code else ""
+        if region and (level_of(region) == "township" or (root and not is_within(region, root))):
+            region = ""
+        if root and region == prefix_of(root):
+            region = ""
+    except UserError:
+        region = ""
+    region = restrict_region(region, current_scope())
+    return "" if root and region == prefix_of(root) else region
+
+
 def parse_search(search: str | Mapping | None, default_period: tuple[date, date]) -> ViewState:
     """Parse a query string (``"?from=..."``) or the kwargs Dash Pages passes to a layout.
 
     Invalid or missing values fall back to the defaults; a reversed range is swapped; dates, span and
-    list lengths are bounded (``warehouse.bounds``).
+    list lengths are bounded (``warehouse.bounds``); a region outside the root or the caller's scope is
+    clamped (:func:`_region`).
     """
     if isinstance(search, Mapping):
         params = dict(search)
@@ -103,6 +139,7 @@ def parse_search(search: str | Mapping | None, default_period: tuple[date, date]
         home_levels=_multi(params, Q_HOME_LEVEL, HOME_LEVELS),
         deputy_levels=_multi(params, Q_DEPUTY_LEVEL, DEPUTY_LEVELS),
         lang="en" if lang and lang.lower().startswith("en") else None,
+        region=_region(params),
     )
 
 
@@ -117,6 +154,8 @@ def to_search(state: ViewState, **extra: str) -> str:
         pairs.append((Q_DEPUTY_LEVEL, ",".join(state.deputy_levels)))
     if state.lang == "en":
         pairs.append((Q_LANG, "en"))
+    if state.region:
+        pairs.append((Q_REGION, state.region))
     pairs.extend((k, v) for k, v in extra.items() if v)
     return "?" + urlencode(pairs, safe=",")
 
@@ -135,6 +174,7 @@ def filters_from_state(state: ViewState) -> Filters:
         townships=state.townships,
         home_levels=tuple(HOME_LEVELS[k] for k in state.home_levels),
         deputy_levels=tuple(DEPUTY_LEVELS[k] for k in state.deputy_levels),
+        region=state.region,
     )
     return scope_filters(filters)
 

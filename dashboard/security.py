@@ -50,7 +50,6 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import Forbidden
 from werkzeug.serving import WSGIRequestHandler
 
-from dashboard import context
 from dashboard.auth_store import (  # noqa: F401  (audit_rows is re-exported for the ops page)
     AuthStore,
     Principal,
@@ -142,11 +141,11 @@ def current_principal() -> Principal | None:
     return g.get("cockpit_principal")
 
 
-def allowed_townships() -> tuple[str, ...] | None:
-    """The township codes the current principal may see; None means the whole district.
+def allowed_townships() -> query.Scope:
+    """What the current principal may see: township codes, a region, or None (the whole root).
 
     A township user sees their township; a region-scoped user (province, city or county prefix) the
-    snapshot's townships whose code starts with the prefix.
+    region (:class:`warehouse.query.RegionScope`): its townships and its counties' district-wide records.
 
     Outside a request (CLI, unit tests) there is no session: None. Inside a request without a
     principal (the guard should have stopped it) it refuses rather than widen to the district.
@@ -159,12 +158,7 @@ def allowed_townships() -> tuple[str, ...] | None:
     if principal.role == "township":
         return (principal.township_code,)
     if principal.region_code:
-        # The snapshot's townships under the region, looked up once per request (every query asks).
-        scope = g.get("cockpit_region_scope")
-        if scope is None:
-            with context.reader().cursor() as con:
-                scope = g.cockpit_region_scope = query.townships_under(con, principal.region_code)
-        return scope
+        return query.RegionScope(principal.region_code)
     return None
 
 

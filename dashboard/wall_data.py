@@ -16,8 +16,10 @@ from datetime import date
 from dash import no_update
 from dash.development.base_component import Component
 
+from dashboard import region_view
 from dashboard.components import map as wall_map
 from dashboard.components import wall_charts, wall_kpi, wall_lists
+from dashboard.components.region_geometry import schematic_note
 from dashboard.components.text_fit import text_width
 from dashboard.components.wall_layout import (
     PANELS,
@@ -34,7 +36,9 @@ from dashboard.period_default import current_default_period
 from dashboard.view_cache import VersionedCache, plain_figure
 from warehouse import query, timefmt
 from warehouse.bounds import bounded_period, parse_day
+from warehouse.errors import UserError
 from warehouse.i18n import normalize_lang, t
+from warehouse.regions import child_level, level_of, region_table
 from warehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -174,29 +178,70 @@ def _map_inputs(settings: Settings):
     return district, townships, schematic
 
 
+def _root_units(
+    con, filters: query.Filters, settings: Settings, lang: str | None
+) -> tuple[list[dict], tuple]:
+    """A city's or province's wall compares the root's child units: their ``unit_summary`` rows (keyed
+    as the township panels read them) and their map inputs (region_geometry, with the note a schematic
+    level must carry; no homes at this scale)."""
+    try:
+        table = region_table(settings.region_table)
+    except UserError:
+        table = None
+    level = child_level(level_of(settings.root_region))
+    units = [
+        {**r, "township_code": r["unit_code"], "township_name": r["unit_name"]}
+        for r in rows(_fetch(con, query.unit_summary, filters, level, table))
+    ]
+    geometry = region_view.level_geometry(settings.root_region)
+    if geometry is None:
+        return units, (None, None, None)
+    return units, (geometry.outline, geometry.units, schematic_note(geometry, lang))
+
+
+def unit_titles(settings: Settings) -> dict[str, str]:
+    """At a city or province root the township panels compare the root's child units: their titles."""
+    level = level_of(settings.root_region)
+    if level == "county":
+        return {}
+    unit = child_level(level)
+    return {
+        "screen.townships": f"region_view.wall.{unit}.screen",
+        "panel.townships": f"region_view.wall.{unit}.compared",
+        "panel.township_table": f"region_view.wall.{unit}.table",
+        "township.name": f"region_view.wall.{unit}.name",
+    }
+
+
 def load_townships(con, params: dict, settings: Settings) -> dict:
     lang = params["lang"]
     filters = _filters(params)
-    towns = [
-        {**r, "cases": (r.get("petition_cases") or 0) + (r.get("mediation_cases") or 0)}
-        for r in rows(_fetch(con, query.township_summary, filters))
-    ]
+    by_unit = level_of(settings.root_region) != "county"
+    if by_unit:
+        towns, (district, townships, note) = _root_units(con, filters, settings, lang)
+        homes = []
+    else:
+        towns = rows(_fetch(con, query.township_summary, filters))
+        homes = rows(_fetch(con, query.home_map, filters))
+        district, townships, schematic = _map_inputs(settings)
+        note = t("wall.map.note", lang) if schematic and townships else None
+    towns = [{**r, "cases": (r.get("petition_cases") or 0) + (r.get("mediation_cases") or 0)} for r in towns]
     shown = towns
     if len(towns) > WALL_TOWNSHIPS:
         shown = sorted(towns, key=lambda r: -(r.get("activities") or 0))[:WALL_TOWNSHIPS]
-    homes = rows(_fetch(con, query.home_map, filters))
-    district, townships, schematic = _map_inputs(settings)
     values = {r["township_code"]: r.get("activities") for r in towns}
     names = {r["township_code"]: r.get("township_name") or "" for r in towns}
     labels = {code: f"{names[code]}\n{wall_kpi.format_count(values.get(code))}" for code in names}
     first = shown[0]["township_code"] if shown else None
-    note = t("wall.map.note", lang) if schematic and townships else None
     legend = (t("wall.map.homes_legend", lang), t("wall.map.stations_legend", lang))
     content = {}
     # Townships under SMALL_TOWNSHIP_SHARE of the area (the urban subdistricts) are labelled by callouts
     # from the map's empty corner rather than inside their polygons, where the labels would collide.
     for panel_id, label_size in (("wall-map", 18), ("wall-map-big", 20)):
         width, height = panel_by_id(panel_id).body_size
+        if by_unit and townships is None:  # a level without geometry: its units are in the bars and table
+            content[panel_id] = wall_charts.empty_figure(width, height, t("region_view.no_geometry", lang))
+            continue
         content[panel_id] = wall_map.map_figure(
             district,
             townships,
@@ -221,7 +266,9 @@ def load_townships(con, params: dict, settings: Settings) -> dict:
     for panel_id in ("wall-towns-bars", "wall-towns-bars-big"):
         width, height = panel_by_id(panel_id).body_size
         content[panel_id] = wall_charts.township_bars_figure(order, series, width, height)
-    content["wall-towns-table"] = wall_lists.township_table(shown, lang)
+    content["wall-towns-table"] = wall_lists.township_table(
+        shown, lang, unit_titles(settings).get("township.name", "wall.township.name")
+    )
     outlines = wall_map.township_outlines(townships)
     if shown is not towns:
         codes = {r.get("township_code") for r in shown}
@@ -467,6 +514,7 @@ def build_layout(
         poll_seconds=settings.wall_poll_seconds,
         lang=lang,
         title_secondary=settings.title_secondary,
+        titles=unit_titles(settings),
     )
 
 

@@ -77,6 +77,16 @@ OWN_TABLES = frozenset({"snapshot_meta"})
 REQUIRED_TABLES: tuple[str, ...] = (*(m for m in MART_MODELS if m not in MART_VIEWS), "snapshot_as_of")
 # Id columns shared by every district (the points rules), which must not be prefixed.
 SHARED_ID_COLUMNS = frozenset({"rule_id"})
+# Marts that carry the county of their rows (district_code), so that a region finds its records without a
+# township; packages made before the column existed lack it, and their rows are the package's district's.
+DISTRICT_MARTS = frozenset(
+    {
+        "mart_activity_daily",
+        "mart_suggestion_district_daily",
+        "mart_case_district_daily",
+        "mart_points_district_daily",
+    }
+)
 _READ_CHUNK = 1 << 20
 
 
@@ -591,6 +601,10 @@ def _namespaced(con: duckdb.DuckDBPyConnection, source: str, code: str) -> str:
     return ", ".join(items)
 
 
+def _has_column(con: duckdb.DuckDBPyConnection, source: str, column: str) -> bool:
+    return any(row[0] == column for row in con.execute(f"describe select * from {source}").fetchall())
+
+
 def _build_rollup(
     settings: Settings, current: dict[str, dict], target: Path, version: str, run_id: str
 ) -> None:
@@ -604,7 +618,10 @@ def _build_rollup(
             parts = []
             for code, entry in sorted(current.items()):
                 source = f"read_parquet({_quote_literal(str(folder / entry['dir'] / f'{name}.parquet'))})"
-                parts.append(f"select {_namespaced(con, source, code)} from {source}")
+                columns = _namespaced(con, source, code)
+                if name in DISTRICT_MARTS and not _has_column(con, source, "district_code"):
+                    columns += f", {_quote_literal(code)} as district_code"
+                parts.append(f"select {columns} from {source}")
             body = "\nunion all by name\n".join(parts)
             if name == "dim_points_rule":
                 body = f"select distinct * from ({body})"

@@ -55,6 +55,7 @@ from warehouse.publish import (
     MART_MODELS,
     STAGING_MODELS,
     _build_context,
+    _load_build_region,
     _load_rules,
     _read_meta,
     _run_model,
@@ -136,7 +137,7 @@ def plan_build(con: duckdb.DuckDBPyConnection, settings: Settings, rules: list[P
     if not settings.published_db.is_file():
         return _full("no published snapshot")
     meta = _read_meta(settings.published_db)
-    if meta.get(FINGERPRINT_KEY) != fingerprint(build_steps(), rules):
+    if meta.get(FINGERPRINT_KEY) != fingerprint(build_steps(settings), rules):
         return _full("published snapshot built by other models or rules")
     anchor = meta.get(ANCHOR_KEY)
     if anchor is None:
@@ -262,6 +263,7 @@ def build_incremental_file(
     _copy_base(base, target)
     with _build_context(con, target) as raw_catalog:
         _load_rules(con, rules)
+        _load_build_region(con, settings)
         for name in STAGING_MODELS:
             _run_model(con, "staging", name)
         _touched_tables(con, plan)
@@ -290,7 +292,7 @@ def build_incremental_file(
             *(f"incremental_touched_{m}" for m in DEPUTY_PARTITIONS),
         ):
             con.execute(f"drop table if exists temp.main.{table}")
-        build = build_meta(con, raw_catalog, build_steps(), rules, INCREMENTAL, len(plan.days))
+        build = build_meta(con, raw_catalog, build_steps(settings), rules, INCREMENTAL, len(plan.days))
         _write_meta(con, raw_catalog, settings, run_id, version, build)
 
 

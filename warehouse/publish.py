@@ -31,6 +31,7 @@ from warehouse import presets
 from warehouse.build_state import build_meta
 from warehouse.export_date import EXPORT_DATE_KEY, export_date_from_name
 from warehouse.points import PointsRule, load_points_rules
+from warehouse.regions import level_of, prefix_of
 from warehouse.settings import Settings
 from warehouse.timefmt import localize
 
@@ -161,9 +162,10 @@ def _run_model(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> None:
         con.execute(f"create table {BUILD_ALIAS}.main.{name} as\n{body}")
 
 
-def build_steps() -> tuple[str, ...]:
-    """The names of every step of a build, in order (part of the build's fingerprint)."""
-    return (*MART_MODELS, *MART_VIEWS, *DERIVED_TABLES)
+def build_steps(settings: Settings) -> tuple[str, ...]:
+    """The names of every step of a build, in order, and the root the district-wide marts attribute
+    their rows to (``_load_build_region``): part of the build's fingerprint."""
+    return (*MART_MODELS, *MART_VIEWS, *DERIVED_TABLES, f"root_region {settings.root_region}")
 
 
 def _load_rules(con: duckdb.DuckDBPyConnection, rules: list[PointsRule]) -> None:
@@ -194,6 +196,13 @@ def _load_rules(con: duckdb.DuckDBPyConnection, rules: list[PointsRule]) -> None
                 for r in rules
             ],
         )
+
+
+def _load_build_region(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """The county the district-wide marts attribute their rows to (``build_region``): the root when it
+    is a county, else NULL (each row then takes its township's county)."""
+    county = prefix_of(settings.root_region) if level_of(settings.root_region) == "county" else None
+    con.execute("create or replace temp table build_region as select ?::varchar as district_code", [county])
 
 
 def _write_meta(
@@ -304,6 +313,7 @@ def _build_context(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[str
                 con.execute(f"drop view if exists temp.main.{name}")
         with contextlib.suppress(duckdb.Error):
             con.execute("drop table if exists temp.main.points_rules_input")
+            con.execute("drop table if exists temp.main.build_region")
         with contextlib.suppress(duckdb.Error):
             con.execute(f"detach {BUILD_ALIAS}")
 
@@ -329,13 +339,14 @@ def build_snapshot_file(
     rules = rules if rules is not None else load_points_rules(settings.points_rules_file)
     with _build_context(con, target) as raw_catalog:
         _load_rules(con, rules)
+        _load_build_region(con, settings)
         for name in STAGING_MODELS:
             _run_model(con, "staging", name)
         for name in (*MART_MODELS, *MART_VIEWS):
             _run_model(con, "marts", name)
         for derive in DERIVED_TABLES.values():
             derive(con, settings)
-        build = build_meta(con, raw_catalog, build_steps(), rules)
+        build = build_meta(con, raw_catalog, build_steps(settings), rules)
         _write_meta(con, raw_catalog, settings, run_id, version, build)
 
 

@@ -3,7 +3,7 @@
 Every function takes a DuckDB cursor on the published snapshot and a :class:`Filters`; SQL lives in
 ``sql/queries/*.sql`` and is bound with parameters.
 
-Township scope (security) is enforced here, not by callers: every query binds its parameters through
+Scope (security) is enforced here, not by callers: every query binds its parameters through
 :func:`_params`, which intersects ``Filters.townships`` with :func:`current_scope` (what the serving
 layer registered with :func:`set_scope_provider`, e.g. the signed-in township user's township). A
 ``Filters`` built from a web request therefore cannot reach SQL unscoped, whatever page built it.
@@ -31,6 +31,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from warehouse.export_date import EXPORT_DATE_KEY
+from warehouse.regions import LEVEL_DIGITS, RegionTable, is_within, prefix_of
 
 KPI_IDS: tuple[str, ...] = (
     "deputies_total",
@@ -111,6 +112,9 @@ class Filters:
     townships: tuple[str, ...] = ()
     home_levels: tuple[str, ...] = ()
     deputy_levels: tuple[str, ...] = field(default=())  # subset of 市/区/镇
+    # A province, city, county (2/4/6 significant digits) or township code ("" = the deployment's root):
+    # the townships under it and the district-wide records of its counties (see _params).
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,52 +141,80 @@ class SnapshotInfo:
 
 
 # --- Scope (row-level security) --------------------------------------------------------------------
-# The serving layer registers a function answering "which township codes may the current caller see"
-# (None: all). The query layer cannot import it (it lives above), so it is handed down once at start.
-ScopeProvider = Callable[[], tuple[str, ...] | None]
+# The serving layer registers a function answering "what may the current caller see": township codes
+# (a township user), a RegionScope (an account limited to a province, city or county) or None (all).
+# The query layer cannot import it (it lives above), so it is handed down once at start.
+
+
+@dataclass(frozen=True)
+class RegionScope:
+    """A caller limited to a province, city or county: the significant digits of its code."""
+
+    prefix: str
+
+
+Scope = tuple[str, ...] | RegionScope | None
+ScopeProvider = Callable[[], Scope]
 _scope_provider: ScopeProvider | None = None
 
 
 def set_scope_provider(provider: ScopeProvider | None) -> None:
-    """Register the function that tells the current caller's township scope (None: no restriction)."""
+    """Register the function that tells the current caller's scope (None: no restriction)."""
     global _scope_provider
     _scope_provider = provider
 
 
-def current_scope() -> tuple[str, ...] | None:
-    """The township codes the current caller may see, or None (all; CLI, ETL, no provider)."""
+def current_scope() -> Scope:
+    """The current caller's scope: township codes, a :class:`RegionScope`, or None (all; CLI, ETL, no
+    provider)."""
     return _scope_provider() if _scope_provider is not None else None
 
 
-def restrict_townships(townships: tuple[str, ...], allowed: tuple[str, ...] | None) -> tuple[str, ...]:
+def restrict_townships(townships: tuple[str, ...], allowed: Scope) -> tuple[str, ...]:
     """``townships`` (empty: all) limited to ``allowed`` (None: no limit).
 
     An empty intersection yields the whole of ``allowed``, never the whole district: a township user
-    asking for another township gets their own.
+    asking for another township gets their own, a region-scoped user their region (an empty township
+    filter, which :func:`scope_filters` bounds by the region).
     """
     if allowed is None:
         return townships
+    if isinstance(allowed, RegionScope):
+        return tuple(code for code in townships if code.startswith(allowed.prefix))
     wanted = tuple(code for code in townships if code in allowed) if townships else ()
     return wanted or tuple(allowed)
 
 
-def townships_under(con: duckdb.DuckDBPyConnection, prefix: str) -> tuple[str, ...]:
-    """The snapshot's township codes that start with ``prefix`` (a region scope's significant digits).
+def restrict_region(region: str, allowed: Scope) -> str:
+    """``region`` ("" = the root) clamped to ``allowed``: a region outside a region scope becomes the
+    scope's own; a township scope makes the region moot (its townships are the filter)."""
+    if allowed is None:
+        return region
+    if isinstance(allowed, RegionScope):
+        return region if region and is_within(region, allowed.prefix) else allowed.prefix
+    return ""
 
-    Never memoised and never scoped: it is what a scope provider calls to compute a scope. When no
-    township lies under the prefix the answer is the prefix itself, a code no row carries: the scope
-    is then empty, never "everything" (an empty township filter means the whole root).
+
+def townships_under(con: duckdb.DuckDBPyConnection, prefix: str) -> tuple[str, ...]:
+    """The snapshot's township codes that start with ``prefix`` (a region's significant digits).
+
+    Never scoped. When no township lies under the prefix the answer is the prefix itself, a code no
+    row carries: the township filter is then empty of rows, never "everything" (an empty township
+    filter means the whole root).
     """
     codes = tuple(r["township_code"] for r in _records(con, "townships_under", {"prefix": prefix}))
     return codes or (prefix,)
 
 
-def scope_filters(f: Filters, allowed: tuple[str, ...] | None = None) -> Filters:
+def scope_filters(f: Filters, allowed: Scope = None) -> Filters:
     """``f`` restricted to ``allowed``, by default the current caller's scope (:func:`current_scope`)."""
     if allowed is None:
         allowed = current_scope()
     townships = restrict_townships(f.townships, allowed)
-    return f if townships == f.townships else replace(f, townships=townships)
+    region = restrict_region(f.region, allowed)
+    if (townships, region) == (f.townships, f.region):
+        return f
+    return replace(f, townships=townships, region=region)
 
 
 # --- Implementation ------------------------------------------------------------------------------
@@ -222,13 +254,26 @@ def _sql(name: str) -> tuple[str, frozenset[str]]:
     return text, frozenset(_PARAM_RE.findall(code))
 
 
-def _params(f: Filters) -> dict[str, Any]:
-    """The bound parameters of ``f``, always within the caller's scope (the one place SQL gets them)."""
+def _params(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, Any]:
+    """The bound parameters of ``f``, always within the caller's scope (the one place SQL gets them).
+
+    A region restricts the township-grain queries to its townships; the queries of suggestions, cases
+    and points then read the district-wide marts of its counties (``district_prefix``), which also hold
+    the records without a township. An explicit township filter (inside the region) or a township-level
+    region reads the township grain (``township_grain``), as without regions.
+    """
     f = scope_filters(f)
+    region = prefix_of(f.region) if f.region else ""
+    townships = tuple(code for code in f.townships if code.startswith(region))
+    township_grain = bool(townships) or len(region) > LEVEL_DIGITS["county"]
+    if not townships and region:
+        townships = _region_townships(con, region)
     return {
         "start": f.start,
         "end": f.end,
-        "townships": list(f.townships),
+        "townships": list(townships),
+        "township_grain": township_grain,
+        "district_prefix": region[: LEVEL_DIGITS["county"]],
         "home_levels": list(f.home_levels),
         "deputy_levels": list(f.deputy_levels),
     }
@@ -393,6 +438,12 @@ def clear_memo() -> None:
         _memo_bytes = 0
 
 
+@memoised
+def _region_townships(con: duckdb.DuckDBPyConnection, prefix: str) -> tuple[str, ...]:
+    """:func:`townships_under`, kept per snapshot (every query of a region filter asks)."""
+    return townships_under(con, prefix)
+
+
 def _as_datetime(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -509,7 +560,7 @@ def kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | 
 
 def live_kpis(con: duckdb.DuckDBPyConnection, f: Filters) -> dict[str, int | float | None]:
     """:func:`kpis` by the live query, never from the precomputed rows (tests, benchmarks)."""
-    return _kpi_values(_records(con, "kpis", _params(f))[0])
+    return _kpi_values(_records(con, "kpis", _params(con, f))[0])
 
 
 def _kpi_values(row: dict[str, Any]) -> dict[str, int | float | None]:
@@ -573,7 +624,7 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters, measure: str) -> p
         params = {"start": monthly.start, "end": monthly.end, "township": township, "measure": measure}
         return _frame(con, "trend_monthly", params)
     name, extra = _TREND_QUERIES[measure]
-    return _frame(con, name, {**_params(f), **extra})
+    return _frame(con, name, {**_params(con, f), **extra})
 
 
 @memoised
@@ -588,24 +639,102 @@ def township_summary(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame
     if monthly is not None:
         params = {"start": monthly.start, "end": monthly.end, "townships": list(monthly.townships)}
         return _frame(con, "township_summary_monthly", params)
-    return _frame(con, "township_summary", _params(f))
+    return _frame(con, "township_summary", _params(con, f))
+
+
+# township_summary's measures: all summed over a unit's townships, except those with records without a
+# township, which come per county from the district-wide marts (county_records.sql) at county level and up.
+UNIT_MEASURES: tuple[str, ...] = (
+    "homes",
+    "deputies",
+    "activities",
+    "visitors",
+    "suggestions",
+    "petition_cases",
+    "mediation_cases",
+    "mediation_success",
+    "points",
+)
+COUNTY_MEASURES: tuple[str, ...] = (
+    "suggestions",
+    "petition_cases",
+    "mediation_cases",
+    "mediation_success",
+    "points",
+)
+
+
+@memoised
+def unit_summary(
+    con: duckdb.DuckDBPyConnection, f: Filters, level: str, regions: RegionTable | None = None
+) -> pd.DataFrame:
+    """One row per unit of ``level`` (city, county or township) under ``f.region`` (zero rows included).
+
+    Columns: unit_code (12 digits), unit_name, the :data:`UNIT_MEASURES` and mediation_success_rate
+    (recomputed from the summed numerator and denominator; None when no mediation case). A unit sums
+    its townships' rows of :func:`township_summary`; at county level and above, the measures of
+    :data:`COUNTY_MEASURES` are its counties' whole figures, the records without a township included
+    (unless an explicit township filter asks for those townships only). Township names are the
+    snapshot's; other units' come from ``regions`` (the region table), else the code.
+
+    Raises:
+        ValueError: ``level`` is not city, county or township.
+    """
+    if level not in ("city", "county", "township"):
+        raise ValueError(f"unknown unit level {level!r}")
+    townships = township_summary(con, f)
+    if level == "township":
+        units = townships.rename(columns={"township_code": "unit_code", "township_name": "unit_name"})
+    else:
+        digits = LEVEL_DIGITS[level]
+        units = (
+            townships.assign(unit_code=townships["township_code"].str[:digits])
+            .groupby("unit_code", as_index=False)[list(UNIT_MEASURES)]
+            .sum()
+        )
+        params = _params(con, f)
+        if not params["township_grain"]:
+            counties = _frame(con, "county_records", params)
+            by_unit = (
+                counties.assign(unit_code=counties["district_code"].str[:digits])
+                .groupby("unit_code")[list(COUNTY_MEASURES)]
+                .sum()
+            )
+            units = units.set_index("unit_code")
+            units = units.reindex(units.index.union(by_unit.index), fill_value=0)
+            units[list(COUNTY_MEASURES)] = by_unit.reindex(units.index, fill_value=0)
+            units = units.reset_index()
+        units["unit_code"] = units["unit_code"].str.ljust(12, "0")
+        units["unit_name"] = [_region_name(regions, code) for code in units["unit_code"]]
+        units = units.sort_values("unit_code").reset_index(drop=True)
+    units[list(UNIT_MEASURES)] = units[list(UNIT_MEASURES)].astype("int64")
+    cases = units["mediation_cases"]
+    units["mediation_success_rate"] = (units["mediation_success"] / cases.where(cases > 0)).astype(object)
+    units.loc[cases == 0, "mediation_success_rate"] = None
+    return units[["unit_code", "unit_name", *UNIT_MEASURES, "mediation_success_rate"]]
+
+
+def _region_name(regions: RegionTable | None, code: str) -> str:
+    if regions is not None and code in regions:
+        return regions.get(code).name
+    return code
 
 
 @memoised
 def home_map(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """One row per place in scope: home_id, home_name, home_level, is_home, township_code, township_name,
     lon, lat, activities, visitors (in the period) and deputies (active deputies stationed there)."""
-    return _frame(con, "home_map", _params(f))
+    return _frame(con, "home_map", _params(con, f))
 
 
 @memoised
 def _full_ranking(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    return _frame(con, "points_ranking", {**_params(f), "limit": None})
+    return _frame(con, "points_ranking", {**_params(con, f), "limit": None})
 
 
 @memoised
 def _top_ranking(con: duckdb.DuckDBPyConnection, f: Filters, limit: int) -> pd.DataFrame:
-    return _frame(con, "points_ranking", {**_params(f), "limit": int(limit)})
+    return _frame(con, "points_ranking", {**_params(con, f), "limit": int(limit)})
 
 
 def _memo_holds(con: duckdb.DuckDBPyConnection, function, *args) -> bool:
@@ -674,7 +803,7 @@ def latest_activities(
     con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20, home_id: str | None = None
 ) -> pd.DataFrame:
     """The most recent activities in the period and scope, newest first (optionally at one place)."""
-    params = {**_params(f), "limit": int(limit), "home_id": home_id}
+    params = {**_params(con, f), "limit": int(limit), "home_id": home_id}
     since = _execute(con, "latest_activities_since", params).fetchall()[0][0]
     return _frame(con, "latest_activities", {**params, "since": max(since, f.start)})
 
@@ -682,39 +811,39 @@ def latest_activities(
 @memoised
 def suggestions_by_status(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Suggestions submitted in the period (all channels): ``status, suggestions`` in workflow order."""
-    return _frame(con, "suggestions_by_status", _params(f))
+    return _frame(con, "suggestions_by_status", _params(con, f))
 
 
 @memoised
 def suggestions_by_category(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Suggestions submitted in the period (all channels): ``category, suggestions``, largest first."""
-    return _frame(con, "suggestions_by_category", _params(f))
+    return _frame(con, "suggestions_by_category", _params(con, f))
 
 
 @memoised
 def handling_units(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per handling unit: ``unit, suggestions, closed, on_time_rate, satisfaction_rate`` (rates None
     on a zero denominator; on time = answered, else closed, by the due date)."""
-    return _frame(con, "handling_units", _params(f))
+    return _frame(con, "handling_units", _params(con, f))
 
 
 @memoised
 def case_outcomes(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Cases accepted in the period (not 不予受理): ``case_type, outcome, cases`` (outcome None = open)."""
-    return _frame(con, "case_outcomes", _params(f))
+    return _frame(con, "case_outcomes", _params(con, f))
 
 
 @memoised
 def legislative_by_regulation(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Legislative suggestions in the period per regulation: ``regulation, suggestions``."""
-    return _frame(con, "legislative_by_regulation", _params(f))
+    return _frame(con, "legislative_by_regulation", _params(con, f))
 
 
 @memoised
 def projects_by_township(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Livelihood projects with a year in the period per township (zero rows included): township_code,
     township_name, projects, elected, completed, avg_completion_pct."""
-    return _frame(con, "projects_by_township", _params(f))
+    return _frame(con, "projects_by_township", _params(con, f))
 
 
 @memoised
@@ -724,7 +853,7 @@ def points_by_rule(con: duckdb.DuckDBPyConnection, f: Filters, deputy_id: str | 
     Columns: rule_id, rule_name, rule_name_en, points_per_event, is_fed, events, points. For the active
     deputies in scope, or for one deputy when ``deputy_id`` is given (still subject to the scope).
     """
-    return _frame(con, "points_by_rule", {**_params(f), "deputy_id": deputy_id})
+    return _frame(con, "points_by_rule", {**_params(con, f), "deputy_id": deputy_id})
 
 
 def home_detail(con: duckdb.DuckDBPyConnection, f: Filters, home_id: str) -> dict[str, Any] | None:
@@ -735,7 +864,7 @@ def home_detail(con: duckdb.DuckDBPyConnection, f: Filters, home_id: str) -> dic
         "monthly": DataFrame[month, activities, visitors], "deputies": DataFrame[deputy_id, deputy_name,
         levels], "latest": DataFrame}`` (see :func:`latest_activities`).
     """
-    params = {**_params(f), "home_id": home_id}
+    params = {**_params(con, f), "home_id": home_id}
     rows = _records(con, "home_detail_home", params)
     if not rows:
         return None
@@ -758,7 +887,7 @@ def deputy_detail(con: duckdb.DuckDBPyConnection, f: Filters, deputy_id: str) ->
         "records": dict[suggestions, suggestions_adopted, petition_cases, mediation_cases,
         mediation_success]}``.
     """
-    params = {**_params(f), "deputy_id": deputy_id}
+    params = {**_params(con, f), "deputy_id": deputy_id}
     rows = _records(con, "deputy_detail_deputy", params)
     if not rows:
         return None

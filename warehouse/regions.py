@@ -52,6 +52,18 @@ class Region:
         )
 
 
+def child_level(level: str) -> str:
+    """The level one below ``level`` (province -> city -> county -> township).
+
+    Raises:
+        ValueError: ``level`` is the township level or not a level.
+    """
+    index = LEVELS.index(level)
+    if index + 1 >= len(LEVELS):
+        raise ValueError(f"no level below {level!r}")
+    return LEVELS[index + 1]
+
+
 def full_code(code: str) -> str:
     """A 2/4/6/9/12-digit code padded to 12 digits.
 

@@ -23,9 +23,12 @@ CHART_HEIGHT = 340
 
 
 def label(column: str, lang: str | None) -> str:
-    """The display name of a column: ``leadership.col.<column>`` if catalogued, else the name itself."""
-    key = f"leadership.col.{column}"
-    return t(key, lang) if key in catalog() else column
+    """The display name of a column: ``leadership.col.<column>`` (or ``region_view.col.<column>``) if
+    catalogued, else the name itself."""
+    for key in (f"leadership.col.{column}", f"region_view.col.{column}"):
+        if key in catalog():
+            return t(key, lang)
+    return column
 
 
 def pick(df: pd.DataFrame, *names: str, required: bool = True) -> str | None:
@@ -219,8 +222,8 @@ def township_figure(df: pd.DataFrame, lang: str | None, selected: tuple[str, ...
     """Activities at homes per township; click a bar to filter the view to that township."""
     if df.empty:
         return empty_figure(lang)
-    code = pick(df, "township_code")
-    name = pick(df, "township_name")
+    code = pick(df, "township_code", "unit_code")  # units above the township level (region_view)
+    name = pick(df, "township_name", "unit_name")
     value = pick(df, "activities", "activities_total")
     colors = [PALETTE[1] if c in selected else PALETTE[0] for c in df[code].astype(str)]
     fig = bar_figure(df, name, value, lang, key=code)

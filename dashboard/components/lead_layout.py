@@ -255,13 +255,18 @@ def download_menu(panel: Panel, state: ViewState, lang: str | None) -> dbc.Dropd
     )
 
 
+def panel_title_id(key: str) -> str:
+    """The id of a panel's title (the units panel's title follows the view's region level)."""
+    return f"lead-panel-title-{key}"
+
+
 def panel_card(panel: Panel, state: ViewState, lang: str | None, body) -> dbc.Card:
     """A panel card: title, 口径 popover, download menu, and ``body`` (graph or grid)."""
     info_id = f"lead-panel-info-{panel.key}"
     definition = t(panel.def_key, lang)
     header = dbc.CardHeader(
         [
-            html.Span(t(panel.title_key, lang), className="lead-panel-title"),
+            html.Span(t(panel.title_key, lang), id=panel_title_id(panel.key), className="lead-panel-title"),
             html.Button(
                 html.I(className="bi bi-info-circle"),
                 id=info_id,

@@ -19,6 +19,8 @@ from dashboard.components.text_fit import text_width
 from warehouse.i18n import t
 
 MAP_HEIGHT = 420
+# lead_map_figure's default note: the catalogued one of the schematic township partition.
+CATALOG_NOTE = object()
 # The figure autosizes its width; labels are placed for this width, about the map panel's at 1440x900.
 # Wider panels draw the same scale (the fixed height decides it), so the placement holds there too.
 LABEL_WIDTH = 640
@@ -85,6 +87,7 @@ def lead_map_figure(
     summary: pd.DataFrame,
     lang: str | None,
     selected: tuple[str, ...] = (),
+    note: str | None | object = CATALOG_NOTE,
 ) -> go.Figure:
     """Townships shaded by activities at homes, homes as markers; clickable townships.
 
@@ -95,6 +98,7 @@ def lead_map_figure(
         summary: ``township_summary`` rows (township_code, township_name, activities).
         lang: display language.
         selected: township codes currently filtered (the first one is outlined).
+        note: the map's note; by default the schematic township partition's, None for none.
     """
     values: dict[str, float | None] = {}
     labels: dict[str, str] = {}
@@ -120,7 +124,7 @@ def lead_map_figure(
         township_labels=labels or None,
         highlight=selected[0] if len(selected) == 1 else None,
         height=MAP_HEIGHT,
-        note=t("leadership.map_note", lang),
+        note=t("leadership.map_note", lang) if note is CATALOG_NOTE else note,
         legend_names=(t("leadership.map_homes", lang), t("leadership.map_stations", lang)),
         theme=district_map.LIGHT,
         label_size=LABEL_SIZE,

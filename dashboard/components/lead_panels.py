@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import context
+from dashboard import context, region_view
 from dashboard.components import lead_figures as figs
 from dashboard.components.lead_format import kpi_dict
-from dashboard.components.lead_map import lead_map_figure, township_summary_from_homes
+from dashboard.components.lead_map import MAP_HEIGHT, lead_map_figure, township_summary_from_homes
 from dashboard.components.map import load_geojson
+from dashboard.components.region_geometry import LevelGeometry, schematic_note
 from dashboard.filters import previous_filters, yoy_filters
 from dashboard.view_cache import VersionedCache
 from warehouse import query, timefmt
@@ -156,16 +157,30 @@ class Panel:
 
 
 def _map_figure(df, lang, filters):
-    """The clickable district map; townships shaded by the activities at their homes (rows of ``df``)."""
+    """The clickable map of the view's units (region_geometry), shaded by the activities at their homes
+    (rows of ``df``): townships with the homes as markers, or the units of a higher level; a level
+    without geometry says so (its units are in the bars and the table)."""
     settings = context.settings()
-    return lead_map_figure(
-        load_geojson(settings.district_geojson),
-        load_geojson(settings.townships_geojson_path),
-        df,
-        township_summary_from_homes(df),
-        lang,
-        filters.townships,
-    )
+    parent = region_view.view_parent(filters.region)
+    level = region_view.unit_level(filters)
+    geometry = region_view.level_geometry(parent)
+    if level == "township":
+        if geometry is None and parent == region_view.root_prefix():
+            # The root county draws what it always drew, even without township polygons (homes only).
+            geometry = LevelGeometry(
+                outline=load_geojson(settings.district_geojson),
+                units=load_geojson(settings.townships_geojson_path),
+                schematic=True,
+            )
+        if geometry is not None:
+            return lead_map_figure(
+                geometry.outline, geometry.units, df, township_summary_from_homes(df), lang, filters.townships
+            )
+    elif geometry is not None:
+        units = region_view.unit_summary_from_homes(df, level, region_view.regions())
+        note = schematic_note(geometry, lang)  # real outlines carry no "schematic" note
+        return lead_map_figure(geometry.outline, geometry.units, df.iloc[0:0], units, lang, note=note)
+    return figs.empty_figure(lang, height=MAP_HEIGHT, message="region_view.no_geometry")
 
 
 def _trend_figure(df, lang, filters):
@@ -286,7 +301,7 @@ MAP_COLUMNS = (
 PANELS: tuple[Panel, ...] = (
     Panel("trend", _trend, _trend_figure, width=12, measures=TREND_MEASURES),
     Panel("map", _call("home_map"), _map_figure, columns=MAP_COLUMNS, own_graph=True),
-    Panel("townships", _call("township_summary"), _townships, measures=TOWNSHIP_MEASURES),
+    Panel("townships", region_view.unit_rows, _townships, measures=TOWNSHIP_MEASURES),
     Panel("idle_homes", _idle_homes, columns=HOME_COLUMNS),
     Panel("activities", _latest, columns=ACTIVITY_COLUMNS),
     Panel("suggestion_status", _statuses, _funnel),

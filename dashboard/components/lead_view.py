@@ -17,7 +17,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html, no_update
 
-from dashboard import context
+from dashboard import context, region_view
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_figures import empty_figure
 from dashboard.components.lead_kpi import kpi_as_of_texts, kpi_grid
@@ -32,6 +32,7 @@ from dashboard.components.lead_panels import (
     summary_data,
     township_names,
 )
+from dashboard.components.map import load_geojson
 from dashboard.filters import (
     ViewState,
     detect_preset,
@@ -66,6 +67,27 @@ def default_period() -> tuple[date, date]:
 def anchor_day() -> date:
     """Presets (本月, 本年 …) are relative to the end of the default period."""
     return default_period()[1]
+
+
+def map_units(search: str | None):
+    """The features the map of ``search`` draws, in drawing order (a click's curve number indexes them)."""
+    parent = region_view.view_parent(filters_from_state(parse_search(search, default_period())).region)
+    geometry = region_view.level_geometry(parent)
+    if geometry is not None:
+        return geometry.units
+    if parent == region_view.root_prefix():  # as lead_panels._map_figure draws it
+        return load_geojson(context.settings().townships_geojson_path)
+    return None
+
+
+def units_title(search: str | None) -> str:
+    """The units panel's title at the view's level: townships (its catalogued title), districts or cities."""
+    state = parse_search(search, default_period())
+    level = region_view.unit_level(filters_from_state(state))
+    lang = normalize_lang(state.lang)
+    if level == "township":
+        return t(PANELS_BY_KEY["townships"].title_key, lang)
+    return t(f"region_view.lead.{level}.title", lang)
 
 
 def township_frame(con) -> pd.DataFrame:
@@ -231,9 +253,9 @@ def sync_controls(
         dates = parse_search({"from": date_from, "to": date_to}, (current.start, current.end))
         state = state.with_(start=dates.start, end=dates.end)
     elif trigger == L.RESET:
-        state = state.with_(townships=())
+        state = state.with_(townships=(), region="")
     elif clicked_code:
-        state = state.with_(townships=(clicked_code,))
+        state = region_view.drill(state, clicked_code)
     new_search = to_search(state)
     return (
         new_search if new_search != to_search(current) else no_update,
@@ -251,6 +273,8 @@ def scope_text(
 ) -> str:
     """``"2023-01-01 至 2023-12-31 · 大发街道 · 数据截至 …"``."""
     parts = [t("leadership.period_range", lang, start=state.start.isoformat(), end=state.end.isoformat())]
+    if state.region and not state.townships:
+        parts.append(region_view.region_name(state.region))
     if state.townships:
         parts.append("、".join(names.get(c, c) for c in state.townships))
     if note:
@@ -261,12 +285,8 @@ def scope_text(
 
 
 def breadcrumb_items(state: ViewState, names: dict[str, str], lang: str | None) -> list:
-    district = context.settings().district_name
-    if not state.townships:
-        return [(t("leadership.crumb_district", lang, district=district), None)]
-    root = to_search(state.with_(townships=()))
-    label = "、".join(names.get(c, c) for c in state.townships)
-    return [(t("leadership.crumb_district", lang, district=district), "/" + root), (label, None)]
+    """The root, each region level drilled into, then the chosen townships (region_view.path_items)."""
+    return region_view.path_items(state, names, lang)
 
 
 def clear_caches() -> None:
@@ -293,7 +313,7 @@ def render_summary(search: str | None) -> tuple:
         return (
             kpi_grid(values, yoy, previous, lang, kpi_as_of_texts(data.kpi_as_of, context.settings())),
             breadcrumb_children(state, names, lang),
-            {"display": "inline-block"} if state.townships else {"display": "none"},
+            {"display": "inline-block"} if state.townships or state.region else {"display": "none"},
             scope_text(
                 state,
                 names,

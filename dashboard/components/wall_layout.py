@@ -118,8 +118,11 @@ def parse_dwell(value: str | None, default: int = 30) -> int:
     return seconds if 5 <= seconds <= 3600 else default
 
 
-def panel(p: Panel, lang: str, content=None) -> html.Div:
-    """A titled panel at its design position; ``content`` is the initial body (figure or children)."""
+def panel(p: Panel, lang: str, content=None, titles: Mapping[str, str] | None = None) -> html.Div:
+    """A titled panel at its design position; ``content`` is the initial body (figure or children).
+
+    ``titles`` maps a title key to the catalog key shown instead (a city's wall compares districts).
+    """
     if p.graph:
         width, height = p.body_size
         body = dcc.Graph(
@@ -130,7 +133,8 @@ def panel(p: Panel, lang: str, content=None) -> html.Div:
         )
     else:
         body = html.Div(content if content is not None else [], id=p.id, className="wall-panel-content")
-    children = [html.Div(t(f"wall.{p.title_key}", lang), className="wall-panel-title"), body]
+    title = (titles or {}).get(p.title_key, f"wall.{p.title_key}")
+    children = [html.Div(t(title, lang), className="wall-panel-title"), body]
     if p.overlay_id:
         children.append(html.Div(id=p.overlay_id, className="wall-focus"))
     return html.Div(
@@ -141,11 +145,14 @@ def panel(p: Panel, lang: str, content=None) -> html.Div:
     )
 
 
-def screen(name: str, lang: str, content: Mapping[str, object]) -> html.Section:
-    """One 1920×920 body screen with its panels (initial content by panel id)."""
+def screen(
+    name: str, lang: str, content: Mapping[str, object], titles: Mapping[str, str] | None = None
+) -> html.Section:
+    """One 1920×920 body screen with its panels (initial content by panel id; ``titles`` as in :func:`panel`)."""
+    name_key = (titles or {}).get(f"screen.{name}", f"wall.screen.{name}")
     return html.Section(
-        [html.Div(t(f"wall.screen.{name}", lang), className="wall-screen-name")]
-        + [panel(p, lang, content.get(p.id)) for p in PANELS[name]],
+        [html.Div(t(name_key, lang), className="wall-screen-name")]
+        + [panel(p, lang, content.get(p.id), titles) for p in PANELS[name]],
         id=f"wall-screen-{name}",
         className="wall-screen",
         **{"data-screen": name},
@@ -286,6 +293,7 @@ def wall_layout(
     poll_seconds: int,
     lang: str,
     title_secondary: str = "",
+    titles: Mapping[str, str] | None = None,
 ) -> html.Div:
     """The whole wall: stores and timers, then the scaled canvas (header, screens, ticker)."""
     content, lazy = lazy_split(content, screens)
@@ -304,7 +312,9 @@ def wall_layout(
                     header(title, period_text, as_of, lang, title_secondary),
                     # Every screen is always in the page (callbacks need their outputs); the playlist only
                     # decides which are shown, in which order.
-                    html.Div([screen(name, lang, content) for name in SCREENS], className="wall-body"),
+                    html.Div(
+                        [screen(name, lang, content, titles) for name in SCREENS], className="wall-body"
+                    ),
                     html.Footer(ticker_children, id=Ids.TICKER, className="wall-ticker"),
                 ],
                 id=Ids.CANVAS,

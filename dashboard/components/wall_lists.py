@@ -177,11 +177,12 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def township_table(rows: Sequence[Mapping], lang: str) -> html.Table:
-    """Every township with its figures, one row each (columns the rows carry)."""
+def township_table(rows: Sequence[Mapping], lang: str, name_key: str = "wall.township.name") -> html.Table:
+    """Every township (or unit: ``name_key`` heads its name column) with its figures, one row each
+    (columns the rows carry)."""
     columns = [(m, k) for m, k in TABLE_COLUMNS if any(m in r for r in rows)]
     head = html.Tr(
-        [html.Th(t("wall.township.name", lang))]
+        [html.Th(t(name_key, lang))]
         + [html.Th(t(f"wall.{k}", lang), title=t(f"wall.{k}", lang)) for _, k in columns]
     )
     body = [

@@ -8,18 +8,18 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from dashboard import context
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_map import bar_click_code, map_click_code, township_codes
 from dashboard.components.lead_view import (
     anchor_day,
     default_period,
+    map_units,
     page_layout,
     render_panels,
     render_summary,
     sync_controls,
+    units_title,
 )
-from dashboard.components.map import load_geojson
 
 dash.register_page(__name__, path="/", name="leadership")
 
@@ -55,8 +55,7 @@ def _sync(search, preset, date_from, date_to, townships, home_levels, deputy_lev
     trigger = ctx.triggered_id
     clicked = None
     if trigger == L.MAP_GRAPH:
-        settings = context.settings()
-        clicked = map_click_code(map_click, township_codes(load_geojson(settings.townships_geojson_path)))
+        clicked = map_click_code(map_click, township_codes(map_units(search)))
         if clicked is None:
             return (no_update,) * 7
     elif isinstance(trigger, dict) and trigger.get("panel") == "townships":
@@ -86,6 +85,11 @@ def _sync(search, preset, date_from, date_to, townships, home_levels, deputy_lev
 )
 def _render_summary(search):
     return render_summary(search)
+
+
+@callback(Output(L.panel_title_id("townships"), "children"), Input(L.LOCATION, "search"))
+def _units_title(search):
+    return units_title(search)
 
 
 @callback(

@@ -575,7 +575,7 @@ def assert_same_answers(con: duckdb.DuckDBPyConnection, townships: list[str], de
         for f in _filter_sets(townships):
             for extra in EXTRA.get(name, [{}]):
                 extra = {k: (deputy_id if v == "FIXTURE_DEPUTY" else v) for k, v in extra.items()}
-                params = {**q._params(f), **extra}
+                params = {**q._params(con, f), **extra}
                 expected = _frame(con, fact_sql, params)
                 if extra.get("limit") is not None:
                     expected = expected.head(extra["limit"]).reset_index(drop=True)
@@ -594,7 +594,7 @@ def test_mart_queries_equal_the_fact_queries_on_the_fixture(snapshot_con):
 
 def test_the_fixture_has_records_the_marts_must_reproduce(snapshot_con):
     # The comparison above is only meaningful if the fact queries see records in the checked periods.
-    year = q._params(q.Filters(*PERIODS[0]))
+    year = q._params(snapshot_con, q.Filters(*PERIODS[0]))
     figures = _frame(snapshot_con, FACT_SQL["kpis"], year).iloc[0]
     assert figures["suggestions_collected"] > 0 and figures["petition_cases"] > 0
     assert figures["mediators_total"] > 0 and figures["regulations_consulted"] > 0

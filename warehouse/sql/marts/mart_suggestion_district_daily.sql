@@ -5,8 +5,15 @@ with daily as (
     select * from mart_suggestion_daily
 ),
 
+-- The build's county (build_region: the root county of a district build; NULL under a wider root,
+-- where each row takes the county of its township).
+root as (
+    select district_code from build_region
+),
+
 final as (
     select
+        coalesce(root.district_code, left(daily.township_code, 6)) as district_code,
         submitted_on,
         channel,
         status,
@@ -17,6 +24,7 @@ final as (
         is_on_time,
         cast(sum(suggestions) as bigint) as suggestions
     from daily
+    cross join root
     group by all
 )
 

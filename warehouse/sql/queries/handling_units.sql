@@ -2,13 +2,14 @@
 -- the due date, of those whose timeliness is known) and satisfaction rate (of those evaluated).
 with suggestions as (
     select * exclude (township_code) from mart_suggestion_daily
-    where len($townships::varchar[]) > 0
+    where $township_grain
       and list_contains($townships::varchar[], township_code)
       and submitted_on between $start and $end
       and handling_unit is not null
     union all by name
-    select * from mart_suggestion_district_daily
-    where len($townships::varchar[]) = 0
+    select * exclude (district_code) from mart_suggestion_district_daily
+    where not $township_grain
+      and ($district_prefix = '' or starts_with(district_code, $district_prefix))
       and submitted_on between $start and $end
       and handling_unit is not null
 ),

@@ -16,10 +16,13 @@ deputies as (
            or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))
 ),
 
+-- Under a region (no explicit township filter), also the activities without a township of its counties.
 activity as (
     select * from mart_activity_daily
     where activity_date between $start and $end
-      and (len($townships::varchar[]) = 0 or list_contains($townships::varchar[], township_code))
+      and (len($townships::varchar[]) = 0
+           or list_contains($townships::varchar[], township_code)
+           or (not $township_grain and township_code is null and starts_with(district_code, $district_prefix)))
 ),
 
 activity_figures as (
@@ -90,15 +93,17 @@ home_visitors as (
 ),
 
 -- Suggestions and cases from their daily marts: the township grain when townships are filtered, else the
--- district-wide grain (DuckDB folds the bound parameter, so only one branch is scanned).
+-- district-wide grain, limited to a region's counties (DuckDB folds the bound parameters, so only one
+-- branch is scanned).
 suggestions as (
     select * exclude (township_code) from mart_suggestion_daily
-    where len($townships::varchar[]) > 0
+    where $township_grain
       and list_contains($townships::varchar[], township_code)
       and submitted_on between $start and $end
     union all by name
-    select * from mart_suggestion_district_daily
-    where len($townships::varchar[]) = 0
+    select * exclude (district_code) from mart_suggestion_district_daily
+    where not $township_grain
+      and ($district_prefix = '' or starts_with(district_code, $district_prefix))
       and submitted_on between $start and $end
 ),
 
@@ -121,13 +126,14 @@ suggestion_figures as (
 
 cases as (
     select * exclude (township_code) from mart_case_daily
-    where len($townships::varchar[]) > 0
+    where $township_grain
       and list_contains($townships::varchar[], township_code)
       and accepted_on between $start and $end
       and status <> '不予受理'
     union all by name
-    select * from mart_case_district_daily
-    where len($townships::varchar[]) = 0
+    select * exclude (district_code) from mart_case_district_daily
+    where not $township_grain
+      and ($district_prefix = '' or starts_with(district_code, $district_prefix))
       and accepted_on between $start and $end
       and status <> '不予受理'
 ),

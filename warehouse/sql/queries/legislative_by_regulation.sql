@@ -1,13 +1,14 @@
 -- Legislative suggestions (channel 立法联系点) submitted in the period, per regulation consulted.
 with suggestions as (
     select * exclude (township_code) from mart_suggestion_daily
-    where len($townships::varchar[]) > 0
+    where $township_grain
       and list_contains($townships::varchar[], township_code)
       and submitted_on between $start and $end
       and channel = '立法联系点'
     union all by name
-    select * from mart_suggestion_district_daily
-    where len($townships::varchar[]) = 0
+    select * exclude (district_code) from mart_suggestion_district_daily
+    where not $township_grain
+      and ($district_prefix = '' or starts_with(district_code, $district_prefix))
       and submitted_on between $start and $end
       and channel = '立法联系点'
 ),

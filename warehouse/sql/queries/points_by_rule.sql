@@ -18,7 +18,7 @@ scoped as (
     select rule_id, events, points
     from mart_points_daily
     where $deputy_id::varchar is null
-      and len($townships::varchar[]) > 0
+      and $township_grain
       and list_contains($townships::varchar[], township_code)
       and earned_on between $start and $end
       and (len($deputy_levels::varchar[]) = 0
@@ -27,7 +27,8 @@ scoped as (
     select rule_id, events, points
     from mart_points_district_daily
     where $deputy_id::varchar is null
-      and len($townships::varchar[]) = 0
+      and not $township_grain
+      and ($district_prefix = '' or starts_with(district_code, $district_prefix))
       and earned_on between $start and $end
       and (len($deputy_levels::varchar[]) = 0
            or list_has_any(string_split(levels, ';'), $deputy_levels::varchar[]))

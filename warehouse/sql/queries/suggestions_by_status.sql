@@ -1,12 +1,13 @@
 -- Suggestions submitted in the period (all channels) by status, in workflow order.
 with suggestions as (
     select * exclude (township_code) from mart_suggestion_daily
-    where len($townships::varchar[]) > 0
+    where $township_grain
       and list_contains($townships::varchar[], township_code)
       and submitted_on between $start and $end
     union all by name
-    select * from mart_suggestion_district_daily
-    where len($townships::varchar[]) = 0
+    select * exclude (district_code) from mart_suggestion_district_daily
+    where not $township_grain
+      and ($district_prefix = '' or starts_with(district_code, $district_prefix))
       and submitted_on between $start and $end
 ),
 

@@ -8,12 +8,13 @@ with months as (
 -- Points of the active deputies from the daily points mart (deputy township and levels already joined).
 ledger as (
     select * exclude (township_code) from mart_points_daily
-    where len($townships::varchar[]) > 0
+    where $township_grain
       and list_contains($townships::varchar[], township_code)
       and earned_on between $start and $end
     union all by name
-    select * from mart_points_district_daily
-    where len($townships::varchar[]) = 0
+    select * exclude (district_code) from mart_points_district_daily
+    where not $township_grain
+      and ($district_prefix = '' or starts_with(district_code, $district_prefix))
       and earned_on between $start and $end
 ),
 
