@@ -65,7 +65,7 @@ def test_every_preset_trend_and_township_summary_equals_the_live_query(demo):
                 assert q._monthly_scope(con, f, single=True) is not None
                 for measure in q.TREND_MEASURES:
                     name, extra = q._TREND_QUERIES[measure]
-                    live = q._frame(con, name, {**q._params(f), **extra})
+                    live = q._frame(con, name, {**q._params(con, f), **extra})
                     pd.testing.assert_frame_equal(q.monthly_trend.uncached(con, f, measure), live)
-                live = q._frame(con, "township_summary", q._params(f))
+                live = q._frame(con, "township_summary", q._params(con, f))
                 pd.testing.assert_frame_equal(q.township_summary.uncached(con, f), live)

@@ -142,7 +142,7 @@ WHOLE_MONTHS = [
 
 def _live_trend(con, f, measure):
     name, extra = q._TREND_QUERIES[measure]
-    return q._frame(con, name, {**q._params(f), **extra})
+    return q._frame(con, name, {**q._params(con, f), **extra})
 
 
 @pytest.mark.parametrize("start,end", WHOLE_MONTHS)
@@ -158,7 +158,7 @@ def test_monthly_trends_and_township_summaries_equal_the_live_queries(snapshot_c
         f = q.Filters(start, end, townships=scope)
         pd.testing.assert_frame_equal(
             q.township_summary.uncached(snapshot_con, f),
-            q._frame(snapshot_con, "township_summary", q._params(f)),
+            q._frame(snapshot_con, "township_summary", q._params(snapshot_con, f)),
         )
 
 
