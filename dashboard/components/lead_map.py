@@ -134,7 +134,12 @@ def lead_map_figure(
         static=False,
     )
     codes = township_codes(townships)
-    names = {c: labels.get(c, c or "").split("\n")[0] for c in codes if c}
+    # A unit without a summary row (no records in scope) is still named: by its feature's name.
+    feature_names = {
+        district_map.feature_code(f): (f.get("properties") or {}).get("name")
+        for f in (townships or {}).get("features", [])
+    }
+    names = {c: labels[c].split("\n")[0] if c in labels else feature_names.get(c) or c for c in codes if c}
     for index, code in enumerate(codes):
         if code is None:
             continue

@@ -17,10 +17,9 @@ import pytest
 
 from dashboard import context, wall_data
 from dashboard.components import lead_layout as L
-from dashboard.components import lead_panels, lead_view
+from dashboard.components import lead_view
 from dashboard.components.lead_format import fmt_kpi
 from dashboard.components.lead_map import map_click_code, township_codes
-from dashboard.components.region_geometry import LevelGeometry
 from tests.integration.test_exchange import _rewrite
 from tests.support.city import CITY_DISTRICTS, build_city
 from tests.unit.test_lead_components import texts, walk
@@ -34,6 +33,20 @@ START, END = date(2000, 1, 1), date(2099, 12, 31)
 EVERYTHING = query.Filters(START, END)
 # Marts whose district_code column a package from before the column did not carry.
 DISTRICT_NAMES = [name for _code, name, _seed in CITY_DISTRICTS]
+# Baotou's county-level units in the packaged region table (150271 is a statistical zone, drawn as a tile).
+BAOTOU_CODES = (
+    "150202",
+    "150203",
+    "150204",
+    "150205",
+    "150206",
+    "150207",
+    "150221",
+    "150222",
+    "150223",
+    "150271",
+)
+BAOTOU_UNITS = ("东河区", "昆都仑区", "青山区", "石拐区", "白云鄂博矿区", "九原区", "土默特右旗", "固阳县")
 DISTRICT_COLUMN_MARTS = (
     "mart_activity_daily",
     "mart_suggestion_district_daily",
@@ -238,8 +251,12 @@ def test_the_city_view_compares_its_districts_and_drills_down(city_view):
     assert [label for label, _href in _crumbs(out)] == ["包头市全区"]
     assert lead_view.units_title(PERIOD) == "各区县进家活动"
     assert lead_view.units_title(PERIOD + "&region=150202&lang=en") == "Activities at homes by township"
-    # No geometry at the city level (the stand-in): the map says so, the bars and the table carry the units.
-    assert "暂无地图" in json.dumps(out[9], ensure_ascii=False)
+    # The map draws the city's county-level units from their real outlines (every unit named, those
+    # without records too); no "schematic partition" note, only the key to the statistical zone's tile.
+    drawn = {trace.get("name") for trace in out[9]["data"]}
+    assert set(BAOTOU_UNITS) <= drawn
+    notes = [a.get("text") for a in out[9]["layout"]["annotations"]]
+    assert "方块为无独立辖区的统计区（示意）" in notes and "示意分区，非法定界线" not in notes
 
     # A click on 东河区's bar drills into it: the URL names the region, the view shows its townships.
     search = lead_view.sync_controls(
@@ -314,8 +331,10 @@ def test_the_city_wall_compares_its_districts_and_ranks_the_whole_city(city_view
     assert '"区县"' in table and "乡镇街道" not in table
     assert units["activities"].sum() == _kpis(city_view.settings, YEAR)["activities_total"]
     assert all(name in json.dumps(content["wall-towns-bars"], ensure_ascii=False) for name in DISTRICT_NAMES)
-    # No geometry for a city's districts in the stand-in: the map says so.
-    assert "暂无地图" in json.dumps(content["wall-map"], ensure_ascii=False)
+    # The wall's map draws the city's units from their real outlines, the loaded districts with their count.
+    labels = [a.get("text") for a in content["wall-map"]["layout"]["annotations"]]
+    assert all(any(label.startswith(f"{name} ") for label in labels) for name in DISTRICT_NAMES)
+    assert "青山区" in labels and "示意分区，非法定界线" not in labels
     # The ranking spans the city: the top deputies come from more than one district.
     ranked = json.dumps(wall_data.json_tree(ranking["wall-ranking"]), ensure_ascii=False)
     with context.reader().cursor() as con:
@@ -332,39 +351,16 @@ def test_the_city_wall_titles_name_its_districts(city_view):
     assert wall_data.unit_titles(context.settings().with_(root_region="150205")) == {}
 
 
-def _square(code: str, name: str, x: float) -> dict:
-    ring = [[x, 40.0], [x + 0.2, 40.0], [x + 0.2, 40.2], [x, 40.2], [x, 40.0]]
-    return {
-        "type": "Feature",
-        "properties": {"code": code, "name": name},
-        "geometry": {"type": "Polygon", "coordinates": [ring]},
-    }
-
-
-def test_a_levels_geometry_draws_its_units_and_a_click_drills(city_view, monkeypatch):
-    """What the real region_geometry module hands the map: the city's districts as polygons."""
-    features = [
-        _square(f"{code}000000", name, 110 + i * 0.3) for i, (code, name, _s) in enumerate(CITY_DISTRICTS)
-    ]
-    geometry = LevelGeometry(
-        outline=None, units={"type": "FeatureCollection", "features": features}, schematic=True
-    )
-    asked = []
-
-    def fake_geometry(parent: str):
-        asked.append(parent)
-        return geometry if parent == "1502" else None
-
-    monkeypatch.setattr(lead_panels, "level_geometry", fake_geometry)
-    monkeypatch.setattr(lead_view, "level_geometry", fake_geometry)
+def test_a_levels_geometry_draws_its_units_and_a_click_drills(city_view):
+    """The city's map is region_geometry's: its units in drawing order, a click on one drills into it."""
     figure = lead_view.render(PERIOD)[9]
-    assert "1502" in asked
-    drawn = [trace.get("text") or trace.get("name") for trace in figure["data"][: len(features)]]
-    assert drawn == DISTRICT_NAMES
-    # A click on 昆都仑区's polygon (curve 1) drills into it.
     codes = township_codes(lead_view.map_units(PERIOD))
-    assert codes == [f"{code}000000" for code, _n, _s in CITY_DISTRICTS]
-    clicked = map_click_code({"points": [{"curveNumber": 1}]}, codes)
+    table = region_table(context.settings().region_table)
+    assert sorted(codes) == sorted(f"{code}000000" for code in BAOTOU_CODES)
+    drawn = [trace.get("name") for trace in figure["data"][: len(codes)]]
+    assert drawn == [table.get(code).name for code in codes]
+    # A click on 昆都仑区's polygon drills into it.
+    clicked = map_click_code({"points": [{"curveNumber": codes.index("150203000000")}]}, codes)
     search = lead_view.sync_controls(
         L.MAP_GRAPH, PERIOD, "custom", str(Y_START), str(Y_END), [], [], [], clicked, (Y_START, Y_END), Y_END
     )[0]
