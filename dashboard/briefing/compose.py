@@ -76,20 +76,40 @@ class Figures:
     version: str
     as_of: str
     data_end: date | None
+    # A province, city or county under the root ("" = the root): the scope of a region-limited reader.
+    region: str = ""
 
 
-def gather(con, start: date, end: date, township: str | None, lang: str | None = None) -> Figures:
-    """Run the queries of one briefing (``township`` None = the district).
+def gather(
+    con,
+    start: date,
+    end: date,
+    township: str | None,
+    lang: str | None = None,
+    *,
+    region: str = "",
+    region_name: str | None = None,
+) -> Figures:
+    """Run the queries of one briefing (``township`` None = the whole ``region``, "" = the root).
+
+    The briefing may be written outside the request that asked for it (a worker thread has no caller
+    scope), so the scope travels in the arguments: ``region`` (significant digits) and ``township``.
 
     Raises:
-        KeyError: ``township`` is not a township code of the snapshot.
+        KeyError: ``township`` is not a township code of the snapshot under ``region``.
     """
     options = query.township_options(con)
-    names = dict(zip(options["township_code"].astype(str), options["township_name"].astype(str), strict=True))
+    names = {
+        code: name
+        for code, name in zip(
+            options["township_code"].astype(str), options["township_name"].astype(str), strict=True
+        )
+        if code.startswith(region)
+    }
     if township is not None and township not in names:
         raise KeyError(township)
     scope = (township,) if township else ()
-    filters = Filters(start, end, townships=scope)
+    filters = Filters(start, end, townships=scope, region=region)
     prev_start, prev_end = periods.same_period_last_year(start, end)
     homes = query.home_map(con, filters)
     homes = homes[homes["is_home"].astype(bool)]
@@ -101,9 +121,11 @@ def gather(con, start: date, end: date, township: str | None, lang: str | None =
         start=start,
         end=end,
         township=township,
-        scope_name=names[township] if township else t("briefing.scope_district", lang),
+        scope_name=names[township]
+        if township
+        else (region_name or region or t("briefing.scope_district", lang)),
         kpis=query.kpis(con, filters),
-        previous=query.kpis(con, Filters(prev_start, prev_end, townships=scope)),
+        previous=query.kpis(con, Filters(prev_start, prev_end, townships=scope, region=region)),
         home_levels=levels,
         townships=query.township_summary(con, filters),
         units=query.handling_units(con, filters),
@@ -113,13 +135,16 @@ def gather(con, start: date, end: date, township: str | None, lang: str | None =
         version=info.version,
         as_of=newest.strftime("%Y-%m-%d %H:%M"),
         data_end=query.data_period(con)[1],
+        region=region,
     )
 
 
 def render_charts(con, fig: Figures, lang: str | None, render_png) -> dict[str, bytes]:
     """The charts of the briefing as PNG by panel key (``render_png(figure) -> bytes``), drawn by the
     leadership view's own builders from the same rows."""
-    filters = Filters(fig.start, fig.end, townships=(fig.township,) if fig.township else ())
+    filters = Filters(
+        fig.start, fig.end, townships=(fig.township,) if fig.township else (), region=fig.region
+    )
     images = {}
     for key, _ in CHARTS:
         if key == "townships" and fig.township:  # one bar says nothing

@@ -3,8 +3,13 @@ list of scheduled briefings and ``/download/briefs/<file>``.
 
 Both downloads live under ``/download/``, so the security guard admits only the download roles and
 audits every file served (``Guard.after_request``). Scope: a township user gets their own township's
-briefing; asking for another township is refused (403), never silently widened or swapped. The
-``/briefs`` list is for leaders and admins (the scheduled files cover the whole district).
+briefing, a region-scoped user (a county of a city, a city of a province) their region's, or the region
+or township they drilled into within it; asking outside the scope is refused (403), never silently
+widened or swapped. The ``/briefs`` list is for leaders and admins of the whole root (the scheduled
+files cover all of it).
+
+The briefing is written in a worker thread, where no request (and so no caller scope) exists: the scope
+is resolved here, in the request, and travels with the job as its region and township.
 
 Writing a briefing with charts takes seconds (kaleido draws four charts, Chromium prints): it runs on a
 small pool outside the request thread. The request waits :data:`WAIT_SECONDS` for it; if it is not ready,
@@ -24,10 +29,12 @@ from dashboard import context
 from dashboard.briefing.jobs import BRIEF_NAME, briefs_dir, kept_briefs
 from dashboard.briefing.write import FORMATS, MIME, BriefingError, briefing_bytes, default_name
 from dashboard.downloads import Download, attachment
-from dashboard.filters import Q_TOWNSHIP, parse_search
+from dashboard.filters import Q_REGION, Q_TOWNSHIP, parse_search
 from dashboard.security import note_download
+from warehouse.errors import UserError
 from warehouse.i18n import normalize_lang, t
 from warehouse.query import Filters
+from warehouse.regions import is_within, prefix_of
 
 WAIT_SECONDS = 20.0
 RETRY_SECONDS = 3
@@ -58,16 +65,50 @@ def requested_township(state_townships: tuple[str, ...], principal) -> str | Non
         if wanted not in (None, principal.township_code):
             abort(403)
         return principal.township_code
+    if wanted is not None and not _within_scope(wanted, principal):
+        abort(403)
     return wanted
 
 
+def _within_scope(code: str, principal) -> bool:
+    """Whether ``code`` (a township or region the request names) lies in a region-scoped principal's
+    region; anything for a principal without a region scope (a malformed code is not within one)."""
+    if principal is None or not principal.region_code:
+        return True
+    try:
+        return is_within(code, principal.region_code)
+    except UserError:
+        return False
+
+
+def requested_region(asked: tuple[str, ...], state_region: str, principal) -> str:
+    """The briefing's region: the view's (``parse_search`` clamps it to the caller's scope; a region
+    user's default is their own region).
+
+    Raises:
+        werkzeug Forbidden (403): a region-scoped user naming a region outside their own (above it too).
+    """
+    if any(not _within_scope(code, principal) for code in asked):
+        abort(403)
+    return state_region
+
+
+def _root_wide(principal) -> bool:
+    """Whether ``principal`` sees the whole root (the kept briefings cover all of it)."""
+    if principal is None or principal.role not in LIST_ROLES:
+        return False
+    root = context.settings().root_region
+    return not principal.region_code or principal.region_code == prefix_of(root)
+
+
 def _build(settings, reader, key: tuple) -> Download:
-    start, end, township, fmt, lang, names, _version = key
+    start, end, township, region, fmt, lang, names, _version = key
     built = briefing_bytes(
-        settings, start, end, township, fmt, lang=lang, watchlist_names=names, reader=reader
+        settings, start, end, township, fmt, lang=lang, watchlist_names=names, reader=reader, region=region
     )
-    name = f"{t('briefing.title', lang)}_{start}至{end}{'_' + township if township else ''}.{fmt}"
-    return Download(built.content, name, MIME[fmt], default_name(start, end, township, fmt))
+    scope = township or region or None
+    name = f"{t('briefing.title', lang)}_{start}至{end}{'_' + scope if scope else ''}.{fmt}"
+    return Download(built.content, name, MIME[fmt], default_name(start, end, scope, fmt))
 
 
 def _submit(key: tuple) -> Future:
@@ -100,14 +141,16 @@ def briefing_download(fmt: str):
     principal = _principal()
     # parse_search narrows the townships to the user's scope (the views then label what they show);
     # a briefing is a document someone asked for by name, so asking outside the scope is refused instead.
-    asked = tuple(code for value in request.args.getlist(Q_TOWNSHIP) for code in value.split(",") if code)
+    asked = _asked(Q_TOWNSHIP)
     if len(asked) == 1:
         requested_township(asked, principal)
     state = parse_search(request.args.to_dict(flat=False), settings.default_period())
     township = requested_township(state.townships, principal)
+    region = requested_region(_asked(Q_REGION), state.region, principal)
     lang = normalize_lang(state.lang)
     names = principal is not None and principal.role in WATCHLIST_NAME_ROLES
-    key = (state.start, state.end, township, fmt, lang, names, getattr(context.reader(), "version", None))
+    version = getattr(context.reader(), "version", None)
+    key = (state.start, state.end, township, region, fmt, lang, names, version)
     future = _submit(key)
     try:
         built = future.result(timeout=WAIT_SECONDS)
@@ -119,13 +162,19 @@ def briefing_download(fmt: str):
         return make_response(str(exc), 400)
     with _pending_lock:
         _pending.pop(key, None)  # served: a later request writes it afresh (it may be another snapshot)
-    note_download(f"briefing.{fmt}", Filters(state.start, state.end, (township,) if township else ()))
+    note_download(
+        f"briefing.{fmt}", Filters(state.start, state.end, (township,) if township else (), region=region)
+    )
     return attachment(built)
+
+
+def _asked(name: str) -> tuple[str, ...]:
+    return tuple(code for value in request.args.getlist(name) for code in value.split(",") if code)
 
 
 def briefs_page():
     principal = _principal()
-    if principal is None or principal.role not in LIST_ROLES:
+    if not _root_wide(principal):
         abort(403)
     lang = normalize_lang(request.args.get("lang"))
     rows = "".join(
@@ -154,8 +203,7 @@ def briefs_page():
 
 
 def kept_brief_download(name: str):
-    principal = _principal()
-    if principal is None or principal.role not in LIST_ROLES:
+    if not _root_wide(_principal()):
         abort(403)
     if not BRIEF_NAME.match(name):
         abort(404)

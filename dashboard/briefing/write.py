@@ -8,7 +8,9 @@ from pathlib import Path
 
 from dashboard.briefing import compose, render
 from dashboard.briefing.document import Briefing
+from warehouse.errors import UserError
 from warehouse.i18n import both, normalize_lang
+from warehouse.regions import level_of, region_table
 from warehouse.settings import Settings
 from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
 
@@ -51,21 +53,42 @@ def build_briefing(
     lang: str | None = None,
     charts: bool = True,
     watchlist_names: bool = False,
+    region: str = "",
 ) -> Briefing:
     """The document model of one briefing, read through ``con`` (a cursor on the published snapshot).
 
+    ``region``: a province, city or county under the root (significant digits; "" = the root) that the
+    briefing covers, e.g. the scope of a region-limited reader; ``township`` must lie in it.
+
     Raises:
-        BriefingError: ``start`` after ``end``, or an unknown township code.
+        BriefingError: ``start`` after ``end``, or a township code unknown under ``region``.
     """
     if start > end:
         raise BriefingError("bad_period", start=start.isoformat(), end=end.isoformat())
     lang = normalize_lang(lang)
     try:
-        figures = compose.gather(con, start, end, township, lang)
+        figures = compose.gather(
+            con, start, end, township, lang, region=region, region_name=_region_name(settings, region)
+        )
     except KeyError as exc:
         raise BriefingError("unknown_township", code=township) from exc
     images = compose.render_charts(con, figures, lang, _png) if charts else {}
     return compose.compose(figures, settings.district_name, lang, images, watchlist_names=watchlist_names)
+
+
+def _region_name(settings: Settings, region: str) -> str | None:
+    """The name of the briefing's scope: ``region``'s, or at a city or province root the root's (a
+    district's own briefing says 全区, as the office writes it)."""
+    if not region:
+        root = settings.root_region
+        if not root or level_of(root) == "county":
+            return None
+        region = root
+    try:
+        table = region_table(settings.region_table)
+    except UserError:
+        return None  # the scope is then named by its code
+    return table.get(region).name if region in table else None
 
 
 def render_bytes(doc: Briefing, fmt: str) -> bytes:
@@ -90,10 +113,12 @@ def briefing_bytes(
     charts: bool = True,
     watchlist_names: bool = False,
     reader: SnapshotReader | None = None,
+    region: str = "",
 ) -> Built:
     """The briefing file's bytes and the snapshot version it was written from.
 
     ``reader``: the process's snapshot reader (the dashboard's); None opens ``settings.published_db``.
+    ``region``: as for :func:`build_briefing`.
     """
     if fmt not in FORMATS:
         raise BriefingError("bad_format", fmt=fmt)
@@ -106,7 +131,15 @@ def briefing_bytes(
             raise BriefingError("no_snapshot", path=str(settings.published_db)) from exc
         with cursor as con:
             doc = build_briefing(
-                con, settings, start, end, township, lang=lang, charts=charts, watchlist_names=watchlist_names
+                con,
+                settings,
+                start,
+                end,
+                township,
+                lang=lang,
+                charts=charts,
+                watchlist_names=watchlist_names,
+                region=region,
             )
             version = reader.version or ""
     finally:

@@ -157,3 +157,38 @@ def test_leadership_callback_is_scoped_to_the_district(city):
         f"{period}&region=1502",
     ):
         assert render(donghe, search) == own, search
+
+
+def test_a_district_leaders_briefing_covers_their_district_only(city, monkeypatch):
+    """The briefing is written in a worker thread, outside the request's scope: the scope must travel
+    with the job (a region user once got the whole city's briefing, watchlist names included)."""
+    from dashboard.briefing import write
+    from tests.support.briefing_helpers import cn, docx_paragraphs, tiny_png
+
+    monkeypatch.setattr(write, "_png", lambda figure: tiny_png())  # kaleido is not under test here
+    year = (date(2023, 1, 1), date(2023, 12, 31))
+    own_total = collect_kpis(city["districts"]["150202"], *year, None)["kpis"]["activities_total"]
+    city_total = collect_kpis(city["settings"], *year, None)["kpis"]["activities_total"]
+    assert own_total < city_total
+    url = "/download/briefing.docx?from=2023-01-01&to=2023-12-31"
+
+    def text(response) -> str:
+        assert response.status_code == 200, response.status_code
+        return "\n".join(docx_paragraphs(response.data))
+
+    leader = city["app"].server.test_client()
+    assert login(leader, "", "cityleader", PASSWORD).status_code == 302
+    whole = text(leader.get(url))
+    assert f"共开展进家活动{cn(city_total)}场" in whole and "范围：包头市" in whole
+    drilled = text(leader.get(f"{url}&region=150202"))
+
+    donghe = city["app"].server.test_client()
+    assert login(donghe, "", "donghe", PASSWORD).status_code == 302
+    own = text(donghe.get(url))
+    assert "范围：东河区" in own and f"共开展进家活动{cn(own_total)}场" in own
+    assert own == drilled  # the same document the city leader gets for 东河区
+    for outside in ("&region=150203", "&region=1502", "&region=15", f"&township={OTHER_TOWNSHIP}"):
+        assert donghe.get(url + outside).status_code == 403, outside
+    # The kept briefings cover the whole city: not for a district leader.
+    assert donghe.get("/briefs").status_code == 403
+    assert leader.get("/briefs").status_code == 200
