@@ -1,6 +1,6 @@
 """``cockpit kpis`` and ``cockpit snapshots {list,rollback,build}``.
 
-``cockpit kpis --from 2023-01-01 --to 2023-12-31 [--township CODE] [--json]`` prints every KPI of the
+``cockpit kpis --from 2023-01-01 --to 2023-12-31 [--region CODE] [--township CODE] [--json]`` prints every KPI of the
 published snapshot (``warehouse.kpi_report``); the text table shows Chinese names and rates as
 percentages with one decimal ("—" for null).
 """
@@ -24,13 +24,16 @@ from warehouse.snapshot_actions import rebuild, roll_back
 @click.command("kpis", help="print the KPIs of the published snapshot / 输出指标")
 @click.option("--from", "start", type=ISO_DATE, default=None, help="period start (default: Jan 1)")
 @click.option("--to", "end", type=ISO_DATE, default=None, help="period end (default: Dec 31)")
+@click.option("--region", default=None, help="a province, city or county under the root (2/4/6 digits)")
 @click.option("--township", default=None, help="12-digit township code")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output (rates as fractions)")
 @data_dir_option
-def kpis_command(start: date | None, end: date | None, township: str | None, as_json: bool) -> int:
+def kpis_command(
+    start: date | None, end: date | None, region: str | None, township: str | None, as_json: bool
+) -> int:
     settings = current_settings()
     start, end = report_period(settings, start, end)
-    doc = collect_kpis(settings, start, end, township)
+    doc = collect_kpis(settings, start, end, township, region)
     if as_json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0
@@ -38,6 +41,8 @@ def kpis_command(start: date | None, end: date | None, township: str | None, as_
         t("warehouse.cli.period", start=start.isoformat(), end=end.isoformat()),
         t("warehouse.cli.snapshot", version=doc["snapshot_version"]),
     ]
+    if region:
+        lines.append(t("warehouse.cli.region", name=doc["region_name"], code=doc["region"]))
     if township:
         lines.append(t("warehouse.cli.township", name=doc["township_name"], code=township))
     rows = [(t(f"kpi.{k}.name"), format_kpi_value(k, v), k) for k, v in doc["kpis"].items()]

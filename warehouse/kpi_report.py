@@ -11,6 +11,7 @@ from datetime import date
 from warehouse import query
 from warehouse.default_period import DefaultPeriod, default_period, today_in
 from warehouse.errors import user_error
+from warehouse.regions import region_table, scope_region
 from warehouse.settings import Settings
 from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
 
@@ -57,12 +58,19 @@ def format_kpi_value(kpi_id: str, value: int | float | None) -> str:
     return f"{int(value):,}"
 
 
-def collect_kpis(settings: Settings, start: date, end: date, township: str | None) -> dict:
+def collect_kpis(
+    settings: Settings, start: date, end: date, township: str | None, region: str | None = None
+) -> dict:
     """The JSON document of ``cockpit kpis --json``.
 
+    ``region``: a province, city or county under the root (2/4/6 digits), e.g. one district of a
+    city's roll-up: its townships and its district-wide records.
+
     Raises:
-        UserError: No published snapshot, or an unknown township code.
+        UserError: No published snapshot, an unknown township code, or a region that is not a
+            province, city or county of the region table under the root.
     """
+    unit = scope_region(region, region_table(settings.region_table), settings.root_region) if region else None
     reader = SnapshotReader(settings.published_db)
     try:
         cur = reader.cursor()
@@ -71,12 +79,21 @@ def collect_kpis(settings: Settings, start: date, end: date, township: str | Non
     try:
         options = query.township_options(cur)
         names = dict(zip(options["township_code"], options["township_name"], strict=True))
-        if township is not None and township not in names:
+        if township is not None and (
+            township not in names or (unit and not township.startswith(unit.prefix))
+        ):
             raise user_error("warehouse.error.unknown_township", code=township)
-        filters = query.Filters(start=start, end=end, townships=(township,) if township else ())
+        filters = query.Filters(
+            start=start,
+            end=end,
+            townships=(township,) if township else (),
+            region=unit.prefix if unit else "",
+        )
         values = query.kpis(cur, filters)
         return {
             "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "region": unit.prefix if unit else None,
+            "region_name": unit.name if unit else None,
             "township": township,
             "township_name": names.get(township) if township else None,
             "snapshot_version": reader.version,

@@ -83,6 +83,41 @@ def test_a_district_leader_sees_only_their_district_in_kpis(city):
     assert _scoped_kpis(city, "cityleader") == whole_city
 
 
+def test_kpis_of_one_district_of_the_city_from_the_command_line(city, capsys, monkeypatch):
+    import json
+
+    from cockpit.cli import main
+    from warehouse.errors import UserError
+
+    donghe = _district_kpis(city["districts"]["150202"])
+    assert collect_kpis(city["settings"], START, END, None, "150202")["kpis"] == donghe
+    data_dir = str(city["settings"].data_dir)
+    monkeypatch.setenv("COCKPIT_ROOT_REGION", "1502")  # the city deployment's root, as its config says
+    period = ["--from", START.isoformat(), "--to", END.isoformat()]
+    assert main(["kpis", *period, "--region", "150203", "--json", "--data-dir", data_dir]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["region"] == "150203" and doc["region_name"] == "昆都仑区"
+    assert doc["kpis"] == _district_kpis(city["districts"]["150203"])
+    assert main(["kpis", *period, "--region", "150202", "--data-dir", data_dir]) == 0
+    assert "地区：东河区（150202）" in capsys.readouterr().out
+    # Not a region of the root (another city, a township, no such code), or a township outside it.
+    for region, township in (
+        ("1503", None),
+        ("150202001", None),
+        ("159999", None),
+        ("150202", OTHER_TOWNSHIP),
+    ):
+        with pytest.raises(UserError):
+            collect_kpis(city["settings"], START, END, township, region)
+        assert (
+            main(
+                ["kpis", "--region", region, "--data-dir", data_dir]
+                + (["--township", township] if township else [])
+            )
+            == 2
+        )
+
+
 def _township_rows(client, township: str | None, region: str | None = None) -> list[str]:
     """The unit codes of the view's units download (townships below a county; districts at the city)."""
     search = "?from=2023-01-01&to=2023-12-31" + (f"&township={township}" if township else "")
