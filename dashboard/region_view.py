@@ -75,6 +75,17 @@ def region_name(code: str, table: RegionTable | None = None) -> str:
     return code
 
 
+def county_names(townships: pd.DataFrame) -> dict[str, str] | None:
+    """County code → name for the townships' counties when the root lies above a county (a city's or a
+    province's lists name each township's district); None at a county root."""
+    root = context.settings().root_region
+    if townships is None or townships.empty or not root or level_of(root) == "county":
+        return None
+    table = regions()
+    counties = {str(code)[:6] for code in townships["township_code"]}
+    return {code: region_name(code, table) for code in counties}
+
+
 def unit_rows(con, filters: Filters) -> pd.DataFrame:
     """The units the view compares at :func:`unit_level`: ``query.township_summary`` at the township
     level (as a county's view always showed), else ``query.unit_summary``."""

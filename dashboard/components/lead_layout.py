@@ -111,15 +111,21 @@ def dropdown_labels(lang: str | None) -> dict[str, str]:
     return {k: t(f"leadership.dropdown.{k}", lang) for k in DROPDOWN_LABELS}
 
 
-def township_options(townships: pd.DataFrame) -> list[dict]:
-    """Dropdown options from the query layer's township list (code + name)."""
+def township_options(townships: pd.DataFrame, county_names: dict[str, str] | None = None) -> list[dict]:
+    """Dropdown options from the query layer's township list (code + name).
+
+    ``county_names`` (county code → name; above a county root): each label starts with its county, so
+    that a city's or a province's list reads (and is searched) by district, in code order."""
     if townships is None or townships.empty:
         return []
+    pairs = zip(
+        townships["township_code"].astype(str).tolist(), townships["township_name"].tolist(), strict=True
+    )
+    if not county_names:
+        return [{"label": str(name), "value": code} for code, name in pairs]
     return [
-        {"label": str(name), "value": str(code)}
-        for name, code in zip(
-            townships["township_name"].tolist(), townships["township_code"].tolist(), strict=True
-        )
+        {"label": f"{county_names.get(code[:6], code[:6])} · {name}", "value": code}
+        for code, name in sorted(pairs)
     ]
 
 

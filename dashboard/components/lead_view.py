@@ -190,7 +190,9 @@ def page_layout(**params):
             dcc.Location(id=L.LOCATION, refresh=False, search=to_search(state)),
             header,
             freshness_alert(lang),  # stale data or a failed last run (dashboard/freshness.py)
-            L.filter_bar(state, preset, L.township_options(townships), lang),
+            L.filter_bar(
+                state, preset, L.township_options(townships, region_view.county_names(townships)), lang
+            ),
             nav,
             dcc.Loading(dbc.Row(id=L.KPI_ROW, className="g-2 mb-3 row-cols-2 row-cols-md-3 row-cols-xl-5")),
             *rows,

@@ -297,6 +297,28 @@ def kpi_values(cards) -> dict:
     }
 
 
+def _find(component, id_: str):
+    if getattr(component, "id", None) == id_:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str) and (found := _find(child, id_)) is not None:
+            return found
+    return None
+
+
+def test_the_city_township_filter_names_each_townships_district(city_view):
+    from dashboard.components import lead_layout
+
+    options = _find(lead_view.page_layout(), lead_layout.TOWNSHIP).options
+    with context.reader().cursor() as con:
+        townships = query.township_options(con)
+    names = dict(zip(townships["township_code"], townships["township_name"], strict=True))
+    assert [o["value"] for o in options] == sorted(names)
+    district = {code: name for code, name, _seed in CITY_DISTRICTS}
+    assert [o["label"] for o in options] == [f"{district[c[:6]]} · {names[c]}" for c in sorted(names)]
+
+
 def test_the_district_view_shows_the_districts_own_kpis(city_view):
     district = lead_view.render(PERIOD + "&region=150203")
     with context.reader().cursor() as con:
