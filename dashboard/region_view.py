@@ -86,6 +86,25 @@ def county_names(townships: pd.DataFrame) -> dict[str, str] | None:
     return {code: region_name(code, table) for code in counties}
 
 
+def with_district_names(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (with ``township_code``, ``township_name``) with each township named after its district
+    ("东河区 · 河东镇") above a county root, where township names repeat across districts; unchanged at a
+    county root."""
+    if rows is None or rows.empty or "township_code" not in rows or "township_name" not in rows:
+        return rows
+    counties = county_names(rows.dropna(subset=["township_code"]))
+    if not counties:
+        return rows
+    out = rows.copy()
+    codes = out["township_code"].astype("string")
+    labelled = codes.notna() & out["township_name"].notna()
+    out.loc[labelled, "township_name"] = [
+        f"{counties.get(code[:6], code[:6])} · {name}"
+        for code, name in zip(codes[labelled], out.loc[labelled, "township_name"], strict=True)
+    ]
+    return out
+
+
 def unit_rows(con, filters: Filters) -> pd.DataFrame:
     """The units the view compares at :func:`unit_level`: ``query.township_summary`` at the township
     level (as a county's view always showed), else ``query.unit_summary``."""

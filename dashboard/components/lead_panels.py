@@ -90,7 +90,7 @@ def _statuses(con, filters: Filters) -> pd.DataFrame:
 
 
 def _latest(con, filters: Filters) -> pd.DataFrame:
-    return as_frame(query.latest_activities(con, filters, 50))
+    return region_view.with_district_names(as_frame(query.latest_activities(con, filters, 50)))
 
 
 def idle_homes(homes: pd.DataFrame) -> pd.DataFrame:

@@ -319,6 +319,17 @@ def test_the_city_township_filter_names_each_townships_district(city_view):
     assert [o["label"] for o in options] == [f"{district[c[:6]]} · {names[c]}" for c in sorted(names)]
 
 
+def test_the_citys_latest_activities_name_each_townships_district(city_view):
+    rows = lead_view.render(PERIOD)[2][list(lead_view.TABLE_KEYS).index("activities")]
+    with context.reader().cursor() as con:
+        names = set(query.township_options(con)["township_name"])
+    districts = {name for _code, name, _seed in CITY_DISTRICTS}
+    labels = [row["township_name"].split(" · ") for row in rows if row["township_name"]]
+    assert labels and all(len(parts) == 2 for parts in labels), rows[:3]
+    assert all(district in districts and name in names for district, name in labels)
+    assert len({district for district, _ in labels}) > 1  # the city's latest span its districts
+
+
 def test_the_district_view_shows_the_districts_own_kpis(city_view):
     district = lead_view.render(PERIOD + "&region=150203")
     with context.reader().cursor() as con:
