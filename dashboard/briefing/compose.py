@@ -20,6 +20,7 @@ from warehouse import query
 from warehouse.i18n import normalize_lang, t
 from warehouse.levels import HOME_LEVELS, HOME_TIER_KEYS
 from warehouse.query import Filters
+from warehouse.regions import RegionTable
 
 # Home levels (values of the data) and their catalogue keys, in the newsletter's order.
 # The four home tiers (代表之家), by the value the data carries -> their catalog key.
@@ -78,6 +79,9 @@ class Figures:
     data_end: date | None
     # A province, city or county under the root ("" = the root): the scope of a region-limited reader.
     region: str = ""
+    # The level of the units ``townships`` compares: townships in a district, districts in a city,
+    # cities in a province (the leadership view's units panel).
+    unit_level: str = "township"
 
 
 def gather(
@@ -89,11 +93,14 @@ def gather(
     *,
     region: str = "",
     region_name: str | None = None,
+    unit_level: str = "township",
+    regions: RegionTable | None = None,
 ) -> Figures:
     """Run the queries of one briefing (``township`` None = the whole ``region``, "" = the root).
 
     The briefing may be written outside the request that asked for it (a worker thread has no caller
     scope), so the scope travels in the arguments: ``region`` (significant digits) and ``township``.
+    ``unit_level``: the units the table compares (``query.unit_summary``, named from ``regions``).
 
     Raises:
         KeyError: ``township`` is not a township code of the snapshot under ``region``.
@@ -127,7 +134,7 @@ def gather(
         kpis=query.kpis(con, filters),
         previous=query.kpis(con, Filters(prev_start, prev_end, townships=scope, region=region)),
         home_levels=levels,
-        townships=query.township_summary(con, filters),
+        townships=_units(con, filters, unit_level, regions),
         units=query.handling_units(con, filters),
         top=query.points_ranking(con, filters, limit=TOP_ROWS),
         watchlist=query.low_points_watchlist(con, filters),
@@ -136,7 +143,16 @@ def gather(
         as_of=newest.strftime("%Y-%m-%d %H:%M"),
         data_end=query.data_period(con)[1],
         region=region,
+        unit_level=unit_level,
     )
+
+
+def _units(con, filters: Filters, level: str, regions: RegionTable | None) -> pd.DataFrame:
+    """The units compared, with the township summary's column names whatever their level."""
+    if level == "township":
+        return query.township_summary(con, filters)
+    units = query.unit_summary(con, filters, level, regions)
+    return units.rename(columns={"unit_code": "township_code", "unit_name": "township_name"})
 
 
 def render_charts(con, fig: Figures, lang: str | None, render_png) -> dict[str, bytes]:
@@ -379,10 +395,20 @@ def highlights(fig: Figures, lang) -> list[Paragraph]:
 # ---- tables ----------------------------------------------------------------------------------------
 
 
+# Catalog suffixes of the units table's title and first column, and of the units chart, by unit level.
+UNIT_KEYS = {
+    "township": ("townships", "township"),
+    "county": ("counties", "county"),
+    "city": ("cities", "city"),
+}
+
+
 def township_table(fig: Figures, lang) -> Table:
+    """The units compared (townships, or a city's districts, or a province's cities)."""
+    table_key, col_key = UNIT_KEYS[fig.unit_level]
     cols = tuple(
         t(f"briefing.col.{c}", lang)
-        for c in ("township", "homes", "activities", "visitors", "per_home", "suggestions")
+        for c in (col_key, "homes", "activities", "visitors", "per_home", "suggestions")
     )
     rows = tuple(
         (
@@ -395,7 +421,7 @@ def township_table(fig: Figures, lang) -> Table:
         )
         for r in fig.townships.itertuples()
     )
-    return Table(t("briefing.table.townships", lang), cols, rows, t("briefing.empty_table", lang))
+    return Table(t(f"briefing.table.{table_key}", lang), cols, rows, t("briefing.empty_table", lang))
 
 
 def _opt_pct(value) -> str:
@@ -446,7 +472,7 @@ def compose(
     charts = charts or {}
     period = periods.period_name(fig.start, fig.end, lang)
     end_text = f"{fig.end.year}年{fig.end.month}月{fig.end.day}日" if lang != "en" else fig.end.isoformat()
-    captions = dict(CHARTS)
+    captions = {**dict(CHARTS), "townships": f"briefing.chart.{UNIT_KEYS[fig.unit_level][0]}"}
     numbered: list[Chart] = []
 
     def chart(key: str) -> list[Chart]:

@@ -10,7 +10,7 @@ from dashboard.briefing import compose, render
 from dashboard.briefing.document import Briefing
 from warehouse.errors import UserError
 from warehouse.i18n import both, normalize_lang
-from warehouse.regions import level_of, region_table
+from warehouse.regions import RegionTable, child_level, level_of, region_table
 from warehouse.settings import Settings
 from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
 
@@ -66,9 +66,19 @@ def build_briefing(
     if start > end:
         raise BriefingError("bad_period", start=start.isoformat(), end=end.isoformat())
     lang = normalize_lang(lang)
+    table = _regions(settings)
+    level = "township" if township else child_level(level_of(region or settings.root_region))
     try:
         figures = compose.gather(
-            con, start, end, township, lang, region=region, region_name=_region_name(settings, region)
+            con,
+            start,
+            end,
+            township,
+            lang,
+            region=region,
+            region_name=_region_name(table, region, settings.root_region),
+            unit_level=level,
+            regions=table,
         )
     except KeyError as exc:
         raise BriefingError("unknown_township", code=township) from exc
@@ -76,19 +86,21 @@ def build_briefing(
     return compose.compose(figures, settings.district_name, lang, images, watchlist_names=watchlist_names)
 
 
-def _region_name(settings: Settings, region: str) -> str | None:
+def _regions(settings: Settings) -> RegionTable | None:
+    try:
+        return region_table(settings.region_table)
+    except UserError:
+        return None  # regions are then named by their codes
+
+
+def _region_name(table: RegionTable | None, region: str, root: str) -> str | None:
     """The name of the briefing's scope: ``region``'s, or at a city or province root the root's (a
     district's own briefing says 全区, as the office writes it)."""
     if not region:
-        root = settings.root_region
         if not root or level_of(root) == "county":
             return None
         region = root
-    try:
-        table = region_table(settings.region_table)
-    except UserError:
-        return None  # the scope is then named by its code
-    return table.get(region).name if region in table else None
+    return table.get(region).name if table is not None and region in table else None
 
 
 def render_bytes(doc: Briefing, fmt: str) -> bytes:

@@ -198,7 +198,7 @@ def test_a_district_leaders_briefing_covers_their_district_only(city, monkeypatc
     """The briefing is written in a worker thread, outside the request's scope: the scope must travel
     with the job (a region user once got the whole city's briefing, watchlist names included)."""
     from dashboard.briefing import write
-    from tests.support.briefing_helpers import cn, docx_paragraphs, tiny_png
+    from tests.support.briefing_helpers import cn, docx_paragraphs, docx_tables, tiny_png
 
     monkeypatch.setattr(write, "_png", lambda figure: tiny_png())  # kaleido is not under test here
     year = (date(2023, 1, 1), date(2023, 12, 31))
@@ -209,12 +209,16 @@ def test_a_district_leaders_briefing_covers_their_district_only(city, monkeypatc
 
     def text(response) -> str:
         assert response.status_code == 200, response.status_code
-        return "\n".join(docx_paragraphs(response.data))
+        cells = [" | ".join(row) for table in docx_tables(response.data) for row in table]
+        return "\n".join(docx_paragraphs(response.data) + cells)
 
     leader = city["app"].server.test_client()
     assert login(leader, "", "cityleader", PASSWORD).status_code == 302
     whole = text(leader.get(url))
     assert f"共开展进家活动{cn(city_total)}场" in whole and "范围：包头市" in whole
+    # The city's briefing compares its districts (as its leadership view does), not 16 townships.
+    assert "各区县进家履职情况" in whole and "区县 | 代表之家" in whole
+    assert "\n东河区 | " in whole and "\n昆都仑区 | " in whole
     drilled = text(leader.get(f"{url}&region=150202"))
 
     donghe = city["app"].server.test_client()
@@ -222,6 +226,7 @@ def test_a_district_leaders_briefing_covers_their_district_only(city, monkeypatc
     own = text(donghe.get(url))
     assert "范围：东河区" in own and f"共开展进家活动{cn(own_total)}场" in own
     assert own == drilled  # the same document the city leader gets for 东河区
+    assert "各苏木镇街道进家履职情况" in own
     for outside in ("&region=150203", "&region=1502", "&region=15", f"&township={OTHER_TOWNSHIP}"):
         assert donghe.get(url + outside).status_code == 403, outside
     # The kept briefings cover the whole city: not for a district leader.
