@@ -12,34 +12,68 @@ from collections.abc import Callable
 
 from dashboard.components.figure_text import escape_figure
 
+# How long a request waits for another thread computing the same entry before computing it itself.
+FLIGHT_WAIT_SECONDS = 60.0
+
 
 class VersionedCache:
-    """A small thread-safe LRU keyed by (kind, snapshot version, key)."""
+    """A small thread-safe LRU keyed by (kind, snapshot version, key).
+
+    Concurrent misses of one entry compute it once (single flight): the first caller computes, the
+    others wait for its result. After a publish the warm-up thread and the first requests (the walls
+    reloading, a leader opening the view) would otherwise each build the same screens at once, which
+    on two cores makes every one of them slower.
+    """
 
     def __init__(self, size: int):
         self.size = size
         self._entries: OrderedDict[tuple, object] = OrderedDict()
+        self._in_flight: dict[tuple, threading.Event] = {}
         self._lock = threading.Lock()
+
+    def _lookup(self, full_key: tuple) -> tuple[bool, object]:
+        """(found, value); the caller holds the lock."""
+        if full_key in self._entries:
+            self._entries.move_to_end(full_key)
+            return True, self._entries[full_key]
+        return False, None
 
     def memoised(
         self, kind: str, version, key, compute: Callable[[], object], keep: Callable[[object], bool] = bool
     ):
         """``compute()`` memoised per (``kind``, snapshot ``version``, ``key``); ``version=None``: never kept.
 
-        ``keep(value)`` decides whether a result is worth keeping (not when a panel's query failed).
+        ``keep(value)`` decides whether a result is worth keeping (not when a panel's query failed); a
+        caller that waited for a result that was not kept (or whose computation failed) computes its own.
         """
+        if version is None:
+            return compute()
         full_key = (kind, version, key)
         with self._lock:
-            if version is not None and full_key in self._entries:
-                self._entries.move_to_end(full_key)
-                return self._entries[full_key]
-        value = compute()
-        if version is not None and keep(value):
+            found, value = self._lookup(full_key)
+            if found:
+                return value
+            flight = self._in_flight.get(full_key)
+            leader = flight is None
+            if leader:
+                flight = self._in_flight[full_key] = threading.Event()
+        if not leader:
+            flight.wait(FLIGHT_WAIT_SECONDS)
             with self._lock:
-                self._entries[full_key] = value
-                while len(self._entries) > self.size:
-                    self._entries.popitem(last=False)
-        return value
+                found, value = self._lookup(full_key)
+            return value if found else compute()
+        try:
+            value = compute()
+            if keep(value):
+                with self._lock:
+                    self._entries[full_key] = value
+                    while len(self._entries) > self.size:
+                        self._entries.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._in_flight.pop(full_key, None)
+            flight.set()
 
     def clear(self) -> None:
         with self._lock:
