@@ -25,7 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from flask import Response, abort, request
 
-from dashboard import context
+from dashboard import context, region_view
 from dashboard.components.figure_text import escape_figure
 from dashboard.components.lead_figures import label, with_title
 from dashboard.components.lead_format import kpi_dict
@@ -90,7 +90,7 @@ def describe_filters(state: ViewState, filters: Filters, township_names: dict[st
     """The filters in words: ``期间 2023-01-01 至 2023-12-31；苏木镇街道 大发街道；…``."""
     parts = [f"{t('leadership.period', lang)} {filters.start} – {filters.end}"]
     townships = "、".join(township_names.get(c, c) for c in filters.townships) or t(
-        "leadership.all_townships", lang
+        "leadership.all_townships", lang, **region_view.whole_words(lang)
     )
     parts.append(f"{t('leadership.township', lang)} {townships}")
     homes = "、".join(t(f"leadership.home_level.{k}", lang) for k in state.home_levels) or t(

@@ -26,6 +26,7 @@ from warehouse.regions import (
     level_of,
     prefix_of,
     region_table,
+    unit_kind,
 )
 
 
@@ -73,6 +74,14 @@ def region_name(code: str, table: RegionTable | None = None) -> str:
     if table is not None and code in table:
         return table.get(code).name
     return code
+
+
+def whole_words(lang: str | None) -> dict[str, str]:
+    """The placeholders of the deployment's "whole" wording: its name and what the whole of it is called
+    (石拐区 → 全区, 包头市 → 全市, 锡林郭勒盟 → 全盟), for the breadcrumb, the reset button, the back
+    links and the township filter's "all"."""
+    name = context.settings().district_name
+    return {"district": name, "whole": t(f"region_view.whole.{unit_kind(name)}", lang)}
 
 
 def county_names(townships: pd.DataFrame) -> dict[str, str] | None:
@@ -131,12 +140,9 @@ def path_items(
 ) -> list[tuple[str, str | None]]:
     """The breadcrumb: the root, each level down to the region, then the chosen townships; every crumb
     but the last links to its own view (the other filters kept)."""
-    settings = context.settings()
     root = root_prefix()
     table = regions()
-    items: list[tuple[str, str]] = [
-        (t("leadership.crumb_district", lang, district=settings.district_name), "")
-    ]
+    items: list[tuple[str, str]] = [(t("leadership.crumb_district", lang, **whole_words(lang)), "")]
     if state.region:
         for level in ("province", "city", "county"):
             digits = LEVEL_DIGITS[level]

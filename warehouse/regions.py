@@ -98,6 +98,25 @@ def is_within(code: str, root: str) -> bool:
     return full_code(code).startswith(prefix_of(root))
 
 
+# What "the whole of it" is called after the last character of a unit's name (全区, 全市, 全盟, ...).
+_KIND_BY_SUFFIX = {
+    "区": "district",
+    "县": "county",
+    "旗": "banner",
+    "市": "city",
+    "盟": "league",
+    "省": "province",
+}
+
+
+def unit_kind(name: str) -> str:
+    """The kind of unit a name says it is (石拐区 district, 包头市 city, 锡林郭勒盟 league, 内蒙古自治区
+    region), for wording such as "全市"; a name that says nothing reads as a district."""
+    if name.endswith("自治区"):
+        return "region"
+    return _KIND_BY_SUFFIX.get(name[-1:], "district")
+
+
 class RegionTable:
     """The units of a region table, by 12-digit code."""
 

@@ -130,7 +130,11 @@ def gather(
         township=township,
         scope_name=names[township]
         if township
-        else (region_name or region or t("briefing.scope_district", lang)),
+        else (
+            region_name
+            or region
+            or t("briefing.scope_district", lang, whole=t("region_view.whole.district", lang))
+        ),
         kpis=query.kpis(con, filters),
         previous=query.kpis(con, Filters(prev_start, prev_end, townships=scope, region=region)),
         home_levels=levels,

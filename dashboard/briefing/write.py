@@ -9,8 +9,8 @@ from pathlib import Path
 from dashboard.briefing import compose, render
 from dashboard.briefing.document import Briefing
 from warehouse.errors import UserError
-from warehouse.i18n import both, normalize_lang
-from warehouse.regions import RegionTable, child_level, level_of, region_table
+from warehouse.i18n import both, normalize_lang, t
+from warehouse.regions import RegionTable, child_level, level_of, region_table, unit_kind
 from warehouse.settings import Settings
 from warehouse.snapshot import SnapshotReader, SnapshotUnavailable
 
@@ -76,7 +76,7 @@ def build_briefing(
             township,
             lang,
             region=region,
-            region_name=_region_name(table, region, settings.root_region),
+            region_name=_scope_label(settings, table, region, lang),
             unit_level=level,
             regions=table,
         )
@@ -93,14 +93,16 @@ def _regions(settings: Settings) -> RegionTable | None:
         return None  # regions are then named by their codes
 
 
-def _region_name(table: RegionTable | None, region: str, root: str) -> str | None:
-    """The name of the briefing's scope: ``region``'s, or at a city or province root the root's (a
-    district's own briefing says 全区, as the office writes it)."""
+def _scope_label(settings: Settings, table: RegionTable | None, region: str, lang: str) -> str:
+    """What the briefing covers, in words: ``region``'s name; at a city or province root the root's; at a
+    county root "全区" (全县, 全旗: as the office writes it)."""
     if not region:
+        root = settings.root_region
         if not root or level_of(root) == "county":
-            return None
+            whole = t(f"region_view.whole.{unit_kind(settings.district_name)}", lang)
+            return t("briefing.scope_district", lang, whole=whole)
         region = root
-    return table.get(region).name if table is not None and region in table else None
+    return table.get(region).name if table is not None and region in table else region
 
 
 def render_bytes(doc: Briefing, fmt: str) -> bytes:

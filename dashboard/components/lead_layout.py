@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from dashboard import region_view
 from dashboard.components.figure_text import escape_figure
 from dashboard.components.lead_figures import label
 from dashboard.components.lead_panels import Panel
@@ -89,7 +90,7 @@ def _multi_dropdown(id_: str, options: list[dict], value, lang, placeholder_key:
         options=options,
         value=list(value),
         multi=True,
-        placeholder=t(placeholder_key, lang),
+        placeholder=t(placeholder_key, lang, **region_view.whole_words(lang)),
         className="lead-dropdown",
         labels=dropdown_labels(lang),
     )
@@ -515,7 +516,7 @@ def not_found(message: str, back_href: str, lang: str | None) -> html.Div:
         [
             html.P(message, className="lead-not-found"),
             dcc.Link(
-                t("leadership.back_district", lang),
+                t("leadership.back_district", lang, **region_view.whole_words(lang)),
                 href=back_href,
                 className="btn btn-outline-primary btn-sm",
             ),
@@ -526,7 +527,8 @@ def not_found(message: str, back_href: str, lang: str | None) -> html.Div:
 
 def district_crumb(state: ViewState, district: str, lang: str | None) -> tuple[str, str]:
     """The breadcrumb's first item: the whole district, keeping the period and other filters."""
-    return t("leadership.crumb_district", lang, district=district), "/" + to_search(state.with_(townships=()))
+    words = {**region_view.whole_words(lang), "district": district}
+    return t("leadership.crumb_district", lang, **words), "/" + to_search(state.with_(townships=()))
 
 
 def township_crumb(state: ViewState, code: str, name: str) -> tuple[str, str]:

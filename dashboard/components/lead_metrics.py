@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import context
+from dashboard import context, region_view
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_panels import PANELS
 from warehouse.i18n import normalize_lang, t
@@ -86,15 +86,16 @@ def metrics_view(district: str, lang: str | None) -> html.Div:
         className="small",
     )
     back = "/" + ("?lang=en" if lang == "en" else "")
+    words = {**region_view.whole_words(lang), "district": district}
     children = [
         notes,
         html.Div(kpis, className="table-responsive"),
         html.H2(t("leadership.metric_panels", lang), className="h5 mt-4"),
         html.Div(panels, className="table-responsive"),
-        dcc.Link(t("leadership.back_district", lang), href=back, className="btn btn-link"),
+        dcc.Link(t("leadership.back_district", lang, **words), href=back, className="btn btn-link"),
     ]
     crumbs = [
-        (t("leadership.crumb_district", lang, district=district), back),
+        (t("leadership.crumb_district", lang, **words), back),
         (t("leadership.metrics_link", lang), None),
     ]
     return L.page_shell(t("leadership.metrics_title", lang), crumbs, children, lang)

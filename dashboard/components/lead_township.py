@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import context
+from dashboard import context, region_view
 from dashboard.components import lead_layout as L
 from dashboard.components.lead_kpi import kpi_as_of_texts, kpi_grid
 from dashboard.components.lead_layout import district_crumb
@@ -82,7 +82,11 @@ def township_view(
             ],
             className="g-3 mb-3",
         ),
-        dcc.Link(t("leadership.back_district", lang), href="/" + query_string, className="btn btn-link"),
+        dcc.Link(
+            t("leadership.back_district", lang, **region_view.whole_words(lang)),
+            href="/" + query_string,
+            className="btn btn-link",
+        ),
     ]
     crumbs = [district_crumb(state, district, lang), (name, None)]
     return L.page_shell(t("leadership.township_title", lang, name=name), crumbs, children, lang)

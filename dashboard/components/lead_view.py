@@ -176,7 +176,11 @@ def page_layout(**params):
         [
             html.Div(id=L.BREADCRUMB, className="lead-breadcrumb"),
             html.Button(
-                [html.I(className="bi bi-arrow-counterclockwise"), " ", t("leadership.reset", lang)],
+                [
+                    html.I(className="bi bi-arrow-counterclockwise"),
+                    " ",
+                    t("leadership.reset", lang, **region_view.whole_words(lang)),
+                ],
                 id=L.RESET,
                 className="btn btn-outline-secondary btn-sm",
                 type="button",

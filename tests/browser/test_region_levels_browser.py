@@ -58,7 +58,7 @@ def test_the_city_view_drills_from_districts_to_a_township(city_server, page_ope
     page = recorded.page
     try:
         assert wait_for_bars(page, DISTRICT_NAMES) == DISTRICT_NAMES
-        assert page.inner_text("#lead-breadcrumb").strip() == "包头市全区"
+        assert page.inner_text("#lead-breadcrumb").strip() == "包头市全市"
         assert page.inner_text("#lead-panel-title-townships") == "各区县进家活动"
         click_bar(page, "东河区")
         page.wait_for_function("() => location.search.includes('region=150202')")
@@ -70,7 +70,7 @@ def test_the_city_view_drills_from_districts_to_a_township(city_server, page_ope
             "() => (document.getElementById('lead-panel-title-townships') || {}).innerText === '各苏木镇街道进家活动'"
         )
         assert townships and "昆都仑区" not in townships
-        crumb = page.locator("#lead-breadcrumb a", has_text="包头市全区")
+        crumb = page.locator("#lead-breadcrumb a", has_text="包头市全市")
         assert crumb.count() == 1  # the root crumb leads back
 
         click_bar(page, townships[0])

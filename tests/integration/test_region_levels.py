@@ -248,7 +248,7 @@ def test_the_city_view_compares_its_districts_and_drills_down(city_view):
     bars = _panel(out, "townships")["data"][0]
     assert list(bars["x"]) == [name for _c, name, _s in CITY_DISTRICTS]
     assert list(bars["customdata"]) == [f"{code}000000" for code, _n, _s in CITY_DISTRICTS]
-    assert [label for label, _href in _crumbs(out)] == ["包头市全区"]
+    assert [label for label, _href in _crumbs(out)] == ["包头市全市"]
     assert lead_view.units_title(PERIOD) == "各区县进家活动"
     assert lead_view.units_title(PERIOD + "&region=150202&lang=en") == "Activities at homes by township"
     # The map draws the city's county-level units from their real outlines (every unit named, those
@@ -276,7 +276,7 @@ def test_the_city_view_compares_its_districts_and_drills_down(city_view):
     out = lead_view.render(search)
     assert kpi_values(out[0]) == kpi_values(lead_view.render(PERIOD + "&region=150202")[0])
     crumbs = _crumbs(out)
-    assert [label for label, _href in crumbs] == ["包头市全区", "东河区"]
+    assert [label for label, _href in crumbs] == ["包头市全市", "东河区"]
     assert crumbs[0][1] is not None and "region" not in crumbs[0][1]
     bars = _panel(out, "townships")["data"][0]
     assert bars["customdata"] and all(code.startswith("150202") for code in bars["customdata"])
@@ -342,7 +342,7 @@ def test_the_district_view_shows_the_districts_own_kpis(city_view):
 
 def test_a_region_outside_the_root_is_the_root(city_view):
     out = lead_view.render(PERIOD + "&region=1503")
-    assert [label for label, _href in _crumbs(out)] == ["包头市全区"]
+    assert [label for label, _href in _crumbs(out)] == ["包头市全市"]
     assert kpi_values(out[0]) == kpi_values(lead_view.render(PERIOD)[0])
 
 

@@ -110,17 +110,18 @@ def test_a_filter_field_added_later_takes_the_live_query_unless_left_at_its_defa
 
 
 def test_the_callers_scope_decides_the_key():
+    registered = q._scope_provider  # the dashboard's, when imported: restored afterwards
     q.set_scope_provider(lambda: (T2,))
     try:
         assert q.preset_key(q.Filters(*YEAR_2023)) == (*YEAR_2023, T2)
         assert q.preset_key(q.Filters(*YEAR_2023, townships=(T1,))) == (*YEAR_2023, T2)
     finally:
-        q.set_scope_provider(None)
+        q.set_scope_provider(registered)
     q.set_scope_provider(lambda: (T1, T2))
     try:  # a scope of several townships has no row of its own
         assert q.preset_key(q.Filters(*YEAR_2023)) is None
     finally:
-        q.set_scope_provider(None)
+        q.set_scope_provider(registered)
 
 
 def test_a_snapshot_without_the_table_takes_the_live_query(writable_copy):
@@ -188,10 +189,11 @@ def test_snapshot_facts_are_kept_without_asking_the_callers_scope(snapshot_con):
         raise PermissionError("no principal")
 
     q.clear_memo()
+    registered = q._scope_provider
     q.set_scope_provider(refuse)
     try:
         first = q.snapshot_info(snapshot_con)
         assert first.version and q.snapshot_info(snapshot_con) is first  # kept, not read again
         assert q.snapshot_meta(snapshot_con)["version"] == first.version
     finally:
-        q.set_scope_provider(None)
+        q.set_scope_provider(registered)

@@ -106,3 +106,23 @@ def test_zone_units_are_told_from_townships(table):
     shiguai = table.children("150205")
     assert [t.code for t in shiguai if t.is_zone_unit] == ["150205400000"]  # 石拐产业园
     assert len([t for t in shiguai if not t.is_zone_unit]) == 8  # the district's eight townships
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "whole"),
+    [
+        ("石拐区", "district", "全区"),
+        ("包头市", "city", "全市"),
+        ("锡林郭勒盟", "league", "全盟"),
+        ("达尔罕茂明安联合旗", "banner", "全旗"),
+        ("内蒙古自治区", "region", "全区"),
+        ("某县", "county", "全县"),
+        ("Shiguai", "district", "全区"),
+    ],
+)
+def test_the_whole_of_a_unit_is_named_after_its_kind(name, kind, whole):
+    from warehouse.i18n import t
+    from warehouse.regions import unit_kind
+
+    assert unit_kind(name) == kind
+    assert t(f"region_view.whole.{kind}") == whole
