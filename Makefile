@@ -4,18 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench setup system wheel-check
+.PHONY: demo test test-fast lint bench setup system wheel-check wall-plotly
 
+# After pip: the wall's plotly.js (the cartesian partial bundle, from npm) into the venv; it only warns
+# when it cannot (the wall then loads the full bundle). `setup` runs it again (a no-op when present), so
+# a venv made before this step, or a plotly upgraded since, gets the bundle of the right version.
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python scripts/fetch-plotly-cartesian
 	touch $(STAMP)
 
 system:
 	scripts/system-packages
 
-setup: system $(STAMP)
+wall-plotly: $(STAMP)
+	@$(BIN)/python scripts/fetch-plotly-cartesian
+
+setup: system $(STAMP) wall-plotly
 
 demo: setup
 	$(BIN)/cockpit demo

@@ -79,6 +79,12 @@ ALL_DRAWN_JS = """
   return grids.length > 0 && grids.every((g) => g.querySelector('.ag-row, .ag-overlay-no-rows-center'));
 }
 """
+# Which plotly.js the page drew with: the full bundle registers every trace type (funnel among them), the
+# wall's cartesian partial bundle does not (docs/WALL.md).
+PLOTLY_JS = """
+() => window.Plotly ? (window.Plotly.version + ' ' +
+  ('funnel' in window.Plotly.PlotSchema.get().traces ? 'full' : 'partial')) : null
+"""
 STATE_JS = """
 () => ({
   loading: [...document.querySelectorAll('[data-dash-is-loading="true"]')].map((e) => e.id || e.className).slice(0, 5),
@@ -264,6 +270,7 @@ class BrowserRun:
         seconds = time.perf_counter() - started
         page.wait_for_timeout(300)  # let the last responses' loadingFinished events arrive
         result = {"seconds": round(seconds, 3), "first_screen_s": first_screen, **transferred}
+        result["plotly"] = page.evaluate(PLOTLY_JS)
         result["_page"], result["_context"] = page, context
         return result
 
@@ -489,6 +496,7 @@ def browse(run: BrowserRun, opens: int) -> dict:
             else None,
             "bytes": runs[0].get("bytes"),
             "requests": runs[0].get("requests"),
+            "plotly": runs[0].get("plotly"),
             "runs": runs,
         }
     out["_recorded"] = run.recorded

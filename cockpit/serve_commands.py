@@ -10,6 +10,7 @@ import click
 from cockpit.options import current_settings, data_dir_option
 from dashboard.app import create_app
 from dashboard.demo_credentials import ensure_demo_credentials
+from dashboard.plotly_bundle import partial_bundle
 from dashboard.production import run_gunicorn
 from dashboard.security import QuietRequestHandler
 from etl.demo.generator import generate
@@ -62,6 +63,8 @@ def serve_command(port: int | None, host: str | None, workers: int) -> int:
 def serve(settings: Settings, workers: int = 0) -> int:
     url = f"http://{settings.host}:{settings.port}"
     print("\n".join(both("ops.serving_urls", url=url)), file=sys.stderr)
+    # Once per start (not per gunicorn worker): which plotly.js the wall loads, and why.
+    print(f"wall: {partial_bundle()[1]}", file=sys.stderr)
     if workers:
         return run_gunicorn(settings, workers)
     app = create_app(settings)

@@ -1,12 +1,14 @@
 """The Dash app factory: pages, offline assets, and the routes around them.
 
-Everything the browser loads comes from this app's origin: plotly.js (``serve_locally``), Bootstrap
+Everything the browser loads comes from this app's origin: plotly.js (``serve_locally``; on the wall the
+cartesian partial bundle under ``/vendor/`` when installed, :mod:`dashboard.plotly_bundle`), Bootstrap
 5.3 CSS and icons (from the ``bootstrap-flask`` wheel, served under ``/vendor/``), our CSS and map data
 (``assets/``). Fonts are the machine's own (Noto Sans CJK on Debian): no web fonts.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import dash
 import flask_bootstrap
 from flask import abort, has_request_context, request, send_from_directory
 
-from dashboard import context, security
+from dashboard import context, plotly_bundle, security
 from dashboard.briefing.routes import register_briefing_routes
 from dashboard.callback_gate import install_callback_gate
 from dashboard.downloads import register_download_routes
@@ -24,6 +26,8 @@ from dashboard.intake_routes import register_intake_routes
 from dashboard.wall_routes import register_wall_routes
 from warehouse.settings import Settings
 from warehouse.snapshot import SnapshotReader
+
+logger = logging.getLogger(__name__)
 
 # CSS and scripts Dash serves under /assets/ (package data).
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
@@ -38,10 +42,11 @@ VENDOR_FONT_DIR = BOOTSTRAP_DIR / "css" / "font" / "fonts"
 # The chunks dcc.Graph loads on first use, under the URLs dash-renderer computes for them (the Graph
 # component and plotly.js itself, 1.4 MB compressed). Without a hint the browser asks for them only once
 # the page's layout has arrived and a graph mounts; preloaded, they download with the page's scripts.
-GRAPH_CHUNKS = (
-    "_dash-component-suites/dash/dcc/async-graph.js",
-    "_dash-component-suites/plotly/package_data/plotly.min.js",
-)
+GRAPH_CHUNK = "_dash-component-suites/dash/dcc/async-graph.js"
+FULL_PLOTLY = "_dash-component-suites/plotly/package_data/plotly.min.js"
+GRAPH_CHUNKS = (GRAPH_CHUNK, FULL_PLOTLY)
+# The wall's plotly.js when the cartesian bundle is installed (versioned URL: a new plotly is a new URL).
+WALL_PLOTLY_URL = "/vendor/" + plotly_bundle.FILE_NAME
 
 
 # Component libraries the wall never renders (its pages use dcc and html only). Dash puts every imported
@@ -75,16 +80,33 @@ NOT_ON_PAGES = _asset_tags(WALL_ONLY_ASSETS)
 NOT_ON_WALL = _asset_tags(PAGE_ONLY_ASSETS)
 
 
+def _preload(href: str) -> str:
+    return f'<link rel="preload" as="script" href="{href}">'
+
+
 class CockpitDash(dash.Dash):
     """Dash with ``<link rel=preload>`` hints for the graph chunks in every page's head, and without the
-    bundles and assets a page does not use (the wall's on the leadership pages and the other way round)."""
+    bundles and assets a page does not use (the wall's on the leadership pages and the other way round).
+
+    ``wall_plotly``: ``(path, version)`` of the cartesian plotly.js bundle, or None (the wall then loads
+    the full bundle like every other page)."""
+
+    wall_plotly: tuple[Path, str] | None = None
 
     def interpolate_index(self, **kwargs) -> str:
         prefix = self.config.requests_pathname_prefix
-        hints = "".join(f'<link rel="preload" as="script" href="{prefix}{path}">' for path in GRAPH_CHUNKS)
-        kwargs["css"] = hints + kwargs.get("css", "")
+        on_wall = has_request_context() and request.path.rstrip("/") == prefix.rstrip("/") + WALL_PATH
         scripts = UNUSED_EVERYWHERE.sub("", kwargs.get("scripts", ""))
-        if has_request_context() and request.path.rstrip("/") == prefix.rstrip("/") + WALL_PATH:
+        if on_wall and self.wall_plotly:
+            # A plain script before Dash's own: window.Plotly exists before any graph mounts, so
+            # dcc.Graph's loader (``window.Plotly || <inject the full bundle>``) never fetches the full one.
+            url = f"{WALL_PLOTLY_URL}?v={self.wall_plotly[1]}"
+            hints = _preload(prefix + GRAPH_CHUNK) + _preload(url)
+            scripts = f'<script src="{url}"></script>' + scripts
+        else:
+            hints = "".join(_preload(prefix + path) for path in GRAPH_CHUNKS)
+        kwargs["css"] = hints + kwargs.get("css", "")
+        if on_wall:
             kwargs["scripts"] = NOT_ON_WALL.sub("", WALL_UNUSED_SCRIPTS.sub("", scripts))
             kwargs["css"] = NOT_ON_WALL.sub("", kwargs["css"])
         else:
@@ -115,6 +137,8 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
         update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    app.wall_plotly, note = plotly_bundle.partial_bundle()
+    logger.info("wall draws with %s", note)
     server = app.server
     server.config["COCKPIT_SETTINGS"] = settings
     register_health_routes(server)
@@ -123,6 +147,9 @@ def create_app(settings: Settings, reader=None) -> dash.Dash:
     def vendor(name: str):
         if name in VENDOR_FILES:
             return send_from_directory(BOOTSTRAP_DIR, VENDOR_FILES[name], max_age=86400)
+        if name == plotly_bundle.FILE_NAME and app.wall_plotly:
+            path = app.wall_plotly[0]
+            return send_from_directory(path.parent, path.name, max_age=86400)
         if name.startswith("fonts/") and "/" not in name[6:]:
             return send_from_directory(VENDOR_FONT_DIR, name[6:], max_age=86400)
         abort(404)

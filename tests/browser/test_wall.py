@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from dashboard import plotly_bundle
 from tests.support.live import ARTIFACTS, LiveServer, run_cockpit
 from warehouse.settings import Settings
 
@@ -189,14 +190,55 @@ def test_first_screen_draws_first_then_every_screen_and_the_top_of_the_ranking(p
     assert rest[0] == ["wall-rank-no", "wall-rank-name", "wall-rank-town", "wall-rank-points"]
     first = page.inner_text("#wall-ranking .wall-rank-rest .wall-rank-row .wall-rank-no")
     assert first == "11"
-    # plotly.js is preloaded with the page; bundles of libraries the wall never renders are left out.
+    # plotly.js (the cartesian partial bundle) is preloaded with the page and runs before Dash's scripts;
+    # bundles of libraries the wall never renders are left out.
     scripts = page.evaluate("() => Array.from(document.scripts).map((s) => s.src).filter(Boolean)")
     assert any("dash_renderer" in src for src in scripts)
     assert not [src for src in scripts if "dash_ag_grid" in src or "dash_bootstrap_components" in src]
     preloads = page.evaluate(
         "() => Array.from(document.querySelectorAll('link[rel=preload]')).map((l) => l.href)"
     )
-    assert any(href.endswith("/plotly/package_data/plotly.min.js") for href in preloads)
+    cartesian = f"{live_server}/vendor/plotly-cartesian.min.js?v={plotly_bundle.full_version()}"
+    assert scripts[0] == cartesian and cartesian in preloads
+    assert not [href for href in preloads if href.endswith("/plotly/package_data/plotly.min.js")]
+    assert recorded.outside_requests == []
+    assert recorded.console_errors == []
+
+
+PLOTLY_JS = """
+() => ({
+  version: window.Plotly && window.Plotly.version,
+  traces: Object.keys(window.Plotly.PlotSchema.get().traces),
+  graphs: Array.from(document.querySelectorAll('.wall-root .js-plotly-plot')).map((gd) => ({
+    id: gd.parentElement.id,
+    types: (gd._fullData || []).map((t) => t.type),
+    // A trace whose type plotly.js does not know gets no module and is not drawn (no error thrown).
+    unknown: (gd._fullData || []).filter((t) => !t._module).map((t) => t.type),
+    drawn: gd.querySelectorAll('.scatterlayer .trace, .barlayer .trace').length})),
+})
+"""
+
+
+def test_every_screen_draws_with_the_cartesian_plotly_bundle(page_opener, live_server):
+    """The wall's plotly.js is the cartesian partial bundle (no funnel), at the full bundle's version, and
+    every graph of every screen is drawn with it; the full bundle is never fetched."""
+    recorded = page_opener(f"{live_server}/wall?screens=overview,townships,cases")
+    page = recorded.page
+    page.wait_for_function(
+        f"() => {{ const g = ({LAZY_JS})(); return g.length === 9 && g.every((g) => !g.lazy && g.traces > 0); }}",
+        timeout=30_000,
+    )
+    found = page.evaluate(PLOTLY_JS)
+    assert found["version"] == plotly_bundle.full_version()
+    assert {"scatter", "bar"} <= set(found["traces"])
+    assert "funnel" not in found["traces"]  # the full bundle has it: this is the partial one
+    assert len(found["graphs"]) == 9
+    for graph in found["graphs"]:
+        assert graph["types"] and set(graph["types"]) <= {"scatter", "bar"}, graph
+        assert graph["unknown"] == [] and graph["drawn"] > 0, graph
+    assert not [url for url in recorded.requests if "/plotly/package_data/plotly.min.js" in url]
+    assert [url for url in recorded.requests if "/vendor/plotly-cartesian.min.js" in url]
+    recorded.screenshot("wall-cartesian-plotly.png")
     assert recorded.outside_requests == []
     assert recorded.console_errors == []
 
