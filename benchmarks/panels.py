@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import resource
 import time
-import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -170,16 +169,13 @@ def pandas_townships(data: dict, start: date, end: date) -> pd.DataFrame:
 
 
 def _attendance_points() -> tuple[dict[str, int], int, int]:
-    from etl import __file__ as etl_file
+    """Points per activity type, per absence and per suggestion, from the packaged rules."""
+    from warehouse.points import load_points_rules
 
-    rules = tomllib.loads((Path(etl_file).parent / "points_rules.toml").read_text(encoding="utf-8"))
-    by_type = {}
-    for rule in rules.values():
-        if rule.get("source") == "attendance":
-            for activity_type in rule["activity_types"]:
-                by_type[activity_type] = rule["points"]
-    absence = next(r["points"] for r in rules.values() if r.get("source") == "absence")
-    suggestion = next(r["points"] for r in rules.values() if r.get("source") == "suggestion")
+    rules = load_points_rules()
+    by_type = {kind: r.points for r in rules if r.source == "attendance" for kind in r.activity_types}
+    absence = next(r.points for r in rules if r.source == "absence")
+    suggestion = next(r.points for r in rules if r.source == "suggestion")
     return by_type, absence, suggestion
 
 
