@@ -1,6 +1,6 @@
 """Region-scoped accounts on a city roll-up: a district leader of 包头市 sees only their district.
 
-Two district cockpits (the demo generator, recoded to 东河区 and 昆都仑区 as in ``test_exchange.py``)
+Two district cockpits (``tests/support/city.py``: the demo generator recoded to 东河区 and 昆都仑区)
 export packages; a city cockpit (root 1502) loads them. A leader limited to 150202 must get exactly
 东河区's figures from ``query.kpis`` and over HTTP, whatever township the request names.
 """
@@ -16,12 +16,9 @@ from flask import g
 
 from dashboard import context
 from dashboard.auth_store import AuthStore
-from etl.demo.generator import generate
-from etl.run import run_etl
-from tests.integration.test_exchange import _recoding_publish
+from tests.support.city import build_city
 from tests.support.security_helpers import login
 from warehouse import query
-from warehouse.exchange import export_package, load_packages
 from warehouse.kpi_report import collect_kpis
 from warehouse.settings import Settings
 
@@ -35,27 +32,14 @@ OTHER_TOWNSHIP = "150203001000"  # 昆都仑区's first township
 def city(tmp_path_factory):
     from dashboard.app import create_app
 
-    root = tmp_path_factory.mktemp("region-scope")
-    packages, districts = [], {}
-    for code, name, seed in DISTRICTS:
-        exports = root / f"exports-{code}"
-        generate(exports, seed=seed)
-        settings = Settings(data_dir=root / code, root_region=code, district_code=code, district_name=name)
-        summary = run_etl(settings, inbox=exports, publish=_recoding_publish(code))
-        assert summary.snapshot_version, summary.message
-        package = root / f"{code}.zip"
-        export_package(settings, package)
-        packages.append(package)
-        districts[code] = settings
-    settings = Settings(data_dir=root / "city", root_region="1502")
-    results, _ = load_packages(settings, packages)
-    assert [r.status for r in results] == ["loaded"] * 2, [r.message for r in results]
+    built = build_city(tmp_path_factory.mktemp("region-scope"), DISTRICTS)
+    settings = built.settings
     store = AuthStore.for_data_dir(settings.data_dir)
     store.add_user("donghe", "leader", PASSWORD, region_code="150202")
     store.add_user("cityleader", "leader", PASSWORD)
     app = create_app(settings)
     app.server.config["TESTING"] = True
-    return {"settings": settings, "districts": districts, "app": app, "store": store}
+    return {"settings": settings, "districts": built.districts, "app": app, "store": store}
 
 
 def _scoped_kpis(city, user: str, townships: tuple[str, ...] = ()) -> dict:
