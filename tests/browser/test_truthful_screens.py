@@ -62,7 +62,10 @@ def test_wall_opens_on_2023_with_the_note_and_the_true_as_of(fresh_server, page_
     as_of = page.inner_text(".wall-asof-text")
     assert as_of == f"数据截至 {expected_as_of(fresh_server.data_dir)}"
     assert as_of.startswith("数据截至 2024-01-20")  # the demo's newest export (乡镇区划_20240120.csv)
-    assert page.inner_text("#kpi-activities_total").strip() == "146"  # 2023's figure, not 2026's zero
+    # 2023's figure, not 2026's zero; read once the KPI's count-up animation has settled.
+    page.wait_for_function(
+        "() => document.querySelector('#kpi-activities_total')?.innerText.trim() === '146'", timeout=15000
+    )
 
 
 def test_leadership_opens_on_2023_with_the_note_and_the_true_as_of(fresh_server, page_opener):
