@@ -29,6 +29,9 @@ def _escape(value):
     if isinstance(value, str):
         return escape_markup(value)
     if isinstance(value, list | tuple):
+        # Coordinates (thousands of numbers per map outline) are passed through without a copy.
+        if not any(isinstance(v, str | list | tuple) for v in value):
+            return value
         return [_escape(v) for v in value]
     dtype = getattr(value, "dtype", None)
     if dtype is not None and dtype.kind in ("O", "U", "S"):

@@ -8,7 +8,6 @@ an empty chart.
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -64,60 +63,41 @@ TEMPLATE = {
 }
 
 
-def new_figure(data=None) -> go.Figure:
-    """A figure on :data:`TEMPLATE` (never plotly's default template)."""
-    # Unvalidated: plotly's per-element validation of figures built here from known-good values cost
-    # seconds per view at district scale (thousands of bars); the JSON sent is the same.
-    return go.Figure(data=data, layout={"template": TEMPLATE}, _validate=False)
+def figure(traces: list[dict], layout: dict | None = None, height: int = CHART_HEIGHT) -> go.Figure:
+    """One unvalidated figure from plain dicts on :data:`TEMPLATE`, with the view's common layout.
 
-
-def relayout(fig: go.Figure, **changes) -> go.Figure:
-    """``fig.update_layout(**changes)`` (nested dicts merged) by one assignment of the merged layout.
-
-    ``update_layout`` walks plotly's property machinery key by key (about 10 ms a call, a third of an
-    uncached leadership render over a dozen charts); merging plain dicts and assigning once costs a
-    quarter of that, for the same JSON.
+    Every chart is assembled as dicts first and turned into a figure once: each ``update_layout`` or
+    ``update_traces`` on a ``go.Figure`` walks plotly's property machinery (several ms a call, most of an
+    uncached render over a dozen charts), whereas this costs well under a millisecond per chart.
+    Unvalidated: plotly's per-element validation of values known to be good cost seconds per view at
+    district scale (thousands of bars); the JSON sent is the same.
     """
-    fig.layout = merged(fig.layout.to_plotly_json(), changes)
-    return fig
-
-
-def update_axes(fig: go.Figure, axis: str, **changes) -> go.Figure:
-    """``fig.update_xaxes(**changes)`` (``axis="x"``) or ``update_yaxes``: every such axis of the layout."""
-    layout = fig.layout.to_plotly_json()
-    names = {f"{axis}axis", *(k for k in layout if re.fullmatch(f"{axis}axis[0-9]*", k))}
-    fig.layout = merged(layout, {name: changes for name in names})
-    return fig
-
-
-def base_layout(fig: go.Figure, height: int = CHART_HEIGHT) -> go.Figure:
-    return relayout(
-        fig,
-        font={"family": FONT, "size": 13},
-        height=height,
-        margin={"l": 48, "r": 16, "t": 24, "b": 40},
-        legend={"orientation": "h", "y": -0.18, "x": 0},
-        colorway=list(PALETTE),
-        hoverlabel={"font": {"family": FONT}},
-        separators=".,",
-    )
+    common = {
+        "template": TEMPLATE,
+        "font": {"family": FONT, "size": 13},
+        "height": height,
+        "margin": {"l": 48, "r": 16, "t": 24, "b": 40},
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "colorway": list(PALETTE),
+        "hoverlabel": {"font": {"family": FONT}},
+        "separators": ".,",
+    }
+    return go.Figure(data=traces, layout=merged(common, layout or {}), _validate=False)
 
 
 def empty_figure(lang: str | None, height: int = CHART_HEIGHT, message: str = "period.empty") -> go.Figure:
     """A blank chart saying "本期暂无数据" (never a misleading zero or an empty axis)."""
-    fig = new_figure()
-    fig.add_annotation(
-        text=t(message, lang),
-        showarrow=False,
-        font={"size": 15, "color": "#6c757d"},
-        xref="paper",
-        yref="paper",
-        x=0.5,
-        y=0.5,
-    )
-    update_axes(fig, "x", visible=False)
-    update_axes(fig, "y", visible=False)
-    return base_layout(fig, height)
+    note = {
+        "text": t(message, lang),
+        "showarrow": False,
+        "font": {"size": 15, "color": "#6c757d"},
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+    }
+    hidden = {"visible": False}
+    return figure([], {"annotations": [note], "xaxis": hidden, "yaxis": hidden}, height)
 
 
 def with_title(fig: go.Figure, title: str) -> go.Figure:
@@ -145,39 +125,33 @@ def trend_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
         return empty_figure(lang)
     month = pick(df, "month", "month_start", "period")
     x = _month_starts(df[month])
-    traces = []
-    for i, measure in enumerate(m for m in TREND_MEASURES if m in df.columns):
-        traces.append(
-            go.Scatter(
-                _validate=False,
-                x=x,
-                y=df[measure].fillna(0).tolist(),
-                name=label(measure, lang),
-                mode="lines+markers",
-                yaxis="y2" if measure == "visitors" else "y",
-                line={"color": PALETTE[i % len(PALETTE)], "width": 2.5},
-            )
-        )
-    fig = new_figure(traces)
-    relayout(
-        fig,
-        yaxis={"rangemode": "tozero", "title": t("leadership.axis_count", lang)},
-        yaxis2={
+    traces = [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": df[measure].fillna(0).tolist(),
+            "name": label(measure, lang),
+            "mode": "lines+markers",
+            "yaxis": "y2" if measure == "visitors" else "y",
+            "line": {"color": PALETTE[i % len(PALETTE)], "width": 2.5},
+        }
+        for i, measure in enumerate(m for m in TREND_MEASURES if m in df.columns)
+    ]
+    layout = {
+        "yaxis": {"rangemode": "tozero", "title": {"text": t("leadership.axis_count", lang)}},
+        "yaxis2": {
             "overlaying": "y",
             "side": "right",
             "rangemode": "tozero",
             "showgrid": False,
-            "title": label("visitors", lang),
+            "title": {"text": label("visitors", lang)},
         },
-        xaxis={
-            "type": "date",
-            "tickformat": "%Y-%m",
-            "hoverformat": "%Y-%m",
-            "dtick": "M1" if len(x) <= 6 else None,
-        },
-        hovermode="x unified",
-    )
-    return base_layout(fig)
+        # Every month ticked only when few (a date axis thins its ticks on narrow screens).
+        "xaxis": {"type": "date", "tickformat": "%Y-%m", "hoverformat": "%Y-%m"}
+        | ({"dtick": "M1"} if len(x) <= 6 else {}),
+        "hovermode": "x unified",
+    }
+    return figure(traces, layout)
 
 
 def bar_figure(
@@ -188,34 +162,45 @@ def bar_figure(
     *,
     horizontal: bool = False,
     key: str | None = None,
-    color: str = PALETTE[0],
+    color: str | list[str] = PALETTE[0],
     text_format: str = "%{value:,}",
+    hovertemplate: str | None = None,
+    layout: dict | None = None,
 ) -> go.Figure:
-    """A single-series bar chart; ``key`` goes to customdata so a click can identify the bar."""
+    """A single-series bar chart; ``key`` goes to customdata so a click can identify the bar.
+    ``color`` is one colour or one per bar; ``layout`` is merged over the chart's own."""
     if df.empty:
         return empty_figure(lang)
     cats, vals = df[category].astype(str).tolist(), df[value].fillna(0).tolist()
-    bar = go.Bar(
-        _validate=False,
-        x=vals if horizontal else cats,
-        y=cats if horizontal else vals,
-        orientation="h" if horizontal else "v",
-        marker={"color": color},
-        customdata=df[key].astype(str).tolist() if key else None,
-        name=label(value, lang),
-        texttemplate=text_format.replace("value", "x" if horizontal else "y"),
-        textposition="outside",
-        cliponaxis=False,
-    )
-    fig = new_figure(bar)
+    bar = {
+        "type": "bar",
+        "x": vals if horizontal else cats,
+        "y": cats if horizontal else vals,
+        "orientation": "h" if horizontal else "v",
+        "marker": {"color": color},
+        "name": label(value, lang),
+        "texttemplate": text_format.replace("value", "x" if horizontal else "y"),
+        "textposition": "outside",
+        "cliponaxis": False,
+    }
+    if key:
+        bar["customdata"] = df[key].astype(str).tolist()
+    if hovertemplate:
+        bar["hovertemplate"] = hovertemplate
     if horizontal:
-        update_axes(fig, "y", autorange="reversed", automargin=True)
-        update_axes(fig, "x", title=label(value, lang), rangemode="tozero")
+        own = {
+            "yaxis": {"autorange": "reversed", "automargin": True},
+            "xaxis": {"title": {"text": label(value, lang)}, "rangemode": "tozero"},
+            "margin": {"l": 8},
+        }
         height = max(CHART_HEIGHT, 28 * len(cats) + 80)
-        return relayout(base_layout(fig, height), margin={"l": 8})
-    update_axes(fig, "y", title=label(value, lang), rangemode="tozero")
-    update_axes(fig, "x", automargin=True)
-    return base_layout(fig)
+    else:
+        own = {
+            "yaxis": {"title": {"text": label(value, lang)}, "rangemode": "tozero"},
+            "xaxis": {"automargin": True},
+        }
+        height = CHART_HEIGHT
+    return figure([bar], merged(own, layout or {}), height)
 
 
 def township_figure(df: pd.DataFrame, lang: str | None, selected: tuple[str, ...] = ()) -> go.Figure:
@@ -226,10 +211,16 @@ def township_figure(df: pd.DataFrame, lang: str | None, selected: tuple[str, ...
     name = pick(df, "township_name", "unit_name")
     value = pick(df, "activities", "activities_total")
     colors = [PALETTE[1] if c in selected else PALETTE[0] for c in df[code].astype(str)]
-    fig = bar_figure(df, name, value, lang, key=code)
-    fig.update_traces(marker={"color": colors}, hovertemplate="%{x}<br>%{y:,}<extra></extra>")
-    relayout(fig, clickmode="event")
-    return fig
+    return bar_figure(
+        df,
+        name,
+        value,
+        lang,
+        key=code,
+        color=colors,
+        hovertemplate="%{x}<br>%{y:,}<extra></extra>",
+        layout={"clickmode": "event"},
+    )
 
 
 SUGGESTION_FLOW = ("已提交", "已交办", "办理中", "已答复", "已办结")
@@ -273,70 +264,65 @@ def funnel_figure(df: pd.DataFrame, lang: str | None) -> go.Figure:
     if "reached" not in df.columns:
         df = with_reached(df)
     flow = df[df["status"].isin(SUGGESTION_FLOW)]
-    fig = new_figure(
-        go.Funnel(
-            _validate=False,
-            y=flow["status"].astype(str).tolist(),
-            x=flow["reached"].fillna(0).astype(int).tolist(),
-            textinfo="value+percent initial",
-            marker={"color": PALETTE[0]},
-        )
-    )
+    funnel = {
+        "type": "funnel",
+        "y": flow["status"].astype(str).tolist(),
+        "x": flow["reached"].fillna(0).astype(int).tolist(),
+        "textinfo": "value+percent initial",
+        "marker": {"color": PALETTE[0]},
+    }
+    layout: dict = {"margin": {"l": 90}}
     value = pick(df, "suggestions", "count", "n")
     side = df.loc[df["status"] == SIDE_EXIT, value]
     if not side.empty:
-        fig.add_annotation(
-            text=f"{SIDE_EXIT}: {int(side.iloc[0])}",
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=0,
-            showarrow=False,
-            font={"color": PALETTE[3]},
-        )
-    return relayout(base_layout(fig), margin={"l": 90})
+        layout["annotations"] = [
+            {
+                "text": f"{SIDE_EXIT}: {int(side.iloc[0])}",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 0,
+                "showarrow": False,
+                "font": {"color": PALETTE[3]},
+            }
+        ]
+    return figure([funnel], layout)
 
 
 def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: str | None) -> go.Figure:
     """Bars of ``value`` by ``x``, one colour per ``group`` (stacked)."""
     if df.empty:
         return empty_figure(lang)
-    traces = []
-    for i, (name, part) in enumerate(df.groupby(group, sort=False)):
-        traces.append(
-            go.Bar(
-                _validate=False,
-                x=part[x].astype(str).tolist(),
-                y=part[value].fillna(0).tolist(),
-                name=str(name),
-                marker={"color": PALETTE[i % len(PALETTE)]},
-            )
-        )
-    fig = new_figure(traces)
-    relayout(fig, barmode="stack")
-    update_axes(fig, "y", title=label(value, lang), rangemode="tozero")
-    return base_layout(fig)
+    traces = [
+        {
+            "type": "bar",
+            "x": part[x].astype(str).tolist(),
+            "y": part[value].fillna(0).tolist(),
+            "name": str(name),
+            "marker": {"color": PALETTE[i % len(PALETTE)]},
+        }
+        for i, (name, part) in enumerate(df.groupby(group, sort=False))
+    ]
+    return figure(traces, {"barmode": "stack", "yaxis": {"title": {"text": label(value, lang)}, "rangemode": "tozero"}})
 
 
 def multi_bar_figure(df: pd.DataFrame, category: str, measures: list[str], lang: str | None) -> go.Figure:
     """Side-by-side bars of several measures per category (e.g. projects, elected, completed)."""
     if df.empty or not measures:
         return empty_figure(lang)
-    traces = []
-    for i, measure in enumerate(measures):
-        traces.append(
-            go.Bar(
-                _validate=False,
-                x=df[category].astype(str).tolist(),
-                y=df[measure].fillna(0).tolist(),
-                name=label(measure, lang),
-                marker={"color": PALETTE[i % len(PALETTE)]},
-            )
-        )
-    fig = new_figure(traces)
-    relayout(fig, barmode="group")
-    update_axes(fig, "y", rangemode="tozero", title=t("leadership.axis_count", lang))
-    return base_layout(fig)
+    categories = df[category].astype(str).tolist()
+    traces = [
+        {
+            "type": "bar",
+            "x": categories,
+            "y": df[measure].fillna(0).tolist(),
+            "name": label(measure, lang),
+            "marker": {"color": PALETTE[i % len(PALETTE)]},
+        }
+        for i, measure in enumerate(measures)
+    ]
+    axis = {"rangemode": "tozero", "title": {"text": t("leadership.axis_count", lang)}}
+    return figure(traces, {"barmode": "group", "yaxis": axis})
 
 
 def handling_units_figure(df: pd.DataFrame, lang: str | None, top: int = 15) -> go.Figure:
@@ -347,27 +333,27 @@ def handling_units_figure(df: pd.DataFrame, lang: str | None, top: int = 15) -> 
     count = pick(df, "suggestions", "count", "n")
     rows = df.sort_values(count, ascending=False, kind="stable").head(top)
     labels = [f"{u}（{int(n)}）" for u, n in zip(rows[unit].astype(str), rows[count].fillna(0), strict=True)]
-    traces = []
-    for i, rate in enumerate(r for r in ("on_time_rate", "satisfaction_rate") if r in rows.columns):
-        values = [None if pd.isna(v) else round(float(v) * 100, 1) for v in rows[rate]]
-        traces.append(
-            go.Bar(
-                _validate=False,
-                y=labels,
-                x=values,
-                orientation="h",
-                name=label(rate, lang),
-                marker={"color": PALETTE[i * 2]},
-                texttemplate="%{x:.1f}%",
-                textposition="outside",
-                cliponaxis=False,
-            )
-        )
-    fig = new_figure(traces)
-    relayout(fig, barmode="group", bargap=0.25)
-    update_axes(fig, "x", range=[0, 115], ticksuffix="%")
-    update_axes(fig, "y", autorange="reversed", automargin=True)
-    return base_layout(fig, max(CHART_HEIGHT, 40 * len(labels) + 80))
+    traces = [
+        {
+            "type": "bar",
+            "y": labels,
+            "x": [None if pd.isna(v) else round(float(v) * 100, 1) for v in rows[rate]],
+            "orientation": "h",
+            "name": label(rate, lang),
+            "marker": {"color": PALETTE[i * 2]},
+            "texttemplate": "%{x:.1f}%",
+            "textposition": "outside",
+            "cliponaxis": False,
+        }
+        for i, rate in enumerate(r for r in ("on_time_rate", "satisfaction_rate") if r in rows.columns)
+    ]
+    layout = {
+        "barmode": "group",
+        "bargap": 0.25,
+        "xaxis": {"range": [0, 115], "ticksuffix": "%"},
+        "yaxis": {"autorange": "reversed", "automargin": True},
+    }
+    return figure(traces, layout, max(CHART_HEIGHT, 40 * len(labels) + 80))
 
 
 def histogram_figure(df: pd.DataFrame, value: str, lang: str | None) -> go.Figure:
@@ -378,24 +364,22 @@ def histogram_figure(df: pd.DataFrame, value: str, lang: str | None) -> go.Figur
     # cost hundreds of KB and seconds of figure validation.
     values = pd.to_numeric(df[value], errors="coerce").fillna(0).to_numpy(dtype=float)
     counts, edges = np.histogram(values, bins=_bin_edges(values))
-    centres = ((edges[:-1] + edges[1:]) / 2).tolist()
-    widths = ((edges[1:] - edges[:-1]) * 0.95).tolist()
-    labels = [f"{_fmt_edge(lo)}–{_fmt_edge(hi)}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
-    fig = new_figure(
-        go.Bar(
-            _validate=False,
-            x=centres,
-            y=counts.tolist(),
-            width=widths,
-            customdata=labels,
-            hovertemplate="%{customdata}: %{y}<extra></extra>",
-            marker={"color": PALETTE[0]},
-            name="",
-        )
-    )
-    update_axes(fig, "x", title=label(value, lang))
-    update_axes(fig, "y", title=t("leadership.axis_deputies", lang))
-    return relayout(base_layout(fig), bargap=0.05)
+    bars = {
+        "type": "bar",
+        "x": ((edges[:-1] + edges[1:]) / 2).tolist(),
+        "y": counts.tolist(),
+        "width": ((edges[1:] - edges[:-1]) * 0.95).tolist(),
+        "customdata": [f"{_fmt_edge(lo)}–{_fmt_edge(hi)}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)],
+        "hovertemplate": "%{customdata}: %{y}<extra></extra>",
+        "marker": {"color": PALETTE[0]},
+        "name": "",
+    }
+    layout = {
+        "xaxis": {"title": {"text": label(value, lang)}},
+        "yaxis": {"title": {"text": t("leadership.axis_deputies", lang)}},
+        "bargap": 0.05,
+    }
+    return figure([bars], layout)
 
 
 def _bin_edges(values, bins: int = 20):

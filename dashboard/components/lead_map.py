@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard.components import map as district_map
 from dashboard.components.figure_text import MARKUP_SAFE, escape_markup
 from dashboard.components.lead_figures import FONT, pick
+from dashboard.components.wall_charts import merged
 from dashboard.components.text_fit import text_width
 from warehouse.i18n import t
 
@@ -88,8 +88,11 @@ def lead_map_figure(
     lang: str | None,
     selected: tuple[str, ...] = (),
     note: str | None | object = CATALOG_NOTE,
-) -> go.Figure:
+) -> dict:
     """Townships shaded by activities at homes, homes as markers; clickable townships.
+
+    A plain figure dict (``{"data": [...], "layout": {...}}``): kept and sent as it is, without a
+    ``go.Figure`` whose JSON export deep-copies thousands of outline coordinates (most of a map's cost).
 
     Args:
         district: the district outline GeoJSON.
@@ -116,7 +119,7 @@ def lead_map_figure(
             values[code] = None if missing else float(value)
             labels[code] = f"{name}\n{0 if missing else int(value)}"
     home_rows = [] if homes.empty else homes.to_dict("records")
-    fig = district_map.map_figure(
+    traces, layout = district_map.map_parts(
         district,
         townships,
         home_rows,
@@ -143,28 +146,20 @@ def lead_map_figure(
     for index, code in enumerate(codes):
         if code is None:
             continue
-        fig.data[index].update(
-            hoveron="fills",
-            hoverinfo="text",
-            text=names.get(code, code),
-            name=names.get(code, code),
-        )
-    _tag_points_with_codes(fig, townships, home_rows)
-    callouts = [a for a in fig.layout.annotations if a.showarrow]
-    fig.add_traces(_callout_traces(callouts, townships, label_frame(district, townships)))
-    # Assigned, not passed to update_layout: that updates the existing annotations index by index.
-    fig.layout.annotations = [
-        {**a.to_plotly_json(), "font": {"size": CALLOUT_SIZE}}
-        for a in fig.layout.annotations
-        if not a.showarrow
+        name = names.get(code, code)
+        traces[index].update(hoveron="fills", hoverinfo="text", text=name, name=name)
+    _tag_points_with_codes(traces, townships, home_rows)
+    annotations = layout.get("annotations", [])
+    callouts = [a for a in annotations if a.get("showarrow")]
+    traces += _callout_traces(callouts, townships, label_frame(district, townships))
+    layout["annotations"] = [
+        {**a, "font": {**a.get("font", {}), "size": CALLOUT_SIZE}} for a in annotations if not a.get("showarrow")
     ]
-    fig.update_layout(
-        font={"family": FONT, "size": 12},
-        legend={"font": {"size": 12}},
-        clickmode="event",
-        width=None,
+    layout = merged(
+        layout, {"font": {"family": FONT, "size": 12}, "legend": {"font": {"size": 12}}, "clickmode": "event"}
     )
-    return fig
+    layout.pop("width", None)  # the figure fills its panel (labels are placed for LABEL_WIDTH)
+    return {"data": traces, "layout": layout}
 
 
 def label_frame(district: Mapping | None, townships: Mapping | None) -> district_map.PixelFrame | None:
@@ -174,8 +169,8 @@ def label_frame(district: Mapping | None, townships: Mapping | None) -> district
 
 
 def _callout_traces(
-    callouts: Sequence, townships: Mapping | None, frame: district_map.PixelFrame | None
-) -> list[go.Scatter]:
+    callouts: Sequence[Mapping], townships: Mapping | None, frame: district_map.PixelFrame | None
+) -> list[dict]:
     """The small townships' callouts as traces: leader lines, and clickable labels carrying their codes.
 
     The shared map draws callouts as annotations, which a click passes through; the click-to-filter
@@ -189,40 +184,43 @@ def _callout_traces(
     line_y: list[float | None] = []
     text_x, text_y, texts, custom = [], [], [], []
     for callout in callouts:
-        half = text_width(callout.text, CALLOUT_SIZE) / 2 / frame.scale
-        centre = callout.ax - half
-        edge = centre - half if callout.x < centre else callout.ax
-        line_x += [edge, callout.x, None]
-        line_y += [callout.ay, callout.y, None]
+        x, y, ax, ay = callout["x"], callout["y"], callout["ax"], callout["ay"]
+        half = text_width(callout["text"], CALLOUT_SIZE) / 2 / frame.scale
+        centre = ax - half
+        edge = centre - half if x < centre else ax
+        line_x += [edge, x, None]
+        line_y += [ay, y, None]
         text_x.append(centre)
-        text_y.append(callout.ay)
-        texts.append(escape_markup(callout.text))
-        custom.append(codes.get((callout.x, callout.y)))
+        text_y.append(ay)
+        texts.append(escape_markup(callout["text"]))
+        custom.append(codes.get((x, y)))
     return [
-        go.Scatter(
-            x=line_x,
-            y=line_y,
-            mode="lines",
-            line={"color": district_map.LIGHT.note_color, "width": 1.5},
-            hoverinfo="skip",
-            showlegend=False,
-        ),
-        go.Scatter(
-            x=text_x,
-            y=text_y,
-            mode="text",
-            meta=MARKUP_SAFE,
-            text=texts,
-            customdata=custom,
-            textfont={
+        {
+            "type": "scatter",
+            "x": line_x,
+            "y": line_y,
+            "mode": "lines",
+            "line": {"color": district_map.LIGHT.note_color, "width": 1.5},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "x": text_x,
+            "y": text_y,
+            "mode": "text",
+            "meta": MARKUP_SAFE,
+            "text": texts,
+            "customdata": custom,
+            "textfont": {
                 "size": CALLOUT_SIZE,
                 "color": district_map.LIGHT.label_color,
                 "family": district_map.LIGHT.font_family,
                 "shadow": district_map.LIGHT.label_shadow,
             },
-            hoverinfo="none",
-            showlegend=False,
-        ),
+            "hoverinfo": "none",
+            "showlegend": False,
+        },
     ]
 
 
@@ -236,7 +234,7 @@ def _codes_by_label_point(townships: Mapping | None) -> dict[tuple[float, float]
     return codes
 
 
-def _tag_points_with_codes(fig: go.Figure, townships: Mapping | None, homes: list[dict]) -> None:
+def _tag_points_with_codes(traces: list[dict], townships: Mapping | None, homes: list[dict]) -> None:
     """Give the label and home-marker points their township code (``customdata``) and make them clickable.
 
     With ``hovermode="closest"`` a click near a label or a home lands on that point rather than on the
@@ -249,12 +247,10 @@ def _tag_points_with_codes(fig: go.Figure, townships: Mapping | None, homes: lis
         for is_home in (True, False)
     ]
     groups = [g for g in groups if g]
-    for trace in fig.data:
-        if trace.mode == "text":
+    for trace in traces:
+        if trace.get("mode") == "text":
             # Keyed by position: labels that do not fit are left out, so order alone cannot say.
-            trace.update(
-                customdata=[codes.get((x, y)) for x, y in zip(trace.x, trace.y, strict=True)],
-                hoverinfo="none",
-            )
-        elif trace.mode == "markers" and groups:
-            trace.update(customdata=groups.pop(0))
+            trace["customdata"] = [codes.get((x, y)) for x, y in zip(trace["x"], trace["y"], strict=True)]
+            trace["hoverinfo"] = "none"
+        elif trace.get("mode") == "markers" and groups:
+            trace["customdata"] = groups.pop(0)

@@ -297,11 +297,10 @@ def marker_sizes(counts: Sequence[float | None], smallest: float = 8.0, largest:
     return [round(smallest + (largest - smallest) * math.sqrt(max(c or 0, 0) / top), 1) for c in counts]
 
 
-def highlight_trace(outline: Mapping[str, list] | None, theme: MapTheme = DARK) -> go.Scatter:
+def highlight_trace(outline: Mapping[str, list] | None, theme: MapTheme = DARK) -> dict:
     """The focus outline, always the figure's last trace (empty when nothing is highlighted)."""
     outline = outline or {"x": [], "y": []}
-    return go.Scatter(
-        _validate=False,
+    return _scatter(
         x=outline["x"],
         y=outline["y"],
         mode="lines",
@@ -315,12 +314,13 @@ def highlight_trace(outline: Mapping[str, list] | None, theme: MapTheme = DARK) 
     )
 
 
-def _scatter(**props) -> go.Scatter:
-    """An unvalidated ``go.Scatter`` (every value here is known-good)."""
-    return go.Scatter(_validate=False, **props)
+def _scatter(**props) -> dict:
+    """A scatter trace as a plain dict (every value here is known-good: plotly's per-element validation
+    and copies of thousands of coordinates cost about a second per map)."""
+    return {"type": "scatter", **props}
 
 
-def map_figure(
+def map_parts(
     district: Mapping | None,
     townships: Mapping | None,
     homes: Sequence[Mapping],
@@ -338,8 +338,8 @@ def map_figure(
     callouts: bool = False,
     static: bool = True,
     reserved: Sequence[Box] = (),
-) -> go.Figure:
-    """The district map.
+) -> tuple[list[dict], dict]:
+    """The district map as plain dicts: its traces and its layout (see :func:`map_figure`).
 
     Args:
         district: GeoJSON FeatureCollection of the district outline (drawn as a glowing border).
@@ -363,9 +363,7 @@ def map_figure(
             wall's focus card); only honoured with a fixed ``width`` and ``height``.
     """
     township_values = township_values or {}
-    # Built unvalidated, traces collected first and passed to the constructor: plotly's per-element
-    # validation and ``add_trace``'s copy of thousands of marker coordinates cost about a second per map.
-    traces: list[go.Scatter] = []
+    traces: list[dict] = []
     features = (townships or {}).get("features", [])
     codes = [feature_code(f) for f in features]
     fills = shade_colors({c: township_values.get(c) for c in codes if c}, theme.colorscale, theme.empty_fill)
@@ -550,8 +548,13 @@ def map_figure(
                 showlegend=False,
             )
         )
-    # One construction with the whole layout: ``update_layout`` afterwards walks plotly's property
-    # machinery for every key (tens of ms per map).
+    return traces, layout
+
+
+def map_figure(*args, **kwargs) -> go.Figure:
+    """The district map (arguments of :func:`map_parts`) as one unvalidated figure: built once from the
+    whole layout, since ``update_layout`` afterwards walks plotly's property machinery for every key."""
+    traces, layout = map_parts(*args, **kwargs)
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 

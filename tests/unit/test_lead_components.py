@@ -334,11 +334,11 @@ def test_map_points_carry_township_codes_for_clicks():
     summary = pd.DataFrame(
         {"township_code": ["150205002000"], "township_name": ["大发街道"], "activities": [3]}
     )
-    fig = lead_map_figure(None, townships, homes, summary, "zh-CN", ("150205002000",))
-    assert fig.data[0].hoveron == "fills" and fig.data[0].name == "大发街道"
-    labels = next(tr for tr in fig.data if tr.mode == "text")
-    markers = next(tr for tr in fig.data if tr.mode == "markers")
-    assert list(labels.customdata) == ["150205002000"] and list(markers.customdata) == ["150205002000"]
+    traces = lead_map_figure(None, townships, homes, summary, "zh-CN", ("150205002000",))["data"]
+    assert traces[0]["hoveron"] == "fills" and traces[0]["name"] == "大发街道"
+    labels = next(tr for tr in traces if tr.get("mode") == "text")
+    markers = next(tr for tr in traces if tr.get("mode") == "markers")
+    assert labels["customdata"] == ["150205002000"] and markers["customdata"] == ["150205002000"]
     assert (
         map_click_code({"points": [{"curveNumber": 2, "customdata": "150205002000"}]}, []) == "150205002000"
     )
@@ -364,10 +364,11 @@ def test_map_labels_of_the_demo_townships_do_not_overlap_and_all_carry_their_cod
     fig = lead_map_figure(district, townships, pd.DataFrame(), summary, "zh-CN")
     frame = label_frame(district, townships)
     boxes, labelled = [], []
-    for trace in (tr for tr in fig.data if tr.mode == "text"):
-        sizes = trace.textfont.size
+    texts = [tr for tr in fig["data"] if tr.get("mode") == "text"]
+    for trace in texts:
+        sizes = trace["textfont"]["size"]
         for index, (x, y, text, code) in enumerate(
-            zip(trace.x, trace.y, trace.text, trace.customdata, strict=True)
+            zip(trace["x"], trace["y"], trace["text"], trace["customdata"], strict=True)
         ):
             size = sizes[index] if isinstance(sizes, list | tuple) else sizes
             text = text.replace("<br>", "\n")
@@ -377,7 +378,8 @@ def test_map_labels_of_the_demo_townships_do_not_overlap_and_all_carry_their_cod
     assert sorted(labelled) == sorted(codes)  # every township is named, and clickable by its name
     overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if district_map._boxes_meet(a, b)]
     assert not overlaps
-    callouts = next(tr for tr in fig.data if tr.mode == "text" and tr.textfont.size == CALLOUT_SIZE)
-    leaders = next(tr for tr in fig.data if tr.mode == "lines" and tr.x and None in tr.x)
-    assert len(callouts.x) >= 4 and list(leaders.x).count(None) == len(callouts.x)  # one line per callout
-    assert not [a for a in fig.layout.annotations if a.showarrow] and fig.layout.width is None
+    callouts = next(tr for tr in texts if tr["textfont"]["size"] == CALLOUT_SIZE)
+    leaders = next(tr for tr in fig["data"] if tr.get("mode") == "lines" and tr["x"] and None in tr["x"])
+    assert len(callouts["x"]) >= 4 and leaders["x"].count(None) == len(callouts["x"])  # one line per callout
+    annotations = fig["layout"]["annotations"]
+    assert not [a for a in annotations if a.get("showarrow")] and "width" not in fig["layout"]
