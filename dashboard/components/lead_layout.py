@@ -361,11 +361,15 @@ def text_px(text: str) -> int:
     return sum(WIDE_CHAR_PX if ord(c) > 0x2E80 else NARROW_CHAR_PX for c in text)
 
 
-def min_width(df: pd.DataFrame, col: str, header: str) -> int:
-    """A column's minimum width: its values in full (dates, numbers; text up to ``TEXT_MAX_PX``) and
-    its header on at most two lines (headers wrap)."""
-    values = {str(v) for v in grid_frame(df[[col]])[col].head(200).tolist() if not ident_missing(v)}
-    widest = max((text_px(v) for v in values), default=0)
+# Rows a column's width is measured on.
+WIDTH_SAMPLE_ROWS = 200
+
+
+def min_width(values: pd.Series, header: str) -> int:
+    """A column's minimum width: its ``values`` (as the grid shows them) in full (dates, numbers; text up
+    to ``TEXT_MAX_PX``) and its header on at most two lines (headers wrap)."""
+    texts = set(values[values.notna()].astype(str))
+    widest = max((text_px(v) for v in texts), default=0)
     return max(90, min(widest, TEXT_MAX_PX) + CELL_PADDING_PX, (text_px(header) + 1) // 2 + CELL_PADDING_PX)
 
 
@@ -377,6 +381,7 @@ def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None
     """
     links = links or {}
     hidden = set(links.values())
+    sample = grid_frame(df.head(WIDTH_SAMPLE_ROWS))
     defs = []
     for col in df.columns:
         if col in hidden:
@@ -398,7 +403,7 @@ def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None
             spec.update(type="numericColumn", filter="agNumberColumnFilter")
         else:
             spec["tooltipField"] = col
-        spec["minWidth"] = min_width(df, col, spec["headerName"])
+        spec["minWidth"] = min_width(sample[col], spec["headerName"])
         defs.append(spec)
     return defs
 

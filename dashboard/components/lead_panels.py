@@ -71,18 +71,7 @@ TREND_MEASURES = ("activities", "visitors", "suggestions", "petition_cases", "me
 
 def _trend(con, filters: Filters) -> pd.DataFrame:
     """The monthly trend of several measures side by side: ``month, activities, visitors, …``."""
-    return merge_trends({m: as_frame(query.monthly_trend(con, filters, m)) for m in TREND_MEASURES})
-
-
-def merge_trends(series: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Join ``{measure: DataFrame[month, value]}`` into one frame with a column per measure."""
-    merged: pd.DataFrame | None = None
-    for measure, frame in series.items():
-        part = frame.rename(columns={"value": measure})[["month", measure]]
-        merged = part if merged is None else merged.merge(part, on="month", how="outer")
-    if merged is None:
-        return pd.DataFrame(columns=["month"])
-    return merged.sort_values("month").reset_index(drop=True)
+    return as_frame(query.monthly_trends(con, filters, TREND_MEASURES))
 
 
 def _statuses(con, filters: Filters) -> pd.DataFrame:
@@ -111,8 +100,8 @@ def all_zero(frame: pd.DataFrame, measures: tuple[str, ...]) -> bool:
     present = [c for c in measures if c in frame.columns]
     if frame.empty or not present:
         return False
-    values = frame[present].apply(pd.to_numeric, errors="coerce").fillna(0)
-    return bool((values == 0).all().all())
+    # Column by column: the first with a value other than zero answers (usually the first one).
+    return not any(pd.to_numeric(frame[c], errors="coerce").fillna(0).ne(0).any() for c in present)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dashboard.components import lead_layout as L
 from dashboard.components.lead_format import delta, fmt_kpi
 from dashboard.components.lead_kpi import kpi_card, kpi_grid, kpi_value_id
 from dashboard.components.lead_map import bar_click_code, map_click_code
-from dashboard.components.lead_panels import PANELS, idle_homes, merge_trends, panel
+from dashboard.components.lead_panels import PANELS, idle_homes, panel
 from dashboard.components.lead_view import sync_controls
 from warehouse.i18n import catalog
 from warehouse.query import KPI_IDS
@@ -108,15 +108,9 @@ def test_every_panel_has_title_and_definition_in_both_languages():
 # ---- figures ------------------------------------------------------------------------------------
 
 
-def test_trend_merges_measures_by_month():
+def test_trend_figure_draws_a_line_per_measure_visitors_on_the_second_axis():
     months = [date(2023, 1, 1), date(2023, 2, 1)]
-    merged = merge_trends(
-        {
-            "activities": pd.DataFrame({"month": months, "value": [3, 4]}),
-            "visitors": pd.DataFrame({"month": months, "value": [30, 40]}),
-        }
-    )
-    assert merged.to_dict("list") == {"month": months, "activities": [3, 4], "visitors": [30, 40]}
+    merged = pd.DataFrame({"month": months, "activities": [3, 4], "visitors": [30, 40]})
     fig = figs.trend_figure(merged, "zh-CN")
     assert [tr.name for tr in fig.data] == ["活动场次", "接待群众人次"]
     assert list(fig.data[0].x) == ["2023-01-01", "2023-02-01"] and fig.data[1].yaxis == "y2"

@@ -163,6 +163,23 @@ def test_monthly_trends_and_township_summaries_equal_the_live_queries(snapshot_c
         )
 
 
+@pytest.mark.parametrize(
+    "start,end", [WHOLE_MONTHS[0], WHOLE_MONTHS[-1], (date(2023, 3, 2), date(2023, 5, 17))]
+)
+def test_monthly_trends_are_the_single_trends_side_by_side(snapshot_con, start, end):
+    measures = ("visitors", "activities", "points")
+    for scope in ((), (T1,), (T1, T2)):
+        f = q.Filters(start, end, townships=scope)
+        side_by_side = q.monthly_trends.uncached(snapshot_con, f, measures)
+        assert list(side_by_side.columns) == ["month", *measures]
+        for measure in measures:
+            single = q.monthly_trend.uncached(snapshot_con, f, measure)
+            assert side_by_side["month"].tolist() == single["month"].tolist()
+            assert side_by_side[measure].tolist() == single["value"].tolist(), (scope, measure)
+    with pytest.raises(ValueError, match="unknown trend measure"):
+        q.monthly_trends(snapshot_con, q.Filters(start, end), ("activities", "nonsense"))
+
+
 def test_other_periods_and_filters_take_the_live_trend(writable_copy):
     writable_copy.execute("update monthly_measures set activities = -5 where month = '2023-03-01'")
     march = q.Filters(date(2023, 3, 1), date(2023, 3, 31))
