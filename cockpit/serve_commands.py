@@ -11,7 +11,7 @@ from cockpit.options import current_settings, data_dir_option
 from dashboard.app import create_app
 from dashboard.demo_credentials import ensure_demo_credentials
 from dashboard.plotly_bundle import partial_bundle
-from dashboard.production import run_gunicorn
+from dashboard.production import run_gunicorn, settle_heap
 from dashboard.security import QuietRequestHandler
 from etl.demo.generator import generate
 from etl.geo import write_township_geojson
@@ -68,6 +68,7 @@ def serve(settings: Settings, workers: int = 0) -> int:
     if workers:
         return run_gunicorn(settings, workers)
     app = create_app(settings)
+    settle_heap()
     app.run(host=settings.host, port=settings.port, debug=False, request_handler=QuietRequestHandler)
     return 0
 

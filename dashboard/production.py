@@ -17,6 +17,7 @@ The development server stays the default for ``cockpit demo`` and ``cockpit serv
 
 from __future__ import annotations
 
+import gc
 import re
 
 from flask import Flask, Response, request
@@ -86,7 +87,20 @@ def build_wsgi(settings: Settings) -> Flask:
     install_static_cache_headers(server)
     if settings.warm_default_screens:
         install_warmup(server)
+    settle_heap()
     return server
+
+
+def settle_heap() -> None:
+    """Move everything allocated so far (modules, plotly's validators, the app) out of the garbage
+    collector's sight, once the server is built.
+
+    A full collection walks every tracked object: about 70 ms with plotly, pandas and Dash loaded on this
+    machine kind, and it lands on whichever request happens to allocate at that moment (a wall's poll, a
+    KPI click: the p95 of the lightest callbacks). What the server allocates later is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class CockpitApplication(BaseApplication):
