@@ -17,17 +17,24 @@ and the live queries take over until the next build (the scheduler rebuilds nigh
 month and scope): ``query.monthly_trend`` and ``query.township_summary`` read it for any period of whole
 months without level filters.
 
-Both are cheap and re-runnable (``create or replace``) on a snapshot whose marts are complete: the incremental
+:func:`build_preset_panels` writes ``preset_panels``: for the preset periods themselves (not their
+comparisons) of the root and each township, the result of every call behind the leadership view's panels
+(``query.PRESET_PANEL_CALLS``), computed by the query functions themselves and kept as Arrow IPC streams;
+``query`` reads them for exactly those keys (equal to the live queries by test).
+
+All three are cheap and re-runnable (``create or replace``) on a snapshot whose marts are complete: the incremental
 publish calls it again after it replaced partitions of the marts (``publish.DERIVED_TABLES``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from warehouse import periods, query
 from warehouse.default_period import choose_default_period, today_in
@@ -35,11 +42,25 @@ from warehouse.settings import Settings
 
 PRESET_TABLE = "preset_kpis"
 MONTHLY_TABLE = "monthly_measures"
+PANEL_TABLE = "preset_panels"
 SQL_DIR = Path(__file__).resolve().parent / "sql" / "presets"
 SQL_FILE = SQL_DIR / "preset_kpis.sql"
 # Townships get rows of their own up to this many (a district has a few dozen); a snapshot of a whole
 # region (thousands) keeps the root's rows only: its townships are queried live.
 MAX_TOWNSHIPS = 64
+# Panel results (a dozen queries per key) are kept for the root and each township up to this many
+# townships; a larger root keeps the root's only.
+MAX_PANEL_TOWNSHIPS = 24
+PANEL_BUILD_THREADS = 2
+PANEL_SCHEMA = pa.schema(
+    [
+        ("period_start", pa.date32()),
+        ("period_end", pa.date32()),
+        ("township_code", pa.string()),
+        ("call", pa.string()),
+        ("payload", pa.binary()),
+    ]
+)
 # Days after the build whose default period is precomputed too (a snapshot served past midnight).
 EXTRA_DAYS = 1
 PRESET_NAMES = periods.PRESETS[:-1]
@@ -90,3 +111,62 @@ def build_monthly_measures(con: duckdb.DuckDBPyConnection, _settings: Settings |
     township summary instead of scanning the daily marts."""
     body = (SQL_DIR / f"{MONTHLY_TABLE}.sql").read_text(encoding="utf-8")
     con.execute(f"create or replace table {MONTHLY_TABLE} as\n{body}")
+
+
+def panel_periods(anchor_periods: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The periods a click shows for each default period: the default itself and its anchor's presets."""
+    return sorted(
+        {
+            period
+            for default in anchor_periods
+            for period in (default, *(periods.preset_period(p, default[1]) for p in PRESET_NAMES))
+        }
+    )
+
+
+def build_preset_panels(con: duckdb.DuckDBPyConnection, settings: Settings, today: date | None = None) -> int:
+    """(Re)write ``preset_panels`` on the snapshot behind ``con`` (after ``monthly_measures``, which some
+    calls read); returns the number of results stored."""
+    # Dropped first: an incremental build works on a copy of the published snapshot, whose stored results
+    # (from the previous data) the calls below must not read back.
+    con.execute(f"drop table if exists {PANEL_TABLE}")
+    today = today or today_in(settings)
+    townships = [r[0] for r in con.execute("select township_code from dim_township order by 1").fetchall()]
+    scopes: list[tuple[str, ...]] = [()]
+    if len(townships) <= MAX_PANEL_TOWNSHIPS:
+        scopes += [(code,) for code in townships]
+    keys = [(p, scope) for p in panel_periods(default_periods(con, settings, today)) for scope in scopes]
+    catalog = con.execute("select current_database()").fetchall()[0][0]
+
+    def compute(key: tuple[tuple[date, date], tuple[str, ...]]) -> list[tuple]:
+        (start, end), scope = key
+        # One cursor per key: DuckDB runs cursors' queries side by side (it releases the GIL), which
+        # roughly halves the build on two cores.
+        cur = con.cursor()
+        try:
+            cur.execute(f"use {catalog}")
+            filters = query.Filters(start, end, townships=scope)
+            return [
+                (start, end, scope[0] if scope else "", query.call_id(name, extra), _ipc(result))
+                for name, extra in query.PRESET_PANEL_CALLS
+                for result in [getattr(query, name).uncached(cur, filters, *extra)]
+            ]
+        finally:
+            cur.close()
+
+    with ThreadPoolExecutor(max_workers=PANEL_BUILD_THREADS) as pool:
+        rows = [row for part in pool.map(compute, keys) for row in part]
+    stored = pa.Table.from_pylist(  # noqa: F841 - read by name in the SQL below (a replacement scan)
+        [dict(zip(PANEL_SCHEMA.names, row, strict=True)) for row in rows], schema=PANEL_SCHEMA
+    )
+    con.execute(f"create table {PANEL_TABLE} as select * from stored")
+    return len(rows)
+
+
+def _ipc(frame) -> bytes:
+    """A query result as an Arrow IPC stream (read back by ``query`` with ``pyarrow.ipc.open_stream``)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()

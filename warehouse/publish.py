@@ -86,12 +86,13 @@ ORDERED_MODELS: frozenset[str] = frozenset({"fct_activity"})
 # Marts published as views (computed when read, from the tables above).
 MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
 # Tables derived from the finished marts by one function each, ``build(con, settings)`` with the snapshot
-# being built as the default catalog (``create or replace``): the preset periods' KPIs and the monthly
-# measures (warehouse.presets). The full and the incremental build (warehouse.incremental) both run
+# being built as the default catalog (``create or replace``): the preset periods' KPIs, the monthly
+# measures and the preset periods' panel results (warehouse.presets). The full and the incremental build (warehouse.incremental) both run
 # every one, in order, after the marts.
 DERIVED_TABLES: dict[str, Callable[[duckdb.DuckDBPyConnection, Settings], object]] = {
     presets.PRESET_TABLE: presets.build_preset_kpis,
     presets.MONTHLY_TABLE: presets.build_monthly_measures,
+    presets.PANEL_TABLE: presets.build_preset_panels,
 }
 ENTITIES: tuple[str, ...] = (
     "townships",

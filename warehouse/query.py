@@ -28,6 +28,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from dateutil.relativedelta import relativedelta
 
 from warehouse.export_date import EXPORT_DATE_KEY
@@ -373,8 +374,22 @@ def _memo_key(snapshot: tuple[str, str], function, args: tuple, kwargs: dict) ->
     return (snapshot, current_scope(), function.__name__, args, tuple(sorted(kwargs.items())))
 
 
+def _remember(key: tuple, value: Any, size: int) -> None:
+    """Keep ``value`` in the memo (least recently used entries go first; a very large one is not kept)."""
+    global _memo_bytes
+    if size > _MEMO_BYTES // 4:
+        return
+    with _MEMO_LOCK:
+        if key not in _MEMO:
+            _MEMO[key] = (value, size)
+            _memo_bytes += size
+        while _MEMO and (len(_MEMO) > _MEMO_SIZE or _memo_bytes > _MEMO_BYTES):
+            _memo_bytes -= _MEMO.popitem(last=False)[1][1]
+
+
 def memoised(function):
-    """Memoise a query function per (snapshot file, snapshot version, arguments)."""
+    """Memoise a query function per (snapshot file, snapshot version, arguments); a preset key's panel
+    results come from the snapshot's precomputed rows when it carries them."""
 
     @functools.wraps(function)
     def wrapper(con, *args, **kwargs):
@@ -382,20 +397,14 @@ def memoised(function):
         if snapshot is None:
             return function(con, *args, **kwargs)
         key = _memo_key(snapshot, function, args, kwargs)
-        global _memo_bytes
         with _MEMO_LOCK:
             if key in _MEMO:
                 _MEMO.move_to_end(key)
                 return _shared_copy(_MEMO[key][0])
-        value = function(con, *args, **kwargs)
-        size = _size(value)
-        if size <= _MEMO_BYTES // 4:
-            with _MEMO_LOCK:
-                if key not in _MEMO:
-                    _MEMO[key] = (value, size)
-                    _memo_bytes += size
-                while _MEMO and (len(_MEMO) > _MEMO_SIZE or _memo_bytes > _MEMO_BYTES):
-                    _memo_bytes -= _MEMO.popitem(last=False)[1][1]
+        value = _stored_result(con, function.__name__, args, kwargs)
+        if value is None:
+            value = function(con, *args, **kwargs)
+        _remember(key, value, _size(value))
         return _shared_copy(value)
 
     wrapper.uncached = function
@@ -437,6 +446,7 @@ def clear_memo() -> None:
     with _MEMO_LOCK:
         _MEMO.clear()
         _SNAPSHOT_FACTS.clear()
+        _PRESET_PAYLOADS.clear()
         _memo_bytes = 0
 
 
@@ -524,6 +534,75 @@ def _has_table(con: duckdb.DuckDBPyConnection, present_query: str) -> bool:
                 _PRESETS_PRESENT.clear()
             _PRESETS_PRESENT[key] = present
     return present
+
+
+# --- Panel results precomputed for the preset periods (warehouse.presets.build_preset_panels) ----------
+# The calls behind the leadership view's panels, as (function, arguments after the filters). For a preset
+# key (:func:`preset_key`) the snapshot carries each call's result, so a click on 本月/本季/本年/上年 or on
+# a township reads one row set instead of running a dozen queries (~4 ms of DuckDB each).
+PANEL_TREND_MEASURES: tuple[str, ...] = (
+    "activities",
+    "visitors",
+    "suggestions",
+    "petition_cases",
+    "mediation_cases",
+)
+LATEST_ACTIVITIES_SHOWN = 50
+PRESET_PANEL_CALLS: tuple[tuple[str, tuple], ...] = (
+    ("monthly_trends", (PANEL_TREND_MEASURES,)),
+    ("home_map", ()),
+    ("township_summary", ()),
+    ("latest_activities", (LATEST_ACTIVITIES_SHOWN,)),
+    ("suggestions_by_status", ()),
+    ("suggestions_by_category", ()),
+    ("handling_units", ()),
+    ("legislative_by_regulation", ()),
+    ("case_outcomes", ()),
+    ("projects_by_township", ()),
+    ("_full_ranking", ()),
+    ("points_by_rule", ()),
+    ("low_points_watchlist", ()),
+)
+_PRESET_PANEL_NAMES = frozenset(name for name, _ in PRESET_PANEL_CALLS)
+_PRESET_PAYLOADS: OrderedDict[tuple, dict[str, bytes]] = OrderedDict()
+
+
+def call_id(name: str, extra: tuple, kwargs: dict | None = None) -> str:
+    """The stored name of one call: function and arguments after the filters (``latest_activities(50,)``)."""
+    return f"{name}{extra!r}{sorted((kwargs or {}).items())!r}"
+
+
+def _stored_result(con: duckdb.DuckDBPyConnection, name: str, args: tuple, kwargs: dict) -> Any:
+    """The precomputed result of ``name(con, *args, **kwargs)``, or None (not a stored call or key)."""
+    if name not in _PRESET_PANEL_NAMES or not args or not isinstance(args[0], Filters):
+        return None
+    key = preset_key(args[0])
+    if key is None or not _has_table(con, "preset_panels_present"):
+        return None
+    payload = _preset_payloads(con, key).get(call_id(name, args[1:], kwargs))
+    if payload is None:
+        return None
+    return pa.ipc.open_stream(payload).read_all().to_pandas()
+
+
+def _preset_payloads(con: duckdb.DuckDBPyConnection, key: tuple[date, date, str]) -> dict[str, bytes]:
+    """Every stored call of one preset key, read at once (one query) and kept per snapshot as bytes: tens
+    of KB a key at district scale, apart from the memo of frames."""
+    cache_key = (_snapshot_key(con), key)
+    with _MEMO_LOCK:
+        if cache_key in _PRESET_PAYLOADS:
+            _PRESET_PAYLOADS.move_to_end(cache_key)
+            return _PRESET_PAYLOADS[cache_key]
+    start, end, township = key
+    params = {"start": start, "end": end, "township": township}
+    payloads = {
+        call: bytes(payload) for call, payload in _execute(con, "preset_panels_lookup", params).fetchall()
+    }
+    with _MEMO_LOCK:
+        _PRESET_PAYLOADS[cache_key] = payloads
+        while len(_PRESET_PAYLOADS) > _MEMO_SIZE:
+            _PRESET_PAYLOADS.popitem(last=False)
+    return payloads
 
 
 def _has_presets(con: duckdb.DuckDBPyConnection) -> bool:

@@ -303,7 +303,9 @@ def grouped_bar_figure(df: pd.DataFrame, x: str, group: str, value: str, lang: s
         }
         for i, (name, part) in enumerate(df.groupby(group, sort=False))
     ]
-    return figure(traces, {"barmode": "stack", "yaxis": {"title": {"text": label(value, lang)}, "rangemode": "tozero"}})
+    return figure(
+        traces, {"barmode": "stack", "yaxis": {"title": {"text": label(value, lang)}, "rangemode": "tozero"}}
+    )
 
 
 def multi_bar_figure(df: pd.DataFrame, category: str, measures: list[str], lang: str | None) -> go.Figure:
@@ -369,7 +371,9 @@ def histogram_figure(df: pd.DataFrame, value: str, lang: str | None) -> go.Figur
         "x": ((edges[:-1] + edges[1:]) / 2).tolist(),
         "y": counts.tolist(),
         "width": ((edges[1:] - edges[:-1]) * 0.95).tolist(),
-        "customdata": [f"{_fmt_edge(lo)}–{_fmt_edge(hi)}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)],
+        "customdata": [
+            f"{_fmt_edge(lo)}–{_fmt_edge(hi)}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)
+        ],
         "hovertemplate": "%{customdata}: %{y}<extra></extra>",
         "marker": {"color": PALETTE[0]},
         "name": "",

@@ -14,8 +14,8 @@ import pandas as pd
 from dashboard.components import map as district_map
 from dashboard.components.figure_text import MARKUP_SAFE, escape_markup
 from dashboard.components.lead_figures import FONT, pick
-from dashboard.components.wall_charts import merged
 from dashboard.components.text_fit import text_width
+from dashboard.components.wall_charts import merged
 from warehouse.i18n import t
 
 MAP_HEIGHT = 420
@@ -153,7 +153,9 @@ def lead_map_figure(
     callouts = [a for a in annotations if a.get("showarrow")]
     traces += _callout_traces(callouts, townships, label_frame(district, townships))
     layout["annotations"] = [
-        {**a, "font": {**a.get("font", {}), "size": CALLOUT_SIZE}} for a in annotations if not a.get("showarrow")
+        {**a, "font": {**a.get("font", {}), "size": CALLOUT_SIZE}}
+        for a in annotations
+        if not a.get("showarrow")
     ]
     layout = merged(
         layout, {"font": {"family": FONT, "size": 12}, "legend": {"font": {"size": 12}}, "clickmode": "event"}

@@ -66,7 +66,7 @@ def _idle_homes(con, filters: Filters) -> pd.DataFrame:
     return idle_homes(as_frame(query.home_map(con, filters)))
 
 
-TREND_MEASURES = ("activities", "visitors", "suggestions", "petition_cases", "mediation_cases")
+TREND_MEASURES = query.PANEL_TREND_MEASURES
 
 
 def _trend(con, filters: Filters) -> pd.DataFrame:
@@ -79,7 +79,9 @@ def _statuses(con, filters: Filters) -> pd.DataFrame:
 
 
 def _latest(con, filters: Filters) -> pd.DataFrame:
-    return region_view.with_district_names(as_frame(query.latest_activities(con, filters, 50)))
+    return region_view.with_district_names(
+        as_frame(query.latest_activities(con, filters, query.LATEST_ACTIVITIES_SHOWN))
+    )
 
 
 def idle_homes(homes: pd.DataFrame) -> pd.DataFrame:
