@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,3 +62,17 @@ def snapshot_con(session_snapshot: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con.execute("use snapshot")
     yield con
     con.close()
+
+
+@pytest.fixture
+def writable_copy(session_snapshot: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a copy of the session's fixture snapshot (the query memo cleared)."""
+    from warehouse import query
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(session_snapshot, path)
+    con = duckdb.connect(str(path))
+    query.clear_memo()
+    yield con
+    con.close()
+    query.clear_memo()

@@ -4,12 +4,9 @@ query."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import make_dataclass
 from datetime import date
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -61,15 +58,6 @@ def test_the_published_snapshot_carries_every_preset_for_the_root_and_each_towns
 
 def test_every_precomputed_row_equals_the_live_query(snapshot_con):
     _assert_every_row_is_live(snapshot_con)
-
-
-@pytest.fixture
-def writable_copy(session_snapshot: Path, tmp_path: Path):
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(session_snapshot, path)
-    con = duckdb.connect(str(path))
-    yield con
-    con.close()
 
 
 @pytest.mark.parametrize("today", [date(2023, 9, 14), date(2023, 12, 31), date(2024, 2, 29)])

@@ -4,11 +4,8 @@ caller's scope picks the key, and anything else runs live."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -56,17 +53,6 @@ def test_the_snapshot_stores_every_panel_call_for_each_preset_of_the_root_and_ea
 
 def test_every_stored_result_equals_the_live_query(snapshot_con):
     _assert_every_result_is_live(snapshot_con)
-
-
-@pytest.fixture
-def writable_copy(session_snapshot: Path, tmp_path: Path):
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(session_snapshot, path)
-    con = duckdb.connect(str(path))
-    q.clear_memo()
-    yield con
-    con.close()
-    q.clear_memo()
 
 
 def _no_panel_queries(monkeypatch) -> None:
