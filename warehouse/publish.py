@@ -87,8 +87,8 @@ ORDERED_MODELS: frozenset[str] = frozenset({"fct_activity"})
 MART_VIEWS: tuple[str, ...] = ("mart_deputy_activity_daily",)
 # Tables derived from the finished marts by one function each, ``build(con, settings)`` with the snapshot
 # being built as the default catalog (``create or replace``): the preset periods' KPIs, the monthly
-# measures and the preset periods' panel results (warehouse.presets). The full and the incremental build (warehouse.incremental) both run
-# every one, in order, after the marts.
+# measures and the preset periods' panel results (warehouse.presets). The full and the incremental build
+# (warehouse.incremental) both run every one, in order, after the marts.
 DERIVED_TABLES: dict[str, Callable[[duckdb.DuckDBPyConnection, Settings], object]] = {
     presets.PRESET_TABLE: presets.build_preset_kpis,
     presets.MONTHLY_TABLE: presets.build_monthly_measures,
