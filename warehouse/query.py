@@ -702,8 +702,8 @@ def monthly_trend(con: duckdb.DuckDBPyConnection, f: Filters, measure: str) -> p
     monthly = _monthly_scope(con, f, single=True)
     if monthly is not None:
         township = monthly.townships[0] if monthly.townships else ""
-        params = {"start": monthly.start, "end": monthly.end, "township": township, "measure": measure}
-        return _frame(con, "trend_monthly", params)
+        params = {"start": monthly.start, "end": monthly.end, "township": township}
+        return _frame(con, "trend_monthly", params)[["month", measure]].rename(columns={measure: "value"})
     name, extra = _TREND_QUERIES[measure]
     return _frame(con, name, {**_params(con, f), **extra})
 
@@ -722,7 +722,7 @@ def monthly_trends(con: duckdb.DuckDBPyConnection, f: Filters, measures: tuple[s
     if monthly is not None:
         township = monthly.townships[0] if monthly.townships else ""
         params = {"start": monthly.start, "end": monthly.end, "township": township}
-        return _frame(con, "trend_monthly_all", params)[["month", *measures]]
+        return _frame(con, "trend_monthly", params)[["month", *measures]]
     parts = [monthly_trend(con, f, measure).rename(columns={"value": measure}) for measure in measures]
     merged = parts[0] if parts else pd.DataFrame(columns=["month"])
     for part in parts[1:]:  # every part has the same zero-filled months
