@@ -17,7 +17,6 @@ import math
 import re
 import threading
 import warnings
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,6 +32,7 @@ from dateutil.relativedelta import relativedelta
 
 from warehouse.export_date import EXPORT_DATE_KEY
 from warehouse.regions import LEVEL_DIGITS, RegionTable, is_within, prefix_of
+from warehouse.snapshot import cursor_key, remember_cursor_key
 
 KPI_IDS: tuple[str, ...] = (
     "deputies_total",
@@ -299,7 +299,13 @@ def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) ->
     # execute() plans the query once; con.sql(text, params=...) binds it to describe the relation and again
     # to run it (1-3 ms of a 3-10 ms panel query). The extra Arrow copy it warns about is small next to that.
     _quiet_arrow_copy_note()
-    return con.execute(text, bound).to_arrow_table().to_pandas()
+    return arrow_frame(con.execute(text, bound).to_arrow_table())
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow result as a DataFrame, converted on the calling thread: panel results are small (tens to
+    thousands of rows), and handing their columns to pyarrow's thread pool took 2-3x longer."""
+    return table.to_pandas(use_threads=False)
 
 
 def _records(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -328,15 +334,13 @@ _SNAPSHOT_KEY_SQL = (
 )
 
 
-# A cursor reads one snapshot file for its whole life (the reader opens a new connection for a new file),
-# so its key is looked up once per cursor rather than by a query on every memo lookup (~4 ms each).
-_CURSOR_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _snapshot_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
-    """(file path, version) of the snapshot ``con`` reads, or None (not a file-backed snapshot)."""
-    with _MEMO_LOCK:
-        known = _CURSOR_KEYS.get(con)
+    """(file path, version) of the snapshot ``con`` reads, or None (not a file-backed snapshot).
+
+    A cursor reads one snapshot file for its whole life (the reader opens a new connection for a new file),
+    so its key is asked once per cursor (warehouse.snapshot.cursor_key), not on every memo lookup (~4 ms).
+    """
+    known = cursor_key(con)
     if known is not None:
         return known
     try:
@@ -346,8 +350,7 @@ def _snapshot_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     if not (version and path):
         return None
     key = (str(path), str(version))
-    with _MEMO_LOCK:
-        _CURSOR_KEYS[con] = key
+    remember_cursor_key(con, key)
     return key
 
 
@@ -582,7 +585,7 @@ def _stored_result(con: duckdb.DuckDBPyConnection, name: str, args: tuple, kwarg
     payload = _preset_payloads(con, key).get(call_id(name, args[1:], kwargs))
     if payload is None:
         return None
-    return pa.ipc.open_stream(payload).read_all().to_pandas()
+    return arrow_frame(pa.ipc.open_stream(payload).read_all())
 
 
 def _preset_payloads(con: duckdb.DuckDBPyConnection, key: tuple[date, date, str]) -> dict[str, bytes]:

@@ -13,12 +13,34 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 SNAPSHOT_ALIAS = "snapshot"
+
+
+# (file path, version) of the snapshot a cursor reads: the query layer's memo key (``warehouse.query``).
+# The reader's cursors get it from the open file, so a request's cursor needs no query to tell it (one was
+# ~4 ms of every request); other connections get it from the query layer's one query, once.
+_CURSOR_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CURSOR_KEYS_LOCK = threading.Lock()
+_KEY_SQL = "select path from duckdb_databases() where database_name = current_database()"
+
+
+def cursor_key(cur: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(file path, version) of the snapshot ``cur`` reads when known (every cursor of
+    :meth:`SnapshotReader.cursor`, and connections :func:`remember_cursor_key` was told about), else None."""
+    with _CURSOR_KEYS_LOCK:
+        return _CURSOR_KEYS.get(cur)
+
+
+def remember_cursor_key(cur: duckdb.DuckDBPyConnection, key: tuple[str, str]) -> None:
+    """Record the key of ``cur`` (kept while the cursor lives)."""
+    with _CURSOR_KEYS_LOCK:
+        _CURSOR_KEYS[cur] = key
 
 
 class SnapshotUnavailable(RuntimeError):
@@ -60,6 +82,7 @@ class SnapshotReader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: _FileIdentity | None = None
         self._version: str | None = None
+        self._key: tuple[str, str] | None = None
 
     def _open(self, identity: _FileIdentity) -> None:
         con = duckdb.connect(":memory:")
@@ -67,6 +90,7 @@ class SnapshotReader:
             con.execute(f"attach ? as {SNAPSHOT_ALIAS} (read_only)", [str(self.path)])
             con.execute(f"use {SNAPSHOT_ALIAS}")
             rows = con.execute("select value from snapshot_meta where key = 'version'").fetchall()
+            path = con.execute(_KEY_SQL).fetchall()[0][0]
         except duckdb.Error as exc:
             con.close()
             raise SnapshotUnavailable(f"cannot read snapshot {self.path}: {exc}") from exc
@@ -74,6 +98,7 @@ class SnapshotReader:
         self._con = con
         self._identity = identity
         self._version = rows[0][0] if rows else None
+        self._key = (str(path), str(self._version)) if path and self._version else None
 
     def refresh(self) -> bool:
         """Reopen when the published file was replaced (cheap ``stat`` check). Returns True on reopen.
@@ -102,11 +127,14 @@ class SnapshotReader:
             SnapshotUnavailable: When no snapshot can be read.
         """
         self.refresh()
-        con = self._con
+        with self._lock:  # the connection and its key, of the same open
+            con, key = self._con, self._key
         if con is None:  # pragma: no cover - refresh() raises first
             raise SnapshotUnavailable(f"no published snapshot at {self.path}")
         cur = con.cursor()
         cur.execute(f"use {SNAPSHOT_ALIAS}")
+        if key is not None:
+            remember_cursor_key(cur, key)
         return cur
 
     @property
@@ -123,3 +151,4 @@ class SnapshotReader:
             self._con = None
             self._identity = None
             self._version = None
+            self._key = None

@@ -67,3 +67,20 @@ def test_uncached_variants_run_the_sql(session_snapshot):
     assert q.points_ranking(con, YEAR, limit=2).equals(ranking)
     con.close()
     q.clear_memo()
+
+
+def test_reader_cursors_carry_the_memo_key_of_the_file_they_read(snapshot, raw_store, tmp_settings):
+    from warehouse.snapshot import SnapshotReader, cursor_key
+
+    reader = SnapshotReader(tmp_settings.published_db)
+    first = reader.cursor()
+    own = _open(tmp_settings.published_db)  # a plain connection: the key comes from its own query
+    assert cursor_key(own) is None
+    assert cursor_key(first) == q._snapshot_key(own) is not None
+
+    publish_snapshot(raw_store, tmp_settings, "run-second")
+    second = reader.cursor()
+    assert cursor_key(second)[1] != cursor_key(first)[1]  # the new file's version, not the old one's
+    assert cursor_key(first) == q._snapshot_key(own)  # a cursor on the old file keeps the old key
+    own.close()
+    reader.close()
