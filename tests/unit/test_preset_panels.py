@@ -99,3 +99,9 @@ def test_a_rebuild_never_reads_back_the_results_it_replaces(writable_copy):
     count = presets.build_preset_panels(writable_copy, Settings(), today=date(2024, 2, 29))
     assert count == len(_stored_rows(writable_copy))
     _assert_every_result_is_live(writable_copy)
+
+
+def test_the_build_leaves_the_connections_thread_setting_as_it_found_it(writable_copy):
+    writable_copy.execute("set threads = 3")
+    presets.build_preset_panels(writable_copy, Settings(), today=date(2024, 2, 29))
+    assert writable_copy.execute("select current_setting('threads')").fetchall()[0][0] == 3
