@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -365,23 +366,26 @@ def text_px(text: str) -> int:
 WIDTH_SAMPLE_ROWS = 200
 
 
-def min_width(values: pd.Series, header: str) -> int:
-    """A column's minimum width: its ``values`` (as the grid shows them) in full (dates, numbers; text up
-    to ``TEXT_MAX_PX``) and its header on at most two lines (headers wrap)."""
-    texts = set(values[values.notna()].astype(str))
-    widest = max((text_px(v) for v in texts), default=0)
+def min_width(values: Iterable, header: str) -> int:
+    """A column's minimum width: its ``values`` (JSON values as the grid shows them, see :func:`records`)
+    in full (dates, numbers; text up to ``TEXT_MAX_PX``) and its header on at most two lines (headers
+    wrap)."""
+    widest = max((text_px(text) for text in {str(v) for v in values if v is not None}), default=0)
     return max(90, min(widest, TEXT_MAX_PX) + CELL_PADDING_PX, (text_px(header) + 1) // 2 + CELL_PADDING_PX)
 
 
-def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None = None) -> list[dict]:
+def column_defs(
+    df: pd.DataFrame, lang: str | None, links: dict[str, str] | None = None, rows: list[dict] | None = None
+) -> list[dict]:
     """AG Grid columns: catalogued header names, numbers right-aligned, rates as percentages, every
     column at least as wide as its dates, numbers and (up to a cap) names; text in a tooltip too.
 
     ``links`` maps a column to a markdown-link column already in ``df`` (e.g. name -> name_link).
+    ``rows``: ``records(df)`` when the caller has them (widths are measured on what the grid shows).
     """
     links = links or {}
     hidden = set(links.values())
-    sample = grid_frame(df.head(WIDTH_SAMPLE_ROWS))
+    sample = (rows if rows is not None else records(df.head(WIDTH_SAMPLE_ROWS)))[:WIDTH_SAMPLE_ROWS]
     defs = []
     for col in df.columns:
         if col in hidden:
@@ -403,7 +407,7 @@ def column_defs(df: pd.DataFrame, lang: str | None, links: dict[str, str] | None
             spec.update(type="numericColumn", filter="agNumberColumnFilter")
         else:
             spec["tooltipField"] = col
-        spec["minWidth"] = min_width(sample[col], spec["headerName"])
+        spec["minWidth"] = min_width((row[col] for row in sample), spec["headerName"])
         defs.append(spec)
     return defs
 
@@ -418,10 +422,11 @@ def grid_locale(lang: str | None) -> dict:
 def data_grid(
     id_, df: pd.DataFrame, lang: str | None, links: dict[str, str] | None = None, page_size: int = 10
 ):
+    rows = records(df)
     return dag.AgGrid(
         id=id_,
-        rowData=records(df),
-        columnDefs=column_defs(df, lang, links),
+        rowData=rows,
+        columnDefs=column_defs(df, lang, links, rows),
         defaultColDef={
             "sortable": True,
             "filter": True,

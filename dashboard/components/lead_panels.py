@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -102,8 +103,16 @@ def all_zero(frame: pd.DataFrame, measures: tuple[str, ...]) -> bool:
     present = [c for c in measures if c in frame.columns]
     if frame.empty or not present:
         return False
-    # Column by column: the first with a value other than zero answers (usually the first one).
-    return not any(pd.to_numeric(frame[c], errors="coerce").fillna(0).ne(0).any() for c in present)
+    # Column by column: the first with a value other than zero answers (usually the first one). On the
+    # column's array: pandas' per-call overhead was most of a panel's selection.
+    for column in present:
+        series = frame[column]
+        if not pd.api.types.is_numeric_dtype(series.dtype):
+            series = pd.to_numeric(series, errors="coerce")
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if np.any((values != 0) & ~np.isnan(values)):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,10 @@ class Panel:
 
     def select(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.columns is not None and not (frame.empty and not len(frame.columns)):
-            frame = frame[[c for c in self.columns if c in frame.columns]]
+            shown = [c for c in self.columns if c in frame.columns]
+            if shown != list(frame.columns):
+                # take() by position: a quarter of what frame[shown] costs (its checks), same frame.
+                frame = frame.take(frame.columns.get_indexer(shown), axis=1)
         if all_zero(frame, self.measures):
             return frame.iloc[0:0]
         return frame

@@ -355,8 +355,9 @@ def render_panels(search: str | None) -> tuple:
             # at district scale) and says so; the full list is the panel's XLSX/CSV download.
             notes.append(grid_note(len(frame), lang))
             frame, links = table_links(key, frame.head(GRID_ROWS), query_string)
-            grids_rows.append(L.records(frame))
-            grids_cols.append(L.column_defs(frame, lang, links))
+            rows = L.records(frame)
+            grids_rows.append(rows)
+            grids_cols.append(L.column_defs(frame, lang, links, rows))
         if frames["map"] is None:
             map_fig = empty_figure(lang, message="leadership.unavailable")
         else:

@@ -24,6 +24,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from dashboard.components.figure_text import MARKUP_SAFE, escape_markup
 from dashboard.components.text_fit import ELLIPSIS, elide, fit_label, text_width
@@ -149,10 +150,30 @@ def aspect_scaleratio(mid_lat: float) -> float:
     return 1.0 / math.cos(math.radians(mid_lat))
 
 
+# Shapely geometries of outlines, by the identity of their GeoJSON dict: the outlines are loaded once per
+# process and every map render asks their areas, widths and label points again (building the polygons
+# of thousands of points was a few ms a render). The dict is kept in its entry, so its id cannot be
+# taken by another object while the entry lives.
+_SHAPES: dict[int, tuple[Mapping, BaseGeometry]] = {}
+_SHAPES_MAX = 4096
+
+
+def geometry_shape(geometry: Mapping) -> BaseGeometry:
+    """``shapely.geometry.shape(geometry)``, built once per GeoJSON dict (raises as ``shape`` does)."""
+    entry = _SHAPES.get(id(geometry))
+    if entry is not None and entry[0] is geometry:
+        return entry[1]
+    geom = shape(geometry)
+    if len(_SHAPES) >= _SHAPES_MAX:
+        _SHAPES.clear()
+    _SHAPES[id(geometry)] = (geometry, geom)
+    return geom
+
+
 def label_point(geometry: Mapping) -> tuple[float, float] | None:
     """A point inside the geometry (not the centroid, which can fall outside a concave township)."""
     try:
-        point = shape(geometry).representative_point()
+        point = geometry_shape(geometry).representative_point()
     except (ValueError, TypeError, AttributeError, KeyError):
         return None
     return point.x, point.y
@@ -191,7 +212,7 @@ def pixel_frame(
 def feature_width(feature: Mapping) -> float:
     """Width of a feature's bounding box in degrees of longitude (0 when it has no usable geometry)."""
     try:
-        min_x, _, max_x, _ = shape(feature.get("geometry") or {}).bounds
+        min_x, _, max_x, _ = geometry_shape(feature.get("geometry") or {}).bounds
     except (ValueError, TypeError, AttributeError, KeyError):
         return 0.0
     return max_x - min_x
@@ -254,7 +275,7 @@ def area_shares(features: Sequence[Mapping]) -> list[float]:
     areas = []
     for feature in features:
         try:
-            areas.append(shape(feature.get("geometry") or {}).area)
+            areas.append(geometry_shape(feature.get("geometry") or {}).area)
         except (ValueError, TypeError, AttributeError, KeyError):
             areas.append(0.0)
     total = sum(areas)

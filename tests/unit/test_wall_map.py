@@ -159,3 +159,14 @@ def test_real_district_outline_draws_within_shiguai_bounds():
 def test_load_geojson_missing_file_is_none(tmp_path):
     assert wall_map.load_geojson(tmp_path / "nope.geojson") is None
     assert wall_map.load_geojson(None) is None
+
+
+def test_outline_shapes_are_built_once_per_geojson_dict():
+    geometry_shape = wall_map.geometry_shape
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]]}
+    first = geometry_shape(square)
+    assert geometry_shape(square) is first  # renders reuse the polygon
+    same_text = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    assert geometry_shape(same_text).area == 1.0  # another dict is another shape, never a stale one
+    with pytest.raises((ValueError, TypeError, AttributeError, KeyError)):
+        geometry_shape({})
