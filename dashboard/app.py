@@ -98,11 +98,16 @@ class CockpitDash(dash.Dash):
         on_wall = has_request_context() and request.path.rstrip("/") == prefix.rstrip("/") + WALL_PATH
         scripts = UNUSED_EVERYWHERE.sub("", kwargs.get("scripts", ""))
         if on_wall and self.wall_plotly:
-            # A plain script before Dash's own: window.Plotly exists before any graph mounts, so
-            # dcc.Graph's loader (``window.Plotly || <inject the full bundle>``) never fetches the full one.
+            # Deferred, before Dash's own scripts: it runs once the page is parsed, after Dash's renderer has
+            # asked for the layout (the round trip overlaps its evaluation). Until then wall.js sets
+            # window.Plotly to a promise of it, so dcc.Graph's loader (``window.Plotly || <inject the
+            # full bundle>``) never fetches the full one.
             url = f"{WALL_PLOTLY_URL}?v={self.wall_plotly[1]}"
             hints = _preload(prefix + GRAPH_CHUNK) + _preload(url)
-            scripts = f'<script src="{url}"></script>' + scripts
+            fallback = prefix + FULL_PLOTLY  # wall.js loads it should this bundle fail
+            scripts = (
+                f'<script defer data-wall-plotly data-fallback="{fallback}" src="{url}"></script>' + scripts
+            )
         else:
             hints = "".join(_preload(prefix + path) for path in GRAPH_CHUNKS)
         kwargs["css"] = hints + kwargs.get("css", "")

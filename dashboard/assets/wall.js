@@ -6,6 +6,28 @@
 (function () {
   "use strict";
 
+  /* The wall's plotly.js is deferred (app.py): it is evaluated once the page is parsed, while Dash's
+     renderer already waits for the layout. dcc.Graph takes window.Plotly, or a promise of it, when set
+     and injects the full bundle otherwise: until the deferred bundle has run, window.Plotly is that
+     promise. Should the bundle fail to load, the full one is loaded instead (as dcc.Graph would). */
+  var bundle = document.querySelector("script[data-wall-plotly]");
+  if (bundle && !window.Plotly) {
+    window.Plotly = new Promise(function (resolve, reject) {
+      bundle.addEventListener("load", function () {
+        resolve(window.Plotly);
+      });
+      bundle.addEventListener("error", function () {
+        var full = document.createElement("script");
+        full.src = bundle.getAttribute("data-fallback");
+        full.onload = function () {
+          resolve(window.Plotly);
+        };
+        full.onerror = reject;
+        document.body.appendChild(full);
+      });
+    });
+  }
+
   var DESIGN_W = 1920;
   var DESIGN_H = 1080;
   var COUNT_MS = 1200;

@@ -309,3 +309,24 @@ def test_wall_keeps_its_figures_while_the_server_is_down_and_recovers(page_opene
     assert not [e for e in recorded.console_errors if e.startswith("pageerror")]
     assert all("wall/version" in e or "Failed to load resource" in e for e in recorded.console_errors)
     assert recorded.outside_requests == []
+
+
+def test_the_wall_draws_with_the_full_bundle_when_its_own_fails_to_load(page_opener, live_server):
+    """The deferred cartesian bundle failing (a proxy dropping it, a truncated install) leaves no blank
+    wall: wall.js loads the full plotly.js in its place and the first screen's graphs draw."""
+
+    def drop_cartesian(context):
+        context.route("**/vendor/plotly-cartesian.min.js*", lambda route: route.abort())
+
+    recorded = page_opener(f"{live_server}/wall", setup=drop_cartesian)
+    page = recorded.page
+    page.wait_for_function(
+        """() => {
+          const graphs = [...document.querySelectorAll('.wall-screen.is-active .dash-graph')];
+          return graphs.length > 0 && graphs.every((g) => g.querySelector('.main-svg .trace'));
+        }""",
+        timeout=60_000,
+    )
+    assert page.evaluate("() => 'funnel' in window.Plotly.PlotSchema.get().traces")  # the full bundle
+    assert [url for url in recorded.requests if "/plotly/package_data/plotly.min.js" in url]
+    assert recorded.outside_requests == []

@@ -26,6 +26,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -306,6 +307,7 @@ def open_page(
     height: int = 1080,
     wait_until: str = "load",
     auth: str | None = "auto",
+    setup: Callable | None = None,
     **context_args,
 ) -> RecordedPage:
     """Open ``url`` in a fresh context with a ``width``×``height`` viewport, recording its traffic.
@@ -313,7 +315,8 @@ def open_page(
     Every request URL is recorded (``data:``/``blob:`` URLs are in-page, not network); one whose
     origin differs from ``url``'s goes to ``outside_requests``. Console messages of type error and
     uncaught page errors go to ``console_errors``. ``auth``: "auto" (kiosk session for the wall, admin
-    session elsewhere), "kiosk", "admin", or None (anonymous).
+    session elsewhere), "kiosk", "admin", or None (anonymous). ``setup(context)`` runs before the page
+    opens (e.g. to route requests).
     """
     context = browser.new_context(viewport={"width": width, "height": height}, **context_args)
     cookie = auth_cookie(url, None if auth == "auto" else auth) if auth else None
@@ -321,6 +324,8 @@ def open_page(
         from tests.support.security_helpers import cookie_for_context
 
         context.add_cookies([cookie_for_context(url, cookie)])
+    if setup is not None:
+        setup(context)
     page = context.new_page()
     recorded = RecordedPage(page=page, context=context, origin=_origin(url))
 

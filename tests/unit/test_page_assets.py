@@ -53,12 +53,16 @@ FULL_PLOTLY = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 CARTESIAN = "/vendor/plotly-cartesian.min.js"
 
 
+def page_html(app, path: str) -> str:
+    with app.server.test_request_context(path):
+        return app.index()
+
+
 def tags(app, path: str) -> tuple[list[str], list[str]]:
     """(preloaded URLs, script URLs in page order) of a page, query strings kept."""
-    with app.server.test_request_context(path):
-        page = app.index()
+    page = page_html(app, path)
     return re.findall(r'<link rel="preload" as="script" href="([^"]+)">', page), re.findall(
-        r'<script src="([^"]+)"', page
+        r'<script[^>]*\ssrc="([^"]+)"', page
     )
 
 
@@ -72,8 +76,11 @@ def test_the_wall_loads_the_cartesian_plotly_bundle_before_dash(app):
     preloads, scripts = tags(app, "/wall")
     assert url in preloads and not [u for u in preloads if "plotly.min.js" in u]
     assert "/_dash-component-suites/dash/dcc/async-graph.js" in preloads
-    # First of all scripts: window.Plotly exists before dash-renderer mounts any graph.
+    # First of all scripts and deferred: it runs once the page is parsed, while dash-renderer waits for
+    # the layout (wall.js hands dcc.Graph a promise of it until then).
     assert scripts[0] == url
+    full = f'data-fallback="{FULL_PLOTLY}"'  # loaded by wall.js should this bundle fail
+    assert f'<script defer data-wall-plotly {full} src="{url}"></script>' in page_html(app, "/wall")
     assert any("dash_renderer" in s for s in scripts[1:])
     served = app.server.test_client().get(url)
     assert served.status_code == 200
