@@ -51,17 +51,21 @@ ALL_DRAWN_JS = """
 (kind) => {
   // The wall's first paint comes with the page (no callback); its clientside poll keeps a loading flag.
   if (kind !== 'wall' && document.querySelector('[data-dash-is-loading="true"]')) return false;
+  if (kind === 'wall-screen') {
+    // The screen on show: the KPI tiles filled and each graph drawn, by plotly.js or as the server-drawn
+    // image of the same figure over it (dashboard/wall_preview.py); the other screens may still draw.
+    const active = document.querySelector('.wall-root.is-scaled .wall-screen.is-active');
+    const kpis = document.querySelector('#wall-kpi-tiles');
+    if (!active || !kpis || kpis.textContent.trim().length === 0) return false;
+    const graphs = [...active.querySelectorAll('.dash-graph')];
+    const image = (g) => active.querySelector(`img.wall-preview[data-graph="${g.id}"]`);
+    const shown = (img) => img && img.complete && img.naturalWidth > 0;
+    return graphs.length > 0 && graphs.every((g) => g.querySelector('.main-svg') || shown(image(g)));
+  }
   const visible = (el) => el.offsetParent !== null || getComputedStyle(el).position === 'fixed';
   const graphs = [...document.querySelectorAll('.dash-graph')].filter(visible);
   if (!graphs.length) return false;
   if (!graphs.every((g) => g.querySelector('.main-svg'))) return false;
-  if (kind === 'wall-screen') {
-    // The screen on show: its graphs drawn and the KPI tiles filled (the other screens may still draw).
-    const active = document.querySelector('.wall-root.is-scaled .wall-screen.is-active');
-    const kpis = document.querySelector('#wall-kpi-tiles');
-    if (!active || !kpis || kpis.textContent.trim().length === 0) return false;
-    return [...active.querySelectorAll('.dash-graph')].every((g) => g.querySelector('.main-svg'));
-  }
   if (kind === 'wall') {
     // Every screen, the hidden ones included: each graph drawn with its real figure (not the placeholder
     // the first paint gives the screens after the first, see wall_layout.lazy_split).
@@ -281,6 +285,35 @@ class BrowserRun:
                 {"url": request.url, "body": request.post_data, "headers": headers}
             )
 
+    def wait_for_first_screen_images(self, timeout_s: float = 60.0) -> float | None:
+        """Seconds until the wall's first paint (the recorded page-layout callback, replayed) carries the
+        server-drawn image of every first-screen graph (dashboard/wall_preview.py), None if not within
+        ``timeout_s``. The server draws them after a publish and after a wall asks for missing ones; the
+        warm opens measure a wall reloading once they are there, as at night."""
+        from dashboard.components.wall_layout import PREVIEW_CLASS, SCREENS, graph_ids
+        from dashboard.security import SESSION_COOKIE_NAME
+
+        layout = next(
+            (r for r in self.recorded.get("wall", []) if "_pages_content" in (r.get("body") or "")), None
+        )
+        if layout is None:
+            return None
+        headers = {**layout["headers"], "content-type": "application/json"}
+        wanted = len(graph_ids(SCREENS[0]))
+        started = time.perf_counter()
+        while time.perf_counter() - started < timeout_s:
+            response = requests.post(
+                layout["url"],
+                data=layout["body"].encode(),
+                headers=headers,
+                cookies={SESSION_COOKIE_NAME: self.cookies["wall"]},
+                timeout=60,
+            )
+            if response.ok and response.text.count(f'"{PREVIEW_CLASS}"') >= wanted:
+                return round(time.perf_counter() - started, 2)
+            time.sleep(0.5)
+        return None
+
     def poll_bytes(self, page) -> dict:
         """Bytes of one unchanged-data poll as the wall does it (``fetch('/wall/version')``)."""
         cdp = page.context.new_cdp_session(page)
@@ -474,6 +507,7 @@ def browse(run: BrowserRun, opens: int) -> dict:
             page, context = opened.pop("_page"), opened.pop("_context")
             if i == 0 and kind == "wall":
                 out["wall_poll"] = run.poll_bytes(page)
+                out["wall_images_ready_s"] = run.wait_for_first_screen_images()
             if i == 0 and kind == "leadership":
                 # A filter change: the preset buttons run the URL-sync callback, then the render again.
                 try:

@@ -98,15 +98,15 @@ class CockpitDash(dash.Dash):
         on_wall = has_request_context() and request.path.rstrip("/") == prefix.rstrip("/") + WALL_PATH
         scripts = UNUSED_EVERYWHERE.sub("", kwargs.get("scripts", ""))
         if on_wall and self.wall_plotly:
-            # Deferred, before Dash's own scripts: it runs once the page is parsed, after Dash's renderer has
-            # asked for the layout (the round trip overlaps its evaluation). Until then wall.js sets
-            # window.Plotly to a promise of it, so dcc.Graph's loader (``window.Plotly || <inject the
-            # full bundle>``) never fetches the full one.
+            # Downloaded with the page's scripts but run by wall.js once the first screen is on show (its
+            # server-drawn images, dashboard/wall_preview.py, cover the graphs until then): evaluating it
+            # holds the page for ~0.3-0.6 s. Until it has run, wall.js sets window.Plotly to a promise of
+            # it, so dcc.Graph's loader (``window.Plotly || <inject the full bundle>``) never fetches the
+            # full one; should it fail to load, wall.js loads the full one.
             url = f"{WALL_PLOTLY_URL}?v={self.wall_plotly[1]}"
-            hints = _preload(prefix + GRAPH_CHUNK) + _preload(url)
-            fallback = prefix + FULL_PLOTLY  # wall.js loads it should this bundle fail
-            scripts = (
-                f'<script defer data-wall-plotly data-fallback="{fallback}" src="{url}"></script>' + scripts
+            fallback = prefix + FULL_PLOTLY
+            hints = _preload(prefix + GRAPH_CHUNK) + (
+                f'<link rel="preload" as="script" href="{url}" data-wall-plotly data-fallback="{fallback}">'
             )
         else:
             hints = "".join(_preload(prefix + path) for path in GRAPH_CHUNKS)

@@ -213,17 +213,41 @@ def _ensure_kaleido() -> None:
         _kaleido_started = True
 
 
-def build_image(fig: go.Figure, fmt: str) -> bytes:
-    """The figure as PNG (scale 2) or SVG through kaleido and the system Chromium."""
+def kaleido_running() -> bool:
+    return _kaleido_started
+
+
+def stop_kaleido() -> None:
+    """Stop kaleido's browser (the next image starts it again)."""
+    global _kaleido_started
+    with _kaleido_lock:
+        if _kaleido_started:
+            import kaleido
+
+            kaleido.stop_sync_server(silence_warnings=True)
+            _kaleido_started = False
+
+
+def _to_image(fig, **options) -> bytes:
     import plotly.io as pio
 
     _ensure_kaleido()
-    height = fig.layout.height or IMAGE_HEIGHT
     # One browser per process serves every image: requests take turns rather than interleave.
     with _kaleido_lock, warnings.catch_warnings():
         # plotly passes its default kaleido options even to the running server, which ignores them.
         warnings.filterwarnings("ignore", message="The kopts argument is ignored", category=UserWarning)
-        return pio.to_image(fig, format=fmt, width=IMAGE_WIDTH, height=max(height, 420), scale=IMAGE_SCALE)
+        return pio.to_image(fig, **options)
+
+
+def build_image(fig: go.Figure, fmt: str) -> bytes:
+    """The figure as PNG (scale 2) or SVG through kaleido and the system Chromium."""
+    height = fig.layout.height or IMAGE_HEIGHT
+    return _to_image(fig, format=fmt, width=IMAGE_WIDTH, height=max(height, 420), scale=IMAGE_SCALE)
+
+
+def render_svg(figure, width: int, height: int) -> bytes:
+    """A figure (or its JSON dict) as SVG at exactly its size, as plotly.js draws it in a browser."""
+    return _to_image(figure, format="svg", width=width, height=height)
 
 
 def chart_for_export(panel: Panel, df: pd.DataFrame, filters: Filters, ctx: Context) -> go.Figure:

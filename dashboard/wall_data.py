@@ -16,7 +16,7 @@ from datetime import date
 from dash import no_update
 from dash.development.base_component import Component
 
-from dashboard import region_view
+from dashboard import region_view, wall_preview
 from dashboard.components import map as wall_map
 from dashboard.components import wall_charts, wall_kpi, wall_lists
 from dashboard.components.region_geometry import schematic_note
@@ -25,6 +25,7 @@ from dashboard.components.wall_layout import (
     PANELS,
     Ids,
     as_of_block,
+    graph_ids,
     panel_by_id,
     parse_dwell,
     parse_screens,
@@ -482,8 +483,13 @@ def build_layout(
     dwell: str | None = None,
     start: str | None = None,
     end: str | None = None,
+    draw_missing_images: bool = False,
 ):
-    """The whole wall for the URL's parameters, every panel filled from the snapshot."""
+    """The whole wall for the URL's parameters, every panel filled from the snapshot.
+
+    The first screen's graphs carry the server-drawn images the server has (``dashboard.wall_preview``);
+    ``draw_missing_images`` (a wall's request, the warm-up) has the others drawn in the background.
+    """
     lang = normalize_lang(lang)
     default = current_default_period(settings, reader)
     first, last = parse_period(start, end, default.as_tuple())
@@ -494,6 +500,7 @@ def build_layout(
     if Ids.AS_OF not in content:
         content[Ids.AS_OF] = as_of_block(None, None, 0, lang)
     return wall_layout(
+        previews=first_screen_previews(settings, content, playlist, draw_missing_images),
         title=t("wall.title", lang, district=settings.district_name),
         period_text=" · ".join(
             text
@@ -516,6 +523,18 @@ def build_layout(
         title_secondary=settings.title_secondary,
         titles=unit_titles(settings),
     )
+
+
+def first_screen_previews(
+    settings: Settings, content: dict, playlist: list[str], draw_missing: bool
+) -> dict[str, str]:
+    """Image URLs of the first screen's graphs that the server has drawn (``dashboard.wall_preview``); with
+    ``draw_missing``, the others are drawn in the background for the next visit."""
+    figures = {graph_id: content.get(graph_id) for graph_id in graph_ids(playlist[0])}
+    urls, missing = wall_preview.available(settings, figures)
+    if missing and draw_missing:
+        wall_preview.render_later(settings, missing)
+    return urls
 
 
 # ---------------------------------------------------------------- panel callbacks

@@ -1,4 +1,5 @@
-"""Flask routes of the wall: ``/wall/version``, the tiny JSON the wall polls, and the second-script font.
+"""Flask routes of the wall: ``/wall/version``, the tiny JSON the wall polls, the first screen's images
+(``dashboard.wall_preview``) and the second-script font.
 
 The wall asks for this every ``settings.wall_poll_seconds``; an unchanged answer costs a few dozen bytes
 and no callback, no query and no redraw. Only a new version makes the wall re-run its panel callbacks.
@@ -16,7 +17,7 @@ import threading
 
 from flask import Flask, abort, jsonify, request, send_file
 
-from dashboard import context
+from dashboard import context, wall_preview
 from dashboard.freshness import OK, Freshness, format_time, freshness
 from warehouse import query
 from warehouse.fonts import secondary_font
@@ -90,6 +91,16 @@ def register_wall_routes(server: Flask) -> None:
         version = current_version()
         response = jsonify({"version": version, **current_freshness_state(version, request.args.get("lang"))})
         response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @server.route(wall_preview.URL_PREFIX + "<name>")
+    def wall_preview_image(name: str):
+        """A first-screen image: named by its figure's hash, so it never changes (cached for a year)."""
+        path = wall_preview.preview_path(context.settings(), name)
+        if path is None or not path.is_file():
+            abort(404)
+        response = send_file(path, mimetype="image/svg+xml", max_age=365 * 86400)
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
         return response
 
     @server.route("/wall/fonts/secondary")

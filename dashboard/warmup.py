@@ -6,7 +6,8 @@ would otherwise pay for them: queries, figures, hundreds of milliseconds that a 
 or the first leader of the morning waits through. A request that finds a version this process has not
 prepared starts one background thread that renders them with the whole district's scope (no request
 context: ``security.allowed_townships`` is None, as for a leader), so the same memo entries serve the
-first real request. One thread per version per process, a failure only logged.
+first real request. One thread per version per process, a failure only logged. The default wall's
+first-screen images (``dashboard.wall_preview``) are drawn then too, in a thread of their own.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def warm_default_screens(settings=None, reader=None) -> None:
     """Render (and so memoise) the wall's first paint and the leadership view's default view."""
     settings = settings or context.settings()
     reader = reader or context.reader()
-    wall_data.build_layout(settings, reader)
+    wall_data.build_layout(settings, reader, draw_missing_images=True)
     search = to_search(parse_search("", current_default_period(settings, reader).as_tuple()))
     lead_view.render_summary(search)
     lead_view.render_panels(search)

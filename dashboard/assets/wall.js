@@ -6,25 +6,74 @@
 (function () {
   "use strict";
 
-  /* The wall's plotly.js is deferred (app.py): it is evaluated once the page is parsed, while Dash's
-     renderer already waits for the layout. dcc.Graph takes window.Plotly, or a promise of it, when set
-     and injects the full bundle otherwise: until the deferred bundle has run, window.Plotly is that
+  /* The wall's plotly.js (app.py: preloaded, not run) runs once the first screen is on show: evaluating it
+     holds the page for ~0.3-0.6 s on a weak box, and the first screen's server-drawn images
+     (dashboard/wall_preview.py) cover its graphs meanwhile. dcc.Graph takes window.Plotly, or a promise of
+     it, when set and injects the full bundle otherwise: until the bundle has run, window.Plotly is that
      promise. Should the bundle fail to load, the full one is loaded instead (as dcc.Graph would). */
-  var bundle = document.querySelector("script[data-wall-plotly]");
-  if (bundle && !window.Plotly) {
+  var bundle = document.querySelector("link[data-wall-plotly]");
+  var plotly = { requested: !bundle || !!window.Plotly };
+  if (!plotly.requested) {
     window.Plotly = new Promise(function (resolve, reject) {
-      bundle.addEventListener("load", function () {
-        resolve(window.Plotly);
+      plotly.resolve = resolve;
+      plotly.reject = reject;
+    });
+  }
+
+  function addScript(src, onload, onerror) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = onload;
+    script.onerror = onerror;
+    document.head.appendChild(script);
+  }
+
+  function requestPlotly() {
+    if (plotly.requested) return;
+    plotly.requested = true;
+    var done = function () {
+      plotly.resolve(window.Plotly);
+    };
+    addScript(bundle.getAttribute("href"), done, function () {
+      addScript(bundle.getAttribute("data-fallback"), done, plotly.reject);
+    });
+  }
+
+  /* Run plotly.js once the first screen's images have loaded and been painted (at once without images,
+     and after PREVIEW_WAIT_MS at the latest). */
+  var PREVIEW_WAIT_MS = 1500;
+
+  function whenPreviewsShown(root) {
+    if (plotly.requested || plotly.waiting) return;
+    plotly.waiting = true;
+    var images = Array.prototype.filter.call(root.querySelectorAll("img.wall-preview"), function (img) {
+      return !img.complete;
+    });
+    var left = images.length;
+    var go = function () {
+      window.requestAnimationFrame(function () {
+        window.setTimeout(requestPlotly, 0);
       });
-      bundle.addEventListener("error", function () {
-        var full = document.createElement("script");
-        full.src = bundle.getAttribute("data-fallback");
-        full.onload = function () {
-          resolve(window.Plotly);
-        };
-        full.onerror = reject;
-        document.body.appendChild(full);
-      });
+    };
+    if (!left) return go();
+    var one = function () {
+      left -= 1;
+      if (left === 0) go();
+    };
+    images.forEach(function (img) {
+      img.addEventListener("load", one, { once: true });
+      img.addEventListener("error", one, { once: true });
+    });
+    window.setTimeout(requestPlotly, PREVIEW_WAIT_MS);
+  }
+
+  /* An image leaves once its graph has drawn the same figure (or when it failed to load). */
+  function dropDrawnPreviews(root) {
+    root.querySelectorAll("img.wall-preview").forEach(function (img) {
+      var graph = document.getElementById(img.getAttribute("data-graph"));
+      var failed = img.complete && !img.naturalWidth;
+      var drawn = graph && graph.querySelector(".main-svg") && !graph.classList.contains("dash-graph--pending");
+      if (failed || drawn) img.remove();
     });
   }
 
@@ -221,6 +270,18 @@
     });
   }
 
+  /* Whether a header line's text is not the one it was last fitted to. check() runs on every DOM mutation
+     (plotly's thousands while drawing): reading the header's width there forced a layout of the page each
+     time, a visible share of the first paint. The width changes only in layoutCanvas, which fits anew. */
+  function headerTextChanged(root) {
+    var fits = root.querySelectorAll(".wall-header [data-wall-fit]");
+    for (var i = 0; i < fits.length; i++) {
+      var fitted = fits[i]._wallFit;
+      if (!fitted || fitted.slice(0, fitted.lastIndexOf("|")) !== fits[i].textContent) return true;
+    }
+    return false;
+  }
+
   /* ---------------------------------------------------------------- first screen first */
 
   /* Ask Dash to draw the other screens' graphs (the wall.fill callback in pages/wall.py): once every graph
@@ -236,6 +297,7 @@
 
   function checkDrawn() {
     var root = wallRoot();
+    if (root) dropDrawnPreviews(root);
     if (!root || state.filled) return;
     var graphs = root.querySelectorAll(".wall-screen.is-active .dash-graph");
     var drawn = Array.prototype.every.call(graphs, function (g) {
@@ -502,9 +564,11 @@
       return r.type === "attributes";
     });
     if (root) {
+      whenPreviewsShown(root);
+      dropDrawnPreviews(root);
       fillLists(changed);
-      /* The as-of line is replaced when a new snapshot arrives: fit it again (cheap when unchanged). */
-      if (state.root === root) fitAll(root);
+      /* The as-of line is replaced when a new snapshot arrives: fit it again. */
+      if (state.root === root && headerTextChanged(root)) fitAll(root);
     }
   }
 

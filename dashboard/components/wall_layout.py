@@ -27,6 +27,8 @@ PANEL_PAD = 14
 
 SCREENS = ("overview", "townships", "cases")
 GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": True, "responsive": False}
+# The server-drawn image over a first-screen graph until plotly.js has drawn it (wall.js removes it).
+PREVIEW_CLASS = "wall-preview"
 # ``layout.meta`` of a graph whose figure waits in the ``wall-lazy`` store (see :func:`lazy_split`).
 LAZY_META = "wall-lazy"
 
@@ -118,10 +120,18 @@ def parse_dwell(value: str | None, default: int = 30) -> int:
     return seconds if 5 <= seconds <= 3600 else default
 
 
-def panel(p: Panel, lang: str, content=None, titles: Mapping[str, str] | None = None) -> html.Div:
+def panel(
+    p: Panel,
+    lang: str,
+    content=None,
+    titles: Mapping[str, str] | None = None,
+    preview: str | None = None,
+) -> html.Div:
     """A titled panel at its design position; ``content`` is the initial body (figure or children).
 
     ``titles`` maps a title key to the catalog key shown instead (a city's wall compares districts).
+    ``preview``: the URL of the server-drawn image of the panel's figure, shown over the graph until
+    plotly.js has drawn it (:mod:`dashboard.wall_preview`).
     """
     if p.graph:
         width, height = p.body_size
@@ -135,6 +145,19 @@ def panel(p: Panel, lang: str, content=None, titles: Mapping[str, str] | None = 
         body = html.Div(content if content is not None else [], id=p.id, className="wall-panel-content")
     title = (titles or {}).get(p.title_key, f"wall.{p.title_key}")
     children = [html.Div(t(title, lang), className="wall-panel-title"), body]
+    if p.graph and preview:
+        width, height = p.body_size
+        children.append(
+            html.Img(
+                src=preview,
+                alt="",
+                className=PREVIEW_CLASS,
+                width=width,
+                height=height,
+                style={"left": f"{PANEL_PAD}px", "top": f"{PANEL_TITLE_H}px"},
+                **{"data-graph": p.id},
+            )
+        )
     if p.overlay_id:
         children.append(html.Div(id=p.overlay_id, className="wall-focus"))
     return html.Div(
@@ -146,13 +169,19 @@ def panel(p: Panel, lang: str, content=None, titles: Mapping[str, str] | None = 
 
 
 def screen(
-    name: str, lang: str, content: Mapping[str, object], titles: Mapping[str, str] | None = None
+    name: str,
+    lang: str,
+    content: Mapping[str, object],
+    titles: Mapping[str, str] | None = None,
+    previews: Mapping[str, str] | None = None,
 ) -> html.Section:
-    """One 1920×920 body screen with its panels (initial content by panel id; ``titles`` as in :func:`panel`)."""
+    """One 1920×920 body screen with its panels (initial content by panel id; ``titles`` and image URLs
+    by graph id, ``previews``, as in :func:`panel`)."""
     name_key = (titles or {}).get(f"screen.{name}", f"wall.screen.{name}")
+    previews = previews or {}
     return html.Section(
         [html.Div(t(name_key, lang), className="wall-screen-name")]
-        + [panel(p, lang, content.get(p.id), titles) for p in PANELS[name]],
+        + [panel(p, lang, content.get(p.id), titles, previews.get(p.id)) for p in PANELS[name]],
         id=f"wall-screen-{name}",
         className="wall-screen",
         **{"data-screen": name},
@@ -294,8 +323,12 @@ def wall_layout(
     lang: str,
     title_secondary: str = "",
     titles: Mapping[str, str] | None = None,
+    previews: Mapping[str, str] | None = None,
 ) -> html.Div:
-    """The whole wall: stores and timers, then the scaled canvas (header, screens, ticker)."""
+    """The whole wall: stores and timers, then the scaled canvas (header, screens, ticker).
+
+    ``previews``: server-drawn images of the first screen's graphs by graph id (:mod:`dashboard.wall_preview`).
+    """
     content, lazy = lazy_split(content, screens)
     return html.Div(
         [
@@ -313,7 +346,8 @@ def wall_layout(
                     # Every screen is always in the page (callbacks need their outputs); the playlist only
                     # decides which are shown, in which order.
                     html.Div(
-                        [screen(name, lang, content, titles) for name in SCREENS], className="wall-body"
+                        [screen(name, lang, content, titles, previews) for name in SCREENS],
+                        className="wall-body",
                     ),
                     html.Footer(ticker_children, id=Ids.TICKER, className="wall-ticker"),
                 ],

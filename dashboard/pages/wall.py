@@ -39,6 +39,7 @@ def layout(lang: str | None = None, screens: str | None = None, dwell: str | Non
         dwell=dwell,
         start=query_args.get("from"),
         end=query_args.get("to"),
+        draw_missing_images=True,
     )
     # Amber banner over the canvas when the data is stale or the last run failed (dashboard/freshness.py);
     # its inputs are the ones the wall's poll reads, cached per snapshot version and status file.

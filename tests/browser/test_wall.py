@@ -190,8 +190,8 @@ def test_first_screen_draws_first_then_every_screen_and_the_top_of_the_ranking(p
     assert rest[0] == ["wall-rank-no", "wall-rank-name", "wall-rank-town", "wall-rank-points"]
     first = page.inner_text("#wall-ranking .wall-rank-rest .wall-rank-row .wall-rank-no")
     assert first == "11"
-    # plotly.js (the cartesian partial bundle) is preloaded with the page and runs before Dash's scripts;
-    # bundles of libraries the wall never renders are left out.
+    # plotly.js (the cartesian partial bundle) is preloaded with the page and run by wall.js once the first
+    # screen is on show; bundles of libraries the wall never renders are left out.
     scripts = page.evaluate("() => Array.from(document.scripts).map((s) => s.src).filter(Boolean)")
     assert any("dash_renderer" in src for src in scripts)
     assert not [src for src in scripts if "dash_ag_grid" in src or "dash_bootstrap_components" in src]
@@ -199,7 +199,7 @@ def test_first_screen_draws_first_then_every_screen_and_the_top_of_the_ranking(p
         "() => Array.from(document.querySelectorAll('link[rel=preload]')).map((l) => l.href)"
     )
     cartesian = f"{live_server}/vendor/plotly-cartesian.min.js?v={plotly_bundle.full_version()}"
-    assert scripts[0] == cartesian and cartesian in preloads
+    assert cartesian in scripts and cartesian in preloads
     assert not [href for href in preloads if href.endswith("/plotly/package_data/plotly.min.js")]
     assert recorded.outside_requests == []
     assert recorded.console_errors == []
@@ -330,3 +330,69 @@ def test_the_wall_draws_with_the_full_bundle_when_its_own_fails_to_load(page_ope
     assert page.evaluate("() => 'funnel' in window.Plotly.PlotSchema.get().traces")  # the full bundle
     assert [url for url in recorded.requests if "/plotly/package_data/plotly.min.js" in url]
     assert recorded.outside_requests == []
+
+
+# What the page did, in order: each first-screen image added (loaded or not yet) and the moment wall.js
+# added plotly.js's script, with the images then on the page and whether each had loaded.
+IMAGES_LOG_JS = """
+window.__wallLog = [];
+new MutationObserver((mutations) => {
+  for (const m of mutations) for (const node of m.addedNodes) {
+    if (node.tagName === 'SCRIPT' && /plotly/.test(node.src || '')) {
+      const images = [...document.querySelectorAll('img.wall-preview')];
+      window.__wallLog.push({plotly: node.src, images: images.map((i) => i.getAttribute('data-graph')),
+                             loaded: images.map((i) => i.complete && i.naturalWidth > 0),
+                             src: Object.fromEntries(images.map((i) => [i.getAttribute('data-graph'), i.src]))});
+    }
+  }
+}).observe(document, {subtree: true, childList: true});
+"""
+
+TEXTS_JS = """
+async (ids) => {
+  const texts = (root) => [...root.querySelectorAll('text')].map((t) => t.textContent.trim()).filter(Boolean).sort();
+  const out = {};
+  for (const id of ids) {
+    const src = window.__wallLog[0].src[id];
+    const svg = new DOMParser().parseFromString(await (await fetch(src)).text(), 'text/html');
+    out[id] = {image: texts(svg), live: texts(document.getElementById(id))};
+  }
+  return out;
+}
+"""
+
+
+def test_the_first_screen_shows_the_servers_images_until_plotly_has_drawn_the_same_figures(
+    page_opener, live_server
+):
+    """The first screen's graphs come first as images the server drew (dashboard/wall_preview.py):
+    plotly.js runs only once they are on show, and each image goes when its graph has drawn the same
+    figure (the same texts: names, numbers, months)."""
+    first_screen = ["wall-towns-bars", "wall-map", "wall-trend"]
+    # A wall's visit has the server draw the images it lacks (the warm-up may have already).
+    deadline = datetime.now() + timedelta(seconds=90)
+    while True:
+        recorded = page_opener(
+            f"{live_server}/wall", setup=lambda context: context.add_init_script(IMAGES_LOG_JS)
+        )
+        page = recorded.page
+        page.wait_for_function("() => window.__wallLog.length > 0", timeout=30_000)
+        log = page.evaluate("() => window.__wallLog")
+        if sorted(log[0]["images"]) == sorted(first_screen) or datetime.now() > deadline:
+            break
+        recorded.close()
+    assert sorted(log[0]["images"]) == sorted(first_screen), f"no images drawn in 90 s: {log}"
+    # plotly.js was added once every image had loaded, and only once.
+    assert len(log) == 1 and all(log[0]["loaded"]), log
+    assert "/vendor/plotly-cartesian.min.js" in log[0]["plotly"]
+    # Each image leaves once its graph has drawn.
+    page.wait_for_function(
+        """(ids) => ids.every((id) => document.getElementById(id).querySelector('.main-svg .trace'))
+                 && !document.querySelector('img.wall-preview')""",
+        arg=first_screen,
+        timeout=60_000,
+    )
+    for graph_id, texts in page.evaluate(TEXTS_JS, first_screen).items():
+        assert texts["image"] and texts["image"] == texts["live"], graph_id
+    assert recorded.outside_requests == []
+    assert recorded.console_errors == []

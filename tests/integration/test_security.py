@@ -345,7 +345,15 @@ def test_anonymous_is_sent_to_login_or_refused(app_env):
     assert page.status_code == 302 and page.headers["Location"].startswith("/login")
     deep = client.get("/wall?from=2023-01-01", headers={"Accept": "text/html"})
     assert deep.status_code == 302 and "next=%2Fwall%3Ffrom%3D2023-01-01" in deep.headers["Location"]
-    for path in ("/_dash-layout", "/_dash-dependencies", "/wall/version", "/download/kpis.csv", "/ops"):
+    image = "/wall/preview/" + "0" * 32 + ".svg"
+    for path in (
+        "/_dash-layout",
+        "/_dash-dependencies",
+        "/wall/version",
+        image,
+        "/download/kpis.csv",
+        "/ops",
+    ):
         response = client.get(path)
         assert response.status_code == 401, path
         assert response.get_json() == {"error": "login_required"}
@@ -451,6 +459,7 @@ def test_kiosk_token_opens_the_wall_only(app_env):
     assert cookie.http_only and cookie.expires is not None  # long-lived
     assert client.get("/wall", headers={"Accept": "text/html"}).status_code == 200
     assert client.get("/wall/version").status_code == 200
+    assert client.get("/wall/preview/" + "0" * 32 + ".svg").status_code == 404  # allowed; none drawn
     assert client.get("/_dash-layout").status_code == 200
     assert client.get("/", headers={"Accept": "text/html"}).status_code == 403
     assert client.get("/download/kpis.csv").status_code == 403

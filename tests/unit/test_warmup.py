@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from dashboard import context, wall_data, warmup
-from dashboard.components import lead_view
+from dashboard import context, wall_data, wall_preview, warmup
+from dashboard.components import lead_view, wall_layout
 from dashboard.filters import parse_search, to_search
 from dashboard.period_default import current_default_period
 from warehouse import query
@@ -54,3 +56,18 @@ def test_a_new_version_is_prepared_once_and_then_served_without_a_query(served, 
 def test_no_snapshot_no_thread(tmp_path):
     settings = Settings(data_dir=tmp_path)
     assert warmup.maybe_warm(settings, SnapshotReader(settings.published_db)) is None
+
+
+def test_the_warm_up_draws_the_default_walls_first_screen_images(served):
+    settings, reader = served
+    warmup.maybe_warm(settings, reader).join(timeout=120)
+    drawing = [t for t in threading.enumerate() if t.name == "cockpit-wall-preview"]
+    for thread in drawing:
+        thread.join(timeout=120)
+    root = wall_data.build_layout(settings, reader)
+    images = [c.src for c in root._traverse() if getattr(c, "className", None) == wall_layout.PREVIEW_CLASS]
+    # One per graph of the first screen, each a file the route serves.
+    assert len(images) == len(wall_layout.graph_ids(wall_layout.SCREENS[0]))
+    for url in images:
+        path = wall_preview.preview_path(settings, url.removeprefix(wall_preview.URL_PREFIX))
+        assert path is not None and path.read_text(encoding="utf-8").startswith("<svg")

@@ -1,0 +1,143 @@
+"""The wall's first screen as images drawn by the server, shown while the browser's plotly.js starts.
+
+On a weak wall PC most of a cold first paint is plotly.js itself: evaluating its bundle (~0.3-0.6 s) and
+drawing the first screen's graphs (~0.4 s). The figures of a snapshot are known before any wall opens, so
+the server draws each first-screen graph once, with the same plotly.js (kaleido, the system Chromium, as
+for the chart downloads), into an SVG file named by the hash of the figure. The wall's layout puts each
+available image over its graph (``wall_layout.panel``); ``assets/wall.js`` loads plotly.js only once the
+images are on screen, and removes each image when its live graph has drawn: the same figure, so nothing
+visibly changes. A figure without an image yet is drawn by plotly.js as before.
+
+Images are rendered in the background, never during a request: after a new snapshot (``warmup``) for the
+default wall, and when a wall asks for a first screen that has none. Files live in
+``data_dir/cache/wall-previews/`` (shared by the server's workers, written atomically); a new snapshot's
+figures get new names, and files not used for ``KEEP_DAYS`` are removed. Without Chromium (kaleido fails)
+nothing is rendered and the wall draws as before; the failure is logged once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+log = logging.getLogger("cockpit.wall_preview")
+
+URL_PREFIX = "/wall/preview/"
+NAME_RE = re.compile(r"^[0-9a-f]{32}\.svg$")
+KEEP_DAYS = 14
+
+# After a failed render (no Chromium, say), the next try waits this long: a wall load must not start a
+# browser that cannot start, again and again.
+RETRY_AFTER_S = 3600
+
+_pending: set[str] = set()
+_pending_lock = threading.Lock()
+_failed_at: list[float] = []
+
+
+def preview_dir(settings) -> Path:
+    return Path(settings.data_dir) / "cache" / "wall-previews"
+
+
+def figure_name(figure: Mapping) -> str:
+    """The image's file name: a hash of the figure as sent to the browser (same figure, same name)."""
+    text = json.dumps(figure, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + ".svg"
+
+
+def preview_path(settings, name: str) -> Path | None:
+    """The file of an image name, or None for a name that is not one (no path tricks reach the disk)."""
+    if not NAME_RE.match(name):
+        return None
+    return preview_dir(settings) / name
+
+
+def available(settings, figures: Mapping[str, Mapping]) -> tuple[dict[str, str], dict[str, Mapping]]:
+    """``({graph id: image URL}, {graph id: figure without an image yet})`` for the first screen's figures."""
+    urls, missing = {}, {}
+    for graph_id, figure in figures.items():
+        if not isinstance(figure, Mapping) or not figure.get("data"):
+            continue  # an empty placeholder draws in no time
+        name = figure_name(figure)
+        if (preview_dir(settings) / name).is_file():
+            urls[graph_id] = URL_PREFIX + name
+        else:
+            missing[graph_id] = figure
+    return urls, missing
+
+
+def render(settings, figures: Mapping[str, Mapping]) -> int:
+    """Draw the figures that have no image yet; returns how many were written.
+
+    One process draws at a time (a lock file: the server's workers warm up together, and the first one
+    draws what the others then find). kaleido's browser is stopped afterwards unless it was running.
+    """
+    from dashboard.downloads import kaleido_running, render_svg, stop_kaleido
+
+    folder = preview_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    started_here = not kaleido_running()
+    with open(folder / ".render.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            for figure in figures.values():
+                target = folder / figure_name(figure)
+                if target.is_file():
+                    continue
+                layout = figure.get("layout") or {}
+                svg = render_svg(figure, int(layout.get("width") or 800), int(layout.get("height") or 600))
+                partial = folder / f".{target.name}.{os.getpid()}.{threading.get_ident()}.part"
+                partial.write_bytes(svg)
+                os.replace(partial, target)  # a reader sees the whole file or none
+                written += 1
+        finally:
+            if started_here and written:
+                stop_kaleido()  # a few hundred MB of browser, idle until the next snapshot
+    if written:
+        _remove_old(folder)
+    return written
+
+
+def _remove_old(folder: Path) -> None:
+    cutoff = time.time() - KEEP_DAYS * 86400
+    for path in folder.glob("*.svg"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue
+
+
+def render_later(settings, figures: Mapping[str, Mapping]) -> threading.Thread | None:
+    """Render ``figures`` in a background thread unless the same ones are already on their way."""
+    names = {figure_name(f) for f in figures.values()}
+    with _pending_lock:
+        if not names or names <= _pending or (_failed_at and time.time() - _failed_at[-1] < RETRY_AFTER_S):
+            return None
+        _pending.update(names)
+
+    def run() -> None:
+        try:
+            render(settings, figures)
+        except Exception:  # a courtesy: the wall draws with plotly.js all the same
+            with _pending_lock:
+                _failed_at.append(time.time())
+            log.warning(
+                "wall: first-screen images cannot be drawn (retried in %d s)", RETRY_AFTER_S, exc_info=True
+            )
+        finally:
+            with _pending_lock:
+                _pending.difference_update(names)
+
+    thread = threading.Thread(target=run, name="cockpit-wall-preview", daemon=True)
+    thread.start()
+    return thread
