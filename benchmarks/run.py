@@ -370,11 +370,13 @@ def _targets(s: dict) -> list[str]:
         _f(rss, "{:.0f} MB peak"),
     )
     wall = dash.get("browser", {}).get("wall", {})
+    # The wall's first render is the screen on show (at 1920×1080 one of three); the others are drawn
+    # behind it and come up at the first rotation.
+    first = wall.get("first_screen_warm_s")
     check(
         f"wall first render ≤ {TARGETS['wall_first_render_s']} s",
-        None if wall.get("warm_s") is None else wall["warm_s"] <= TARGETS["wall_first_render_s"],
-        f"{_f(wall.get('warm_s'), '{:.2f} s')} all screens, {_f(wall.get('first_screen_warm_s'), '{:.2f} s')} "
-        "first screen (warm)",
+        None if first is None else first <= TARGETS["wall_first_render_s"],
+        f"{_f(first, '{:.2f} s')} first screen, {_f(wall.get('warm_s'), '{:.2f} s')} all screens (warm)",
     )
 
     poll = dash.get("browser", {}).get("wall_poll", {}).get("response_bytes")
@@ -433,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=50, help="timed calls per panel / callback")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds of timed calls per panel at most")
     parser.add_argument(
-        "--opens", type=int, default=3, help="page opens per page in the browser (first is cold)"
+        "--opens", type=int, default=5, help="page opens per page in the browser (first is cold)"
     )
     parser.add_argument(
         "--load-seconds",

@@ -533,7 +533,7 @@ def first_screen_previews(
     figures = {graph_id: content.get(graph_id) for graph_id in graph_ids(playlist[0])}
     urls, missing = wall_preview.available(settings, figures)
     if missing and draw_missing:
-        wall_preview.render_later(settings, missing)
+        wall_preview.render_later(settings, missing, content.get(Ids.VERSION))
     return urls
 
 

@@ -37,9 +37,17 @@ KEEP_DAYS = 14
 # After a failed render (no Chromium, say), the next try waits this long: a wall load must not start a
 # browser that cannot start, again and again.
 RETRY_AFTER_S = 3600
+# First screens drawn per snapshot version and process: the walls of a district have a few addresses (the
+# default, a language, a playlist), while a client asking for one period after another must not keep the
+# drawer busy (and the disk filling) until the next snapshot.
+MAX_SCREENS_PER_VERSION = 8
+DRAWER_THREAD = "cockpit-wall-preview"
 
-_pending: set[str] = set()
-_pending_lock = threading.Lock()
+_lock = threading.Lock()
+_pending: set[str] = set()  # image names queued or being drawn
+_queue: list[tuple] = []  # (settings, figures, names) waiting for the drawer
+_queued: dict[str | None, int] = {}  # first screens queued per snapshot version
+_drawer: dict[str, threading.Thread | None] = {"thread": None}
 _failed_at: list[float] = []
 
 
@@ -47,10 +55,24 @@ def preview_dir(settings) -> Path:
     return Path(settings.data_dir) / "cache" / "wall-previews"
 
 
+# Names by the identity of the figure dict: the wall's figures are memoised per snapshot version and
+# never changed in place, and hashing the map's JSON on every wall visit cost milliseconds. The dict is kept
+# in its entry, so its id cannot be taken by another object while the entry lives.
+_NAMES: dict[int, tuple[Mapping, str]] = {}
+_NAMES_MAX = 256
+
+
 def figure_name(figure: Mapping) -> str:
     """The image's file name: a hash of the figure as sent to the browser (same figure, same name)."""
+    entry = _NAMES.get(id(figure))
+    if entry is not None and entry[0] is figure:
+        return entry[1]
     text = json.dumps(figure, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + ".svg"
+    name = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + ".svg"
+    if len(_NAMES) >= _NAMES_MAX:
+        _NAMES.clear()
+    _NAMES[id(figure)] = (figure, name)
+    return name
 
 
 def preview_path(settings, name: str) -> Path | None:
@@ -78,30 +100,25 @@ def render(settings, figures: Mapping[str, Mapping]) -> int:
     """Draw the figures that have no image yet; returns how many were written.
 
     One process draws at a time (a lock file: the server's workers warm up together, and the first one
-    draws what the others then find). kaleido's browser is stopped afterwards unless it was running.
+    draws what the others then find).
     """
-    from dashboard.downloads import kaleido_running, render_svg, stop_kaleido
+    from dashboard.downloads import render_svg
 
     folder = preview_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
-    started_here = not kaleido_running()
     with open(folder / ".render.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            for figure in figures.values():
-                target = folder / figure_name(figure)
-                if target.is_file():
-                    continue
-                layout = figure.get("layout") or {}
-                svg = render_svg(figure, int(layout.get("width") or 800), int(layout.get("height") or 600))
-                partial = folder / f".{target.name}.{os.getpid()}.{threading.get_ident()}.part"
-                partial.write_bytes(svg)
-                os.replace(partial, target)  # a reader sees the whole file or none
-                written += 1
-        finally:
-            if started_here and written:
-                stop_kaleido()  # a few hundred MB of browser, idle until the next snapshot
+        for figure in figures.values():
+            target = folder / figure_name(figure)
+            if target.is_file():
+                continue
+            layout = figure.get("layout") or {}
+            svg = render_svg(figure, int(layout.get("width") or 800), int(layout.get("height") or 600))
+            partial = folder / f".{target.name}.{os.getpid()}.{threading.get_ident()}.part"
+            partial.write_bytes(svg)
+            os.replace(partial, target)  # a reader sees the whole file or none
+            written += 1
     if written:
         _remove_old(folder)
     return written
@@ -117,27 +134,69 @@ def _remove_old(folder: Path) -> None:
             continue
 
 
-def render_later(settings, figures: Mapping[str, Mapping]) -> threading.Thread | None:
-    """Render ``figures`` in a background thread unless the same ones are already on their way."""
+def render_later(settings, figures: Mapping[str, Mapping], version: str | None) -> bool:
+    """Queue ``figures`` (a first screen of snapshot ``version``) for the background drawer; False when
+    they are on their way already, the version has had ``MAX_SCREENS_PER_VERSION`` first screens queued,
+    or drawing failed less than ``RETRY_AFTER_S`` ago."""
     names = {figure_name(f) for f in figures.values()}
-    with _pending_lock:
+    with _lock:
         if not names or names <= _pending or (_failed_at and time.time() - _failed_at[-1] < RETRY_AFTER_S):
-            return None
+            return False
+        if version not in _queued:
+            _queued.clear()  # a new snapshot: the old ones' counts are done with
+        if _queued.get(version, 0) >= MAX_SCREENS_PER_VERSION:
+            return False
+        _queued[version] = _queued.get(version, 0) + 1
         _pending.update(names)
+        _queue.append((settings, figures, names))
+        if _drawer["thread"] is None:
+            _drawer["thread"] = threading.Thread(target=_drain, name=DRAWER_THREAD, daemon=True)
+            _drawer["thread"].start()
+    return True
 
-    def run() -> None:
-        try:
-            render(settings, figures)
-        except Exception:  # a courtesy: the wall draws with plotly.js all the same
-            with _pending_lock:
-                _failed_at.append(time.time())
-            log.warning(
-                "wall: first-screen images cannot be drawn (retried in %d s)", RETRY_AFTER_S, exc_info=True
-            )
-        finally:
-            with _pending_lock:
-                _pending.difference_update(names)
 
-    thread = threading.Thread(target=run, name="cockpit-wall-preview", daemon=True)
-    thread.start()
-    return thread
+def _drain() -> None:
+    """The drawer: first screens one after the other, then kaleido's browser stopped unless it was running
+    before (a few hundred MB, idle until the next snapshot)."""
+    from dashboard.downloads import kaleido_running, stop_kaleido
+
+    started_here = not kaleido_running()
+    try:
+        while True:
+            with _lock:
+                if not _queue:
+                    _drawer["thread"] = None
+                    return
+                settings, figures, names = _queue.pop(0)
+            try:
+                render(settings, figures)
+            except Exception:  # a courtesy: the wall draws with plotly.js all the same
+                with _lock:
+                    _failed_at.append(time.time())
+                    dropped = _queue[:]
+                    _queue.clear()
+                    for _settings, _figures, queued in dropped:
+                        _pending.difference_update(queued)
+                log.warning(
+                    "wall: first-screen images cannot be drawn (retried in %d s)",
+                    RETRY_AFTER_S,
+                    exc_info=True,
+                )
+            finally:
+                with _lock:
+                    _pending.difference_update(names)
+    finally:
+        if started_here:
+            stop_kaleido()
+
+
+def wait_until_drawn(timeout: float = 120.0) -> bool:
+    """Block until the drawer has nothing left to do (tests, and a command that must hand over files)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with _lock:
+            thread = _drawer["thread"]
+        if thread is None:
+            return True
+        thread.join(timeout=max(0.0, deadline - time.time()))
+    return False

@@ -38,7 +38,6 @@ def test_images_are_drawn_once_at_the_figure_size_with_nothing_from_elsewhere(tm
     assert urls == {} and list(missing) == ["wall-towns-bars"]  # an empty placeholder needs no image
 
     assert wall_preview.render(settings, missing) == 1
-    assert not downloads.kaleido_running()  # its browser stopped again: idle until the next snapshot
     urls, missing = wall_preview.available(settings, figures)
     name = wall_preview.figure_name(figures["wall-towns-bars"])
     assert urls == {"wall-towns-bars": wall_preview.URL_PREFIX + name} and missing == {}
@@ -52,22 +51,50 @@ def test_images_are_drawn_once_at_the_figure_size_with_nothing_from_elsewhere(tm
     }
     assert wall_preview.render(settings, missing) == 0
     assert wall_preview.render(settings, {"wall-towns-bars": bars()}) == 0  # already there: not drawn again
+    downloads.stop_kaleido()
 
 
-def test_a_failure_to_draw_is_logged_and_not_retried_on_every_visit(tmp_path, monkeypatch, caplog):
+@pytest.fixture
+def drawer(monkeypatch):
+    """The background drawer with empty books (its state is per process)."""
+    for name, value in (("_pending", set()), ("_queue", []), ("_queued", {}), ("_failed_at", [])):
+        monkeypatch.setattr(wall_preview, name, value)
+    monkeypatch.setattr(wall_preview, "_drawer", {"thread": None})
+    downloads.stop_kaleido()  # as in a server that has drawn no download yet
+    yield wall_preview
+    assert wall_preview.wait_until_drawn(timeout=120)
+
+
+def test_the_drawer_draws_in_the_background_then_stops_its_browser(tmp_path, drawer):
     settings = Settings(data_dir=tmp_path)
-    monkeypatch.setattr(wall_preview, "_failed_at", [])
+    assert drawer.render_later(settings, {"a": bars()}, "v1")
+    assert not drawer.render_later(settings, {"a": bars()}, "v1")  # on its way already
+    assert drawer.render_later(settings, {"a": bars((7, 8))}, "v1")
+    assert drawer.wait_until_drawn(timeout=120)
+    assert drawer.available(settings, {"a": bars(), "b": bars((7, 8))})[1] == {}
+    assert not downloads.kaleido_running()  # its browser stopped again: idle until the next snapshot
+
+
+def test_a_client_asking_for_period_after_period_gets_a_bounded_number_drawn(tmp_path, drawer, monkeypatch):
+    settings = Settings(data_dir=tmp_path)
+    monkeypatch.setattr(wall_preview, "render", lambda *_args: 0)  # the counting is under test here
+    accepted = [drawer.render_later(settings, {"a": bars((i, 1))}, "v1") for i in range(20)]
+    assert sum(accepted) == drawer.MAX_SCREENS_PER_VERSION
+    assert drawer.render_later(settings, {"a": bars((99, 1))}, "v2")  # a new snapshot counts anew
+
+
+def test_a_failure_to_draw_is_logged_and_not_retried_on_every_visit(tmp_path, drawer, monkeypatch, caplog):
+    settings = Settings(data_dir=tmp_path)
 
     def no_browser(*_args, **_kwargs):
         raise RuntimeError("no Chromium here")
 
     monkeypatch.setattr(downloads, "render_svg", no_browser)
-    thread = wall_preview.render_later(settings, {"wall-towns-bars": bars()})
-    assert thread is not None
-    thread.join(timeout=30)
+    assert drawer.render_later(settings, {"wall-towns-bars": bars()}, "v1")
+    assert drawer.wait_until_drawn(timeout=30)
     assert "cannot be drawn" in caplog.text and "no Chromium here" in caplog.text
-    assert wall_preview.render_later(settings, {"wall-towns-bars": bars((1, 2))}) is None
-    assert wall_preview.available(settings, {"wall-towns-bars": bars()})[0] == {}
+    assert not drawer.render_later(settings, {"wall-towns-bars": bars((1, 2))}, "v1")
+    assert drawer.available(settings, {"wall-towns-bars": bars()})[0] == {}
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from dashboard import context, wall_data, wall_preview, warmup
@@ -61,9 +59,7 @@ def test_no_snapshot_no_thread(tmp_path):
 def test_the_warm_up_draws_the_default_walls_first_screen_images(served):
     settings, reader = served
     warmup.maybe_warm(settings, reader).join(timeout=120)
-    drawing = [t for t in threading.enumerate() if t.name == "cockpit-wall-preview"]
-    for thread in drawing:
-        thread.join(timeout=120)
+    assert wall_preview.wait_until_drawn(timeout=120)
     root = wall_data.build_layout(settings, reader)
     images = [c.src for c in root._traverse() if getattr(c, "className", None) == wall_layout.PREVIEW_CLASS]
     # One per graph of the first screen, each a file the route serves.
