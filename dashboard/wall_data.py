@@ -488,7 +488,9 @@ def build_layout(
     """The whole wall for the URL's parameters, every panel filled from the snapshot.
 
     The first screen's graphs carry the server-drawn images the server has (``dashboard.wall_preview``);
-    ``draw_missing_images`` (a wall's request, the warm-up) has the others drawn in the background.
+    ``draw_missing_images`` (a wall's request, the warm-up) has the others drawn in the background, for
+    walls of the default period: the period a wall shows day after day (a period in the address is more
+    often a one-off look, and each would be a drawing of its own).
     """
     lang = normalize_lang(lang)
     default = current_default_period(settings, reader)
@@ -500,7 +502,9 @@ def build_layout(
     if Ids.AS_OF not in content:
         content[Ids.AS_OF] = as_of_block(None, None, 0, lang)
     return wall_layout(
-        previews=first_screen_previews(settings, content, playlist, draw_missing_images),
+        previews=first_screen_previews(
+            settings, content, playlist, draw_missing_images and (first, last) == default.as_tuple()
+        ),
         title=t("wall.title", lang, district=settings.district_name),
         period_text=" · ".join(
             text

@@ -168,3 +168,19 @@ def test_the_wall_polls_for_freshness_in_its_own_language(tmp_path):
     settings = Settings(data_dir=tmp_path)
     assert wall_data.client_config(settings, "en", ["overview"], 30)["version_url"] == "/wall/version?lang=en"
     assert wall_data.client_config(settings, "zh-CN", ["overview"], 30)["version_url"] == "/wall/version"
+
+
+def test_walls_of_the_default_period_have_missing_images_drawn_others_not(settings, reader, monkeypatch):
+    queued = []
+    monkeypatch.setattr(
+        wall_data.wall_preview,
+        "render_later",
+        lambda _s, figures, version: queued.append((sorted(figures), version)),
+    )
+    wall_data.build_layout(settings, reader, start="2023-03-01", end="2023-03-31", draw_missing_images=True)
+    assert queued == []  # a one-off period: drawn by plotly.js only
+    wall_data.build_layout(settings, reader, screens="cases")  # not a wall's request (a test, a download)
+    assert queued == []
+    wall_data.build_layout(settings, reader, screens="cases", draw_missing_images=True)
+    expected = sorted(wall_layout.graph_ids("cases"))
+    assert queued == [(expected, reader.version)]
