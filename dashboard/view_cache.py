@@ -80,6 +80,28 @@ class VersionedCache:
             self._entries.clear()
 
 
+class IdentityCache:
+    """Values computed once per object, by the object's identity: for objects loaded or memoised once per
+    process and never changed in place (outlines, memoised figures), whose value costs milliseconds to
+    compute again. The object is kept in its entry, so its id cannot be taken by another object while
+    the entry lives; past ``size`` entries the cache starts over."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: dict[int, tuple[object, object]] = {}
+
+    def get(self, obj, compute: Callable[[object], object]):
+        """``compute(obj)``, computed once per object (exceptions propagate, nothing is kept)."""
+        entry = self._entries.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            return entry[1]
+        value = compute(obj)
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[id(obj)] = (obj, value)
+        return value
+
+
 def plain_figure(figure):
     """A plotly figure as its JSON-ready dict (anything else as it is): what the caches keep and send.
 

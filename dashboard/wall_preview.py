@@ -28,6 +28,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from dashboard.view_cache import IdentityCache
+
 log = logging.getLogger("cockpit.wall_preview")
 
 URL_PREFIX = "/wall/preview/"
@@ -55,24 +57,19 @@ def preview_dir(settings) -> Path:
     return Path(settings.data_dir) / "cache" / "wall-previews"
 
 
-# Names by the identity of the figure dict: the wall's figures are memoised per snapshot version and
-# never changed in place, and hashing the map's JSON on every wall visit cost milliseconds. The dict is kept
-# in its entry, so its id cannot be taken by another object while the entry lives.
-_NAMES: dict[int, tuple[Mapping, str]] = {}
-_NAMES_MAX = 256
+# Names by the identity of the figure dict: the wall's figures are memoised per snapshot version, and
+# hashing the map's JSON on every wall visit cost milliseconds.
+_NAMES = IdentityCache(256)
+
+
+def _hash_name(figure: Mapping) -> str:
+    text = json.dumps(figure, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + ".svg"
 
 
 def figure_name(figure: Mapping) -> str:
     """The image's file name: a hash of the figure as sent to the browser (same figure, same name)."""
-    entry = _NAMES.get(id(figure))
-    if entry is not None and entry[0] is figure:
-        return entry[1]
-    text = json.dumps(figure, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-    name = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + ".svg"
-    if len(_NAMES) >= _NAMES_MAX:
-        _NAMES.clear()
-    _NAMES[id(figure)] = (figure, name)
-    return name
+    return _NAMES.get(figure, _hash_name)
 
 
 def preview_path(settings, name: str) -> Path | None:

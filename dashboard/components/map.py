@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 
 from dashboard.components.figure_text import MARKUP_SAFE, escape_markup
 from dashboard.components.text_fit import ELLIPSIS, elide, fit_label, text_width
+from dashboard.view_cache import IdentityCache
 from warehouse.levels import HOME_TIERS
 
 HIGHLIGHT_UID = "highlight"
@@ -152,22 +153,13 @@ def aspect_scaleratio(mid_lat: float) -> float:
 
 # Shapely geometries of outlines, by the identity of their GeoJSON dict: the outlines are loaded once per
 # process and every map render asks their areas, widths and label points again (building the polygons
-# of thousands of points was a few ms a render). The dict is kept in its entry, so its id cannot be
-# taken by another object while the entry lives.
-_SHAPES: dict[int, tuple[Mapping, BaseGeometry]] = {}
-_SHAPES_MAX = 4096
+# of thousands of points was a few ms a render).
+_SHAPES = IdentityCache(4096)
 
 
 def geometry_shape(geometry: Mapping) -> BaseGeometry:
     """``shapely.geometry.shape(geometry)``, built once per GeoJSON dict (raises as ``shape`` does)."""
-    entry = _SHAPES.get(id(geometry))
-    if entry is not None and entry[0] is geometry:
-        return entry[1]
-    geom = shape(geometry)
-    if len(_SHAPES) >= _SHAPES_MAX:
-        _SHAPES.clear()
-    _SHAPES[id(geometry)] = (geometry, geom)
-    return geom
+    return _SHAPES.get(geometry, shape)
 
 
 def label_point(geometry: Mapping) -> tuple[float, float] | None:

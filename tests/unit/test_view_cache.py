@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dashboard.view_cache import VersionedCache
+from dashboard.view_cache import IdentityCache, VersionedCache
 
 
 def _concurrently(cache: VersionedCache, compute, n: int = 6, kind: str = "panels") -> list:
@@ -103,3 +103,23 @@ def test_distinct_keys_do_not_wait_for_each_other(n):
     release.set()
     holder.join(5)
     assert results["slow"] == "slow"
+
+
+def test_identity_cache_computes_once_per_object_and_keeps_no_failure():
+    cache = IdentityCache(2)
+    calls = []
+
+    def size(obj):
+        calls.append(obj)
+        if obj.get("bad"):
+            raise ValueError("no")
+        return len(obj)
+
+    first, same_content = {"a": 1}, {"a": 1}
+    assert cache.get(first, size) == 1 and cache.get(first, size) == 1
+    assert cache.get(same_content, size) == 1  # another object: computed anew
+    assert len(calls) == 2 and calls[0] is first and calls[1] is same_content
+    with pytest.raises(ValueError):
+        cache.get({"bad": True}, size)
+    cache.get({"b": 1, "c": 2}, size)  # past the size: starts over
+    assert cache.get(first, size) == 1 and sum(c is first for c in calls) == 2
