@@ -33,7 +33,7 @@ from dashboard.view_cache import IdentityCache
 log = logging.getLogger("cockpit.wall_preview")
 
 URL_PREFIX = "/wall/preview/"
-NAME_RE = re.compile(r"^[0-9a-f]{32}\.svg$")
+NAME_RE = re.compile(r"[0-9a-f]{32}\.svg")
 KEEP_DAYS = 14
 
 # After a failed render (no Chromium, say), the next try waits this long: a wall load must not start a
@@ -74,7 +74,7 @@ def figure_name(figure: Mapping) -> str:
 
 def preview_path(settings, name: str) -> Path | None:
     """The file of an image name, or None for a name that is not one (no path tricks reach the disk)."""
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         return None
     return preview_dir(settings) / name
 

@@ -27,7 +27,15 @@ def test_a_figure_names_its_image_and_only_image_names_reach_the_disk(tmp_path):
     assert wall_preview.figure_name(bars()) == name  # the same figure, the same name
     assert wall_preview.figure_name(bars((3, 6))) != name
     assert wall_preview.preview_path(settings, name) == tmp_path / "cache" / "wall-previews" / name
-    for bad in ("../" + name, name.upper(), name[:-4] + ".png", "x.svg", name + "/x", ".render.lock"):
+    for bad in (
+        "../" + name,
+        name.upper(),
+        name[:-4] + ".png",
+        "x.svg",
+        name + "/x",
+        name + "\n",
+        ".render.lock",
+    ):
         assert wall_preview.preview_path(settings, bad) is None, bad
 
 
