@@ -32,7 +32,7 @@ from dateutil.relativedelta import relativedelta
 
 from warehouse.export_date import EXPORT_DATE_KEY
 from warehouse.regions import LEVEL_DIGITS, RegionTable, is_within, prefix_of
-from warehouse.snapshot import cursor_key, remember_cursor_key
+from warehouse.snapshot import SNAPSHOT_KEY_SQL, cursor_key, remember_cursor_key
 
 KPI_IDS: tuple[str, ...] = (
     "deputies_total",
@@ -328,10 +328,6 @@ _MEMO_SIZE = 64
 _MEMO_BYTES = 96 * 1024 * 1024
 _MEMO_LOCK = threading.Lock()
 _memo_bytes = 0
-_SNAPSHOT_KEY_SQL = (
-    "select (select value from snapshot_meta where key = 'version'),"
-    " (select path from duckdb_databases() where database_name = current_database())"
-)
 
 
 def _snapshot_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
@@ -344,7 +340,7 @@ def _snapshot_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     if known is not None:
         return known
     try:
-        version, path = con.execute(_SNAPSHOT_KEY_SQL).fetchall()[0]
+        version, path = con.execute(SNAPSHOT_KEY_SQL).fetchall()[0]
     except (duckdb.Error, IndexError):
         return None
     if not (version and path):

@@ -27,7 +27,11 @@ SNAPSHOT_ALIAS = "snapshot"
 # ~4 ms of every request); other connections get it from the query layer's one query, once.
 _CURSOR_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CURSOR_KEYS_LOCK = threading.Lock()
-_KEY_SQL = "select path from duckdb_databases() where database_name = current_database()"
+# (version, file path) of the snapshot a connection reads (version None without one in snapshot_meta).
+SNAPSHOT_KEY_SQL = (
+    "select (select value from snapshot_meta where key = 'version'),"
+    " (select path from duckdb_databases() where database_name = current_database())"
+)
 
 
 def cursor_key(cur: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
@@ -89,15 +93,14 @@ class SnapshotReader:
         try:
             con.execute(f"attach ? as {SNAPSHOT_ALIAS} (read_only)", [str(self.path)])
             con.execute(f"use {SNAPSHOT_ALIAS}")
-            rows = con.execute("select value from snapshot_meta where key = 'version'").fetchall()
-            path = con.execute(_KEY_SQL).fetchall()[0][0]
+            version, path = con.execute(SNAPSHOT_KEY_SQL).fetchall()[0]
         except duckdb.Error as exc:
             con.close()
             raise SnapshotUnavailable(f"cannot read snapshot {self.path}: {exc}") from exc
         # Not closing the previous connection: cursors handed out before still run on it.
         self._con = con
         self._identity = identity
-        self._version = rows[0][0] if rows else None
+        self._version = version
         self._key = (str(path), str(self._version)) if path and self._version else None
 
     def refresh(self) -> bool:
